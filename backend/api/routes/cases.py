@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from backend.api.deps import ActorDep, ServicesDep, parse_if_match
+from backend.api.writes import run_write
+from backend.core.problems import Invalid
+from backend.services.queries import CaseFilter, list_cases
+from backend_client.vocab import CaseState, Source
+from backend_client.wire import ActionRequest, ActionResult, CaseCreate, CaseDetail, CasePage
+
+router = APIRouter(tags=["cases"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@router.post("/cases", status_code=201, response_model=ActionResult)
+async def report_case(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    body: CaseCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Report a new case (上报).  Honours ``Idempotency-Key``."""
+    return await run_write(
+        request,
+        services,
+        actor,
+        idempotency_key,
+        201,
+        lambda session: services.cases.create(session, actor, body, services.now()),
+    )
+
+
+@router.get("/cases")
+async def cases(
+    services: ServicesDep,
+    actor: ActorDep,
+    state: Annotated[str | None, Query(description="comma-separated states, or 'open'")] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{4,15}$")] = None,
+    department: Annotated[str | None, Query(max_length=32)] = None,
+    category: Annotated[str | None, Query(pattern=r"^((component|matter):)?\d{2}(\d{3})?$")] = None,
+    source: Source | None = None,
+    overdue: bool | None = None,
+    supervised: bool | None = None,
+    pending: bool | None = None,
+    urgent: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: str = "deadline",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> CasePage:
+    """Cases in your jurisdiction.  Load this, then follow ``/events/stream`` from
+    ``as_of_seq``: nothing is missed."""
+    flt = CaseFilter(
+        states=_states(state),
+        region=region,
+        category=category,
+        source=source.value if source else None,
+        overdue=overdue,
+        supervised=supervised,
+        pending=pending,
+        urgent=urgent,
+        q=q,
+    )
+    if department:
+        dept = await services.ref.department_by_code(department)
+        if dept is None:
+            raise Invalid(f"Unknown department {department}.", field="department")
+        flt.department_id = dept.id
+    async with services.db.snapshot() as session:
+        return await list_cases(
+            session,
+            services.ref,
+            actor,
+            flt,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+            now=services.now(),
+        )
+
+
+def _states(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    out: list[str] = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part == "open":
+            out.extend(s.value for s in CaseState if s.is_open)
+            continue
+        try:
+            out.append(CaseState(part).value)
+        except ValueError as exc:
+            names = ", ".join(s.value for s in CaseState)
+            raise Invalid(
+                f"Unknown state {part!r}; use one of: {names}, open.", field="state"
+            ) from exc
+    return out
+
+
+@router.get("/cases/{serial}")
+async def case(serial: str, services: ServicesDep, actor: ActorDep) -> CaseDetail:
+    """One case with every stage deadline and its timeline from the event log."""
+    return await services.cases.get(serial, actor)
+
+
+@router.post("/cases/{serial}/actions", response_model=ActionResult)
+async def act(
+    serial: str,
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    body: ActionRequest,
+    if_match: Annotated[str | None, Header()] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Apply a workflow action.  ``If-Match: <version>`` refuses with 409 if the case moved."""
+    expected = parse_if_match(if_match)
+    return await run_write(
+        request,
+        services,
+        actor,
+        idempotency_key,
+        200,
+        lambda session: services.cases.act(session, actor, serial, body, expected, services.now()),
+    )

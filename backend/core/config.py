@@ -1,0 +1,37 @@
+"""Backend settings, from ``CITYGRID_*`` environment variables (12-factor)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    path = Path(user_data_dir("citygrid", appauthor=False)) / "citygrid.db"
+    return f"sqlite:///{path}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITYGRID_", extra="ignore")
+
+    database_url: str = default_database_url()
+    # Seconds between keep-alive comments on the event stream.
+    ping_interval: float = 15.0
+    # A client more than this many events behind is told to resync from a snapshot.
+    stream_max_backlog: int = 20_000
+    # Events kept in memory per worker for fan-out without touching the database.
+    stream_ring_size: int = 4096
+    # Fallback poll of the event table (PostgreSQL), in case a NOTIFY was missed.
+    stream_poll_interval: float = 2.0
+    max_body_bytes: int = 256 * 1024
+    calendar_path: Path | None = None
+    timelimits_path: Path | None = None
+    demo_district_code: str = "110112"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

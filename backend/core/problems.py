@@ -1,0 +1,215 @@
+"""Every error the API returns is ``application/problem+json`` with a human ``detail``.
+
+Handlers turn validation errors, refused transitions, database contention and
+anything unexpected into problems; no traceback ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.domain.statemachine import (
+    IllegalTransition,
+    MissingField,
+    RoleForbidden,
+    TransitionError,
+)
+
+log = logging.getLogger("citygrid.api")
+PROBLEM_JSON = "application/problem+json"
+
+
+class ApiProblem(Exception):
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthorized(ApiProblem):
+    status, title, slug = 401, "Not signed in", "unauthorized"
+
+
+class Forbidden(ApiProblem):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(ApiProblem):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(ApiProblem):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PayloadTooLarge(ApiProblem):
+    status, title, slug = 413, "Request too large", "too-large"
+
+
+class Invalid(ApiProblem):
+    status, title, slug = 422, "Invalid request", "invalid"
+
+
+class Unavailable(ApiProblem):
+    status, title, slug = 503, "Temporarily unavailable", "unavailable"
+
+
+def problem_response(
+    status: int, title: str, detail: str, slug: str, instance: str | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://citygrid.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def describe_validation(errors: list[Any]) -> tuple[str, list[dict[str, str]], bool]:
+    """A sentence naming each bad field, a compact list, and whether the JSON itself was bad."""
+    compact: list[dict[str, str]] = []
+    bad_json = False
+    for err in errors[:10]:
+        if err.get("type") == "json_invalid":
+            bad_json = True
+        compact.append({"field": _location(err.get("loc", ())), "problem": str(err.get("msg"))})
+    if bad_json:
+        return "The request body is not valid JSON.", compact, True
+    sentence = "; ".join(f"{c['field']}: {c['problem']}" for c in compact[:3])
+    more = len(errors) - 3
+    if more > 0:
+        sentence += f" (and {more} more)"
+    return f"Some fields are not valid — {sentence}.", compact, False
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.title, exc.detail, exc.slug, request.url.path, **exc.extra
+        )
+
+    @app.exception_handler(TransitionError)
+    async def _transition(request: Request, exc: TransitionError) -> JSONResponse:
+        extra: dict[str, Any] = {}
+        if isinstance(exc, IllegalTransition):
+            status, title, slug = 409, "Action not possible now", "illegal-transition"
+            extra = {"state": exc.state.value, "action": exc.action.value}
+        elif isinstance(exc, RoleForbidden):
+            status, title, slug = 403, "Forbidden", "forbidden"
+            extra = {"role": exc.role.value, "action": exc.action.value}
+        elif isinstance(exc, MissingField):
+            status, title, slug = 422, "Invalid request", "invalid"
+            extra = {"action": exc.action.value, "missing": exc.missing}
+        else:
+            status, title, slug = 422, "Invalid request", "invalid"
+        return problem_response(status, title, exc.message, slug, request.url.path, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail, compact, bad_json = describe_validation(list(exc.errors()))
+        status = 400 if bad_json else 422
+        return problem_response(
+            status, "Invalid request", detail, "invalid", request.url.path, errors=compact
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"There is no endpoint at {request.url.path}."
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}."
+        return problem_response(exc.status_code, "Error", detail, "http", request.url.path)
+
+    @app.exception_handler(OperationalError)
+    async def _db_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.orig)
+        return problem_response(
+            503,
+            "Temporarily unavailable",
+            "The database is busy or unreachable; retry in a moment.",
+            "unavailable",
+            request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        ref = uuid.uuid4().hex[:12]
+        log.exception("unexpected error %s on %s %s", ref, request.method, request.url.path)
+        return problem_response(
+            500,
+            "Internal error",
+            f"Something went wrong on the server (reference {ref}); it has been logged.",
+            "internal",
+            request.url.path,
+        )
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``limit`` bytes with a 413 problem, streamed or not."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413,
+            "Request too large",
+            f"The request body is larger than {self.limit // 1024} KiB.",
+            "too-large",
+            scope.get("path"),
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

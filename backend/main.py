@@ -1,0 +1,69 @@
+"""The FastAPI application: ``create_app()`` wires settings, database and services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backend.api.deps import Services
+from backend.api.main import api_router
+from backend.core.clock import Clock, system_clock
+from backend.core.config import Settings, get_settings
+from backend.core.db import Database
+from backend.core.problems import BodyLimitMiddleware, install_problem_handlers
+from backend.domain.calendar import WorkingCalendar
+from backend.domain.timelimits import TimeLimitPolicy
+from backend.services.cases import CaseService
+from backend.services.clockwork import Clockwork
+from backend.services.events import Broadcaster
+from backend.services.reference import Reference
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("citygrid")
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        ref = Reference(db)
+        await ref.load()
+        clockwork = Clockwork(
+            WorkingCalendar.load(settings.calendar_path),
+            TimeLimitPolicy.load(settings.timelimits_path),
+        )
+        broadcaster = Broadcaster(db, ref, settings)
+        await broadcaster.start()
+        app.state.services = Services(
+            settings=settings,
+            db=db,
+            ref=ref,
+            cases=CaseService(db, ref, clockwork),
+            broadcaster=broadcaster,
+            clock=clock or system_clock,
+            token_cache={},
+        )
+        log.info("citygrid API ready on %s", db.dialect)
+        try:
+            yield
+        finally:
+            await broadcaster.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="citygrid",
+        summary="Grid-based urban management command centre (网格化城市管理指挥中心) API",
+        version="0.1.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.include_router(api_router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,21 @@
+"""SQLModel tables.  Importing this package registers every table on ``SQLModel.metadata``."""
+
+from backend.models.case import CaseRow, SerialCounterRow
+from backend.models.catalogue import CategoryRow
+from backend.models.department import DepartmentRow, RoutingRuleRow
+from backend.models.event import EventRow, IdempotencyRow
+from backend.models.region import RegionRow
+from backend.models.user import TokenRow, UserRow
+
+__all__ = [
+    "CaseRow",
+    "CategoryRow",
+    "DepartmentRow",
+    "EventRow",
+    "IdempotencyRow",
+    "RegionRow",
+    "RoutingRuleRow",
+    "SerialCounterRow",
+    "TokenRow",
+    "UserRow",
+]

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from backend.models.types import json_column
+
+
+class CaseRow(SQLModel, table=True):
+    """A case (案件).  ``due_key`` is ``deadline_at`` or the far future, for keyset paging."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (
+        Index("ix_case_state_street_due", "state", "street_code", "due_key", "id"),
+        Index("ix_case_dept_state_due", "department_id", "state", "due_key", "id"),
+        Index("ix_case_state_due", "state", "due_key", "id"),
+        Index("ix_case_grid_state", "grid_code", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial: str = Field(unique=True, max_length=32)
+    state: str = Field(max_length=16)
+    source: str = Field(max_length=16)
+    category_kind: str = Field(max_length=16)
+    category_code: str = Field(max_length=5)
+    description: str
+    urgency: str = Field(max_length=8)
+    grid_code: str = Field(max_length=15)
+    community_code: str = Field(max_length=12)
+    street_code: str = Field(max_length=9)
+    district_code: str = Field(max_length=6)
+    area_class: str = Field(max_length=1)
+    lon: float | None = None
+    lat: float | None = None
+    address: str = Field(default="", max_length=256)
+    reporters: list[dict[str, Any]] = Field(sa_column=json_column())
+    attachments: list[dict[str, Any]] = Field(sa_column=json_column())
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    pending_kind: str | None = Field(default=None, max_length=16)
+    pending_detail: dict[str, Any] | None = Field(default=None, sa_column=json_column(True))
+    rework_count: int = 0
+    return_count: int = 0
+    extension_seconds: float = 0.0
+    supervised: bool = False
+    urge_count: int = 0
+    merged_into: str | None = Field(default=None, max_length=32)
+    merge_snapshot: dict[str, Any] | None = Field(default=None, sa_column=json_column(True))
+    verified: bool | None = None
+    self_disposed: bool = False
+    checker_id: int | None = Field(default=None, foreign_key="app_user.id")
+    stage: str | None = Field(default=None, max_length=16)
+    warn_at: datetime | None = None
+    deadline_at: datetime | None = None
+    paused_at: datetime | None = None
+    due_key: datetime
+    deadlines: list[dict[str, Any]] = Field(sa_column=json_column())
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    last_actor: str = Field(default="", max_length=64)
+
+
+class SerialCounterRow(SQLModel, table=True):
+    """Next sequence number for 案件流水号 ``YYYY-DDDDDD-NNNNNN``."""
+
+    __tablename__ = "serial_counter"
+
+    year: int = Field(primary_key=True)
+    district_code: str = Field(primary_key=True, max_length=6)
+    last_value: int = 0

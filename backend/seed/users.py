@@ -1,0 +1,51 @@
+"""The demo district's users: desk roles, a supervisor per street, a handler per department."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend_client.vocab import Role
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰红梅志强海燕春梅"
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    username: str
+    display_name: str
+    role: Role
+    jurisdiction_code: str
+    department_code: str | None = None
+
+
+def person(index: int) -> str:
+    surname = SURNAMES[index % len(SURNAMES)]
+    given = GIVEN[(index * 7) % len(GIVEN)] + GIVEN[(index * 13 + 3) % len(GIVEN)]
+    return surname + given
+
+
+def demo_users(
+    district_code: str, streets: list[tuple[str, str]], departments: list[str]
+) -> list[UserSpec]:
+    users: list[UserSpec] = []
+    n = 0
+
+    def add(username: str, role: Role, scope: str, dept: str | None = None) -> None:
+        nonlocal n
+        users.append(UserSpec(username, person(n), role, scope, dept))
+        n += 1
+
+    add("lead", Role.SHIFT_LEAD, district_code)
+    add("lead2", Role.SHIFT_LEAD, district_code)
+    for i in range(1, 4):
+        add(f"dispatcher{i}", Role.DISPATCHER, district_code)
+    for i in range(1, 5):
+        add(f"operator{i}", Role.OPERATOR, district_code)
+    add("leader", Role.LEADER, district_code)
+    add("admin", Role.ADMIN, district_code)
+    for street_code, _name in streets:
+        add(f"sup{street_code[-3:]}", Role.SUPERVISOR, street_code)
+    for dept in departments:
+        add(f"h_{dept.lower()}", Role.HANDLER, district_code, dept)
+    return users

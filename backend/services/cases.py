@@ -1,0 +1,452 @@
+"""Creating cases and applying workflow actions: one transaction per change.
+
+Each change loads the case, asks the state machine for a plan, applies the plan's
+effects and clock, bumps ``version`` and appends the event — all in one
+transaction, so the audit log can never disagree with the case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.core.db import Database
+from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
+from backend.domain import statemachine
+from backend.domain.statemachine import Clock, Effect, Plan
+from backend.models import CaseRow, EventRow, SerialCounterRow, UserRow
+from backend.services.access import Actor
+from backend.services.clockwork import FAR_FUTURE, Clockwork
+from backend.services.events import append_event
+from backend.services.reference import Reference
+from backend.services.views import case_detail
+from backend_client.labels import both
+from backend_client.vocab import Action, CaseState, PendingKind, Role
+from backend_client.wire import ActionRequest, ActionResult, CaseCreate, CaseDetail
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class CaseService:
+    db: Database
+    ref: Reference
+    clockwork: Clockwork
+
+    # --- serials ----------------------------------------------------------------------------
+
+    async def _next_serial(self, session: AsyncSession, district: str, now: datetime) -> str:
+        year = now.astimezone(LOCAL_TZ).year
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        table = SerialCounterRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            insert(table)
+            .values(year=year, district_code=district, last_value=1)
+            .on_conflict_do_update(
+                index_elements=["year", "district_code"],
+                set_={"last_value": table.c.last_value + 1},
+            )
+            .returning(table.c.last_value)
+        )
+        value = (await session.execute(stmt)).scalar_one()
+        return f"{year}-{district}-{value:06d}"
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def _load(
+        self, session: AsyncSession, serial: str, actor: Actor, *, lock: bool = False
+    ) -> CaseRow:
+        """The case, if the actor may see it.  ``lock`` takes the row lock for a write
+        (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        stmt = select(CaseRow).where(CaseRow.serial == serial)
+        if lock and not self.db.is_sqlite:
+            stmt = stmt.with_for_update()
+        case = (await session.exec(stmt)).first()
+        if case is None or not actor.sees_case(case.grid_code, case.department_id):
+            raise NotFound(f"No case {serial} in your jurisdiction.", serial=serial)
+        return case
+
+    async def detail(self, session: AsyncSession, case: CaseRow, actor: Actor) -> CaseDetail:
+        events = (
+            await session.exec(
+                select(EventRow).where(EventRow.case_id == case.id).order_by(col(EventRow.seq))
+            )
+        ).all()
+        checker = await session.get(UserRow, case.checker_id) if case.checker_id else None
+        return case_detail(
+            case, self.ref, actor, list(events), checker.display_name if checker else None
+        )
+
+    async def get(self, serial: str, actor: Actor) -> CaseDetail:
+        async with self.db.read() as session:
+            case = await self._load(session, serial, actor)
+            return await self.detail(session, case, actor)
+
+    # --- creating ---------------------------------------------------------------------------
+
+    async def create(
+        self, session: AsyncSession, actor: Actor, body: CaseCreate, now: datetime
+    ) -> ActionResult:
+        outcome = statemachine.plan_report(actor.role, body.self_disposed)
+        category = await self.ref.category(body.category_kind.value, body.category_code)
+        if category is None:
+            raise Invalid(
+                f"Unknown category: {body.category_kind.value} {body.category_code} "
+                "is not in the catalogue (GET /api/v1/catalogue lists them).",
+                field="category_code",
+            )
+        grid_code = self._resolve_grid(body)
+        if not actor.sees_case(grid_code, actor.department_id):
+            raise Forbidden(f"Grid {grid_code} is outside your jurisdiction.")
+        grid = self.ref.grid(grid_code)
+        assert grid is not None
+        serial = await self._next_serial(session, grid_code[:6], now)
+        case = CaseRow(
+            serial=serial,
+            state=(outcome.state or CaseState.REPORTED).value,
+            source=body.source.value,
+            category_kind=body.category_kind.value,
+            category_code=body.category_code,
+            description=body.description,
+            urgency=body.urgency.value,
+            grid_code=grid_code,
+            community_code=grid_code[:12],
+            street_code=grid_code[:9],
+            district_code=grid_code[:6],
+            area_class=grid.area_class,
+            lon=body.lon,
+            lat=body.lat,
+            address=body.address,
+            reporters=[
+                {
+                    "name": body.reporter_name,
+                    "phone": body.reporter_phone,
+                    "source": body.source.value,
+                    "serial": serial,
+                }
+            ],
+            attachments=[a.model_dump(mode="json") for a in body.attachments],
+            self_disposed=body.self_disposed,
+            deadlines=[],
+            due_key=FAR_FUTURE,
+            created_at=now,
+            updated_at=now,
+            last_actor=actor.display_name,
+        )
+        assert outcome.stage is not None
+        self.clockwork.start(case, outcome.stage, now)
+        session.add(case)
+        await session.flush()
+        data = {
+            "source": body.source.value,
+            "urgency": body.urgency.value,
+            "category": f"{body.category_kind.value}:{body.category_code}",
+            "self_disposed": body.self_disposed,
+        }
+        event = await append_event(
+            session,
+            self.db,
+            case=case,
+            actor_id=actor.id,
+            actor_name=actor.display_name,
+            actor_role=actor.role.value,
+            action=Action.REPORT,
+            data=data,
+            at=now,
+            prev_department_id=None,
+        )
+        return ActionResult(case=await self.detail(session, case, actor), seq=event.seq or 0)
+
+    def _resolve_grid(self, body: CaseCreate) -> str:
+        if body.grid_code is not None:
+            if self.ref.grid(body.grid_code) is None:
+                raise Invalid(
+                    f"Unknown grid {body.grid_code}: no unit grid has that code.", field="grid_code"
+                )
+            return body.grid_code
+        if body.lon is None or body.lat is None:
+            raise Invalid("Give the location: a grid_code, or both lon and lat.", field="lon")
+        found = self.ref.locate(body.lon, body.lat)
+        if found is None:
+            raise Invalid(
+                f"The point ({body.lon}, {body.lat}) is outside every unit grid.", field="lon"
+            )
+        return found
+
+    # --- acting -----------------------------------------------------------------------------
+
+    async def act(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        serial: str,
+        request: ActionRequest,
+        if_match: int | None,
+        now: datetime,
+    ) -> ActionResult:
+        case = await self._load(session, serial, actor, lock=True)
+        if if_match is not None and case.version != if_match:
+            raise self._stale(case, if_match)
+        state = CaseState(case.state)
+        pending = PendingKind(case.pending_kind) if case.pending_kind else None
+        fields = request.model_dump(exclude={"action", "attachments"}, exclude_none=True)
+        try:
+            plan = statemachine.plan(state, pending, request.action, actor.role, fields)
+        except statemachine.IllegalTransition as exc:
+            # Name who moved the case last, so a racing operator knows what happened.
+            raise Conflict(
+                exc.message + f" 最后操作：{case.last_actor} @ {_local(case.updated_at)}.",
+                state=state.value,
+                action=request.action.value,
+                current_version=case.version,
+                last_actor=case.last_actor,
+                updated_at=case.updated_at.isoformat(),
+            ) from exc
+        if actor.is_handler and case.department_id != actor.department_id:
+            raise Forbidden("This case is not dispatched to your department.")
+        prev_department = case.department_id
+        data = await self._apply(session, case, plan, request, actor, now)
+        case.version += 1
+        case.updated_at = now
+        case.last_actor = actor.display_name
+        session.add(case)
+        await session.flush()
+        event = await append_event(
+            session,
+            self.db,
+            case=case,
+            actor_id=actor.id,
+            actor_name=actor.display_name,
+            actor_role=actor.role.value,
+            action=request.action,
+            data=data,
+            at=now,
+            prev_department_id=prev_department,
+        )
+        return ActionResult(case=await self.detail(session, case, actor), seq=event.seq or 0)
+
+    def _stale(self, case: CaseRow, expected: int) -> Conflict:
+        state = CaseState(case.state)
+        return Conflict(
+            f"案件已被 {case.last_actor} 于 {_local(case.updated_at)} 修改（现为“{both(state)}”）；"
+            f"请刷新后重试。 (Case changed by {case.last_actor}; you had version {expected}, "
+            f"it is now {case.version}.)",
+            current_version=case.version,
+            last_actor=case.last_actor,
+            updated_at=case.updated_at.isoformat(),
+            state=state.value,
+        )
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        case: CaseRow,
+        plan: Plan,
+        request: ActionRequest,
+        actor: Actor,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """Carry out the plan on the row; return the event's data."""
+        data: dict[str, Any] = request.model_dump(
+            mode="json", exclude={"action"}, exclude_none=True, exclude_defaults=True
+        )
+        if plan.branch != "ok":
+            data["outcome"] = plan.branch
+        effects = set(plan.effects)
+        outcome = plan.outcome
+
+        if Effect.SET_DEPARTMENT in effects:
+            dept = await self._dispatch_target(case, request)
+            case.department_id = dept.id
+            data["department"] = dept.code
+        if Effect.SET_PENDING in effects:
+            kind = statemachine.pending_kind_for(request.action)
+            assert kind is not None
+            case.pending_kind = kind.value
+            case.pending_detail = {
+                "kind": kind.value,
+                "reason": request.reason,
+                "hours": request.hours,
+                "by": actor.display_name,
+                "at": now.isoformat(),
+            }
+        pending_detail = case.pending_detail or {}
+        if Effect.CLEAR_PENDING in effects:
+            data["request"] = pending_detail.get("kind")
+            case.pending_kind = None
+            case.pending_detail = None
+        if Effect.CLEAR_DEPARTMENT in effects:
+            case.department_id = None
+            case.return_count += 1
+        if Effect.REWORK in effects:
+            case.rework_count += 1
+        if Effect.SUPERVISE in effects:
+            case.supervised = True
+        if Effect.URGE in effects:
+            case.urge_count += 1
+        if Effect.MARK_VERIFIED in effects:
+            case.verified = bool(request.truthful)
+        if Effect.SET_CHECKER in effects:
+            checker = await self._checker(session, request.supervisor or "", case)
+            case.checker_id = checker.id
+            data["checker"] = checker.display_name
+        if Effect.CLOSE in effects:
+            case.closed_at = now
+        if request.attachments:
+            case.attachments = [
+                *case.attachments,
+                *(a.model_dump(mode="json") for a in request.attachments),
+            ]
+
+        if Effect.MERGE in effects:
+            await self._merge(session, case, request.target or "", actor, now)
+            case.merge_snapshot = self.clockwork.snapshot(case)
+            case.merged_into = request.target
+        if Effect.UNMERGE in effects:
+            await self._unmerge(session, case, actor, now)
+
+        if outcome.state is not None:
+            case.state = outcome.state.value
+        if outcome.clock is Clock.START:
+            assert outcome.stage is not None
+            self.clockwork.start(case, outcome.stage, now)
+        elif outcome.clock is Clock.STOP:
+            self.clockwork.stop(case, now)
+        elif outcome.clock is Clock.PAUSE:
+            self.clockwork.pause(case, now)
+        elif outcome.clock is Clock.RESUME:
+            self.clockwork.resume(case, now)
+        elif outcome.clock is Clock.EXTEND:
+            hours = float(pending_detail.get("hours") or 0)
+            self.clockwork.extend(case, hours, now)
+            data["hours"] = hours
+        elif outcome.clock is Clock.RESTORE:
+            snapshot = case.merge_snapshot or {"state": CaseState.REPORTED.value, "deadlines": []}
+            case.state = snapshot["state"]
+            self.clockwork.restore(case, snapshot, now)
+            case.merge_snapshot = None
+            case.merged_into = None
+        if case.deadline_at is not None:
+            data["due_at"] = case.deadline_at.isoformat()
+        return data
+
+    async def _dispatch_target(self, case: CaseRow, request: ActionRequest) -> Any:
+        if request.department_code:
+            dept = await self.ref.department_by_code(request.department_code)
+            if dept is None:
+                raise Invalid(
+                    f"Unknown department {request.department_code} "
+                    "(GET /api/v1/departments lists them).",
+                    field="department_code",
+                )
+            return dept
+        routed = self.ref.route(case.category_kind, case.category_code, case.grid_code)
+        if routed is None:
+            raise Invalid(
+                "No department is routed for this case; name one in department_code.",
+                field="department_code",
+            )
+        return routed
+
+    async def _checker(self, session: AsyncSession, username: str, case: CaseRow) -> UserRow:
+        user = (await session.exec(select(UserRow).where(UserRow.username == username))).first()
+        if user is None or not user.active or user.role != Role.SUPERVISOR.value:
+            raise Invalid(f"{username!r} is not an active supervisor (监督员).", field="supervisor")
+        if not case.grid_code.startswith(_prefix_of(user.jurisdiction_code)):
+            raise Invalid(
+                f"Supervisor {username} does not cover grid {case.grid_code}.", field="supervisor"
+            )
+        return user
+
+    async def _merge(
+        self, session: AsyncSession, case: CaseRow, target_serial: str, actor: Actor, now: datetime
+    ) -> None:
+        if target_serial == case.serial:
+            raise Invalid("A case cannot be merged into itself.", field="target")
+        target = await self._load(session, target_serial, actor, lock=True)
+        if not CaseState(target.state).is_open:
+            raise Conflict(
+                f"Case {target_serial} is {both(CaseState(target.state))}; "
+                "merge into an open case.",
+                state=target.state,
+            )
+        target.reporters = [*target.reporters, *case.reporters]
+        await self._touch_other(
+            session, target, actor, now, {"from": case.serial, "role": "target"}
+        )
+
+    async def _unmerge(
+        self, session: AsyncSession, case: CaseRow, actor: Actor, now: datetime
+    ) -> None:
+        if not case.merged_into:
+            return
+        stmt = select(CaseRow).where(CaseRow.serial == case.merged_into)
+        if not self.db.is_sqlite:
+            stmt = stmt.with_for_update()
+        target = (await session.exec(stmt)).first()
+        if target is None:
+            return
+        mine = {(r.get("serial"), r.get("phone"), r.get("name")) for r in case.reporters}
+        target.reporters = [
+            r
+            for r in target.reporters
+            if (r.get("serial"), r.get("phone"), r.get("name")) not in mine
+        ]
+        await self._touch_other(
+            session, target, actor, now, {"from": case.serial, "role": "target"}, Action.UNMERGE
+        )
+
+    async def _touch_other(
+        self,
+        session: AsyncSession,
+        other: CaseRow,
+        actor: Actor,
+        now: datetime,
+        data: dict[str, Any],
+        action: Action = Action.MERGE,
+    ) -> None:
+        """A second case changed by the same action gets its own version and event."""
+        other.version += 1
+        other.updated_at = now
+        other.last_actor = actor.display_name
+        session.add(other)
+        await session.flush()
+        await append_event(
+            session,
+            self.db,
+            case=other,
+            actor_id=actor.id,
+            actor_name=actor.display_name,
+            actor_role=actor.role.value,
+            action=action,
+            data=data,
+            at=now,
+            prev_department_id=other.department_id,
+        )
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%H:%M")
+
+
+def _prefix_of(jurisdiction_code: str) -> str:
+    from backend.domain.gridcode import kind_for_code_length, scope_prefix
+
+    kind = kind_for_code_length(jurisdiction_code)
+    return scope_prefix(kind, jurisdiction_code) if kind else jurisdiction_code
+
+
+async def count_open(session: AsyncSession) -> int:
+    open_states = [s.value for s in CaseState if s.is_open]
+    value = (
+        await session.exec(select(func.count()).where(col(CaseRow.state).in_(open_states)))
+    ).one()
+    return int(value)

@@ -1,0 +1,218 @@
+"""Read models: case lists with filters and keyset paging, grid statistics, event pages."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.core.problems import Invalid
+from backend.models import CaseRow, EventRow
+from backend.services.access import Actor
+from backend.services.events import events_after, head_seq
+from backend.services.reference import Reference
+from backend.services.views import case_summary, event_wire
+from backend_client.vocab import CaseState
+from backend_client.wire import CasePage, EventPage, GridStat, GridStats
+
+OPEN_STATES = [s.value for s in CaseState if s.is_open]
+SORTS = ("deadline", "-deadline", "created", "-created")
+
+
+def region_clause(prefix: str) -> ColumnElement[bool]:
+    """Cases inside the region with this scope prefix, using the denormalised code columns."""
+    columns = {
+        6: CaseRow.district_code,
+        9: CaseRow.street_code,
+        12: CaseRow.community_code,
+        15: CaseRow.grid_code,
+    }
+    column = columns.get(len(prefix))
+    if column is not None:
+        return col(column) == prefix
+    return col(CaseRow.district_code).startswith(prefix)
+
+
+def scope_clauses(actor: Actor) -> list[ColumnElement[bool]]:
+    clauses = [region_clause(actor.scope_prefix)] if actor.scope_prefix else []
+    if actor.is_handler:
+        clauses.append(col(CaseRow.department_id) == actor.department_id)
+    return clauses
+
+
+@dataclass
+class CaseFilter:
+    states: list[str] = field(default_factory=list)
+    region: str | None = None
+    department_id: int | None = None
+    category: str | None = None
+    source: str | None = None
+    overdue: bool | None = None
+    supervised: bool | None = None
+    pending: bool | None = None
+    urgent: bool | None = None
+    q: str | None = None
+
+    def clauses(self, now: datetime) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.states:
+            out.append(col(CaseRow.state).in_(self.states))
+        if self.region:
+            out.append(region_clause(self.region))
+        if self.department_id is not None:
+            out.append(col(CaseRow.department_id) == self.department_id)
+        if self.category:
+            kind, _, code = self.category.rpartition(":")
+            if len(code) == 2:
+                out.append(col(CaseRow.category_code).startswith(code))
+            else:
+                out.append(col(CaseRow.category_code) == code)
+            if kind:
+                out.append(col(CaseRow.category_kind) == kind)
+        if self.source:
+            out.append(col(CaseRow.source) == self.source)
+        if self.overdue is not None:
+            late = col(CaseRow.due_key) < now
+            out.append(late if self.overdue else ~late)
+        if self.supervised is not None:
+            out.append(col(CaseRow.supervised) == self.supervised)
+        if self.pending is not None:
+            waiting = col(CaseRow.pending_kind).is_not(None)
+            out.append(waiting if self.pending else ~waiting)
+        if self.urgent is not None:
+            out.append(col(CaseRow.urgency) == ("urgent" if self.urgent else "normal"))
+        if self.q:
+            like = f"%{self.q}%"
+            out.append(
+                or_(
+                    col(CaseRow.serial).like(like),
+                    col(CaseRow.address).like(like),
+                    col(CaseRow.description).like(like),
+                )
+            )
+        return out
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded))
+        if sort.lstrip("-") == "deadline":
+            if not (isinstance(values, list) and len(values) == 2 and isinstance(values[1], int)):
+                raise ValueError
+            return [datetime.fromisoformat(values[0]), values[1]]
+        if not (isinstance(values, list) and len(values) == 1 and isinstance(values[0], int)):
+            raise ValueError
+        return values
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise Invalid(
+            "The cursor is not one this server issued; start again without it.", field="cursor"
+        ) from exc
+
+
+async def list_cases(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    flt: CaseFilter,
+    *,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> CasePage:
+    if sort not in SORTS:
+        raise Invalid(f"sort must be one of {', '.join(SORTS)}.", field="sort")
+    as_of = await head_seq(session)  # first statement: the snapshot the rows come from
+    stmt = select(CaseRow).where(*scope_clauses(actor), *flt.clauses(now))
+    descending = sort.startswith("-")
+    by_deadline = sort.lstrip("-") == "deadline"
+    if cursor:
+        values = decode_cursor(cursor, sort)
+        if by_deadline:
+            due, last_id = values
+            after = (
+                or_(
+                    col(CaseRow.due_key) < due,
+                    and_(col(CaseRow.due_key) == due, col(CaseRow.id) < last_id),
+                )
+                if descending
+                else or_(
+                    col(CaseRow.due_key) > due,
+                    and_(col(CaseRow.due_key) == due, col(CaseRow.id) > last_id),
+                )
+            )
+            stmt = stmt.where(after)
+        else:
+            stmt = stmt.where(
+                col(CaseRow.id) < values[0] if descending else col(CaseRow.id) > values[0]
+            )
+    order: list[Any]
+    if by_deadline:
+        order = (
+            [col(CaseRow.due_key).desc(), col(CaseRow.id).desc()]
+            if descending
+            else [col(CaseRow.due_key).asc(), col(CaseRow.id).asc()]
+        )
+    else:
+        order = [col(CaseRow.id).desc() if descending else col(CaseRow.id).asc()]
+    rows = (await session.exec(stmt.order_by(*order).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            [last.due_key.isoformat(), last.id] if by_deadline else [last.id]
+        )
+    return CasePage(
+        items=[case_summary(r, ref) for r in rows], next_cursor=next_cursor, as_of_seq=as_of
+    )
+
+
+async def grid_stats(session: AsyncSession, actor: Actor, now: datetime) -> GridStats:
+    as_of = await head_seq(session)
+    overdue = func.sum(case((col(CaseRow.due_key) < now, 1), else_=0))
+    supervised = func.sum(case((col(CaseRow.supervised), 1), else_=0))
+    stmt = (
+        select(col(CaseRow.grid_code), func.count(), overdue, supervised)
+        .where(col(CaseRow.state).in_(OPEN_STATES), *scope_clauses(actor))
+        .group_by(col(CaseRow.grid_code))
+    )
+    rows = (await session.exec(stmt)).all()
+    return GridStats(
+        items=[
+            GridStat(grid_code=g, open=int(n), overdue=int(o or 0), supervised=int(s or 0))
+            for g, n, o, s in rows
+        ],
+        as_of=now,
+        as_of_seq=as_of,
+    )
+
+
+async def event_page(
+    session: AsyncSession, ref: Reference, actor: Actor, after: int, limit: int
+) -> EventPage:
+    head = await head_seq(session)
+    stmt = events_after(after, limit)
+    if actor.scope_prefix:
+        stmt = stmt.where(col(EventRow.grid_code).startswith(actor.scope_prefix))
+    if actor.is_handler:
+        stmt = stmt.where(
+            or_(
+                col(EventRow.department_id) == actor.department_id,
+                col(EventRow.prev_department_id) == actor.department_id,
+            )
+        )
+    rows = (await session.exec(stmt)).all()
+    return EventPage(items=[event_wire(e, c, ref) for e, c in rows], head_seq=head)

@@ -1,0 +1,149 @@
+"""Table rows → wire models.  The only place that shapes what clients see of a case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from backend.domain import statemachine
+from backend.models import CaseRow, EventRow
+from backend.services.access import Actor
+from backend.services.reference import Reference
+from backend_client.vocab import Action, CaseState, PendingKind
+from backend_client.wire import (
+    Attachment,
+    CaseDetail,
+    CaseSummary,
+    Department,
+    Event,
+    Reporter,
+    StageDeadline,
+    TimelineEntry,
+)
+
+SUMMARY_CHARS = 80
+
+
+def department_wire(ref: Reference, dept_id: int | None) -> Department | None:
+    dept = ref.department(dept_id)
+    if dept is None:
+        return None
+    return Department(code=dept.code, name=dept.name, kind=dept.kind, region_code=dept.region_code)
+
+
+def _summary_fields(case: CaseRow, ref: Reference) -> dict[str, Any]:
+    dept = ref.department(case.department_id)
+    return {
+        "serial": case.serial,
+        "state": case.state,
+        "source": case.source,
+        "category_kind": case.category_kind,
+        "category_code": case.category_code,
+        "category_name": ref.category_name(case.category_kind, case.category_code),
+        "grid_code": case.grid_code,
+        "street_code": case.street_code,
+        "address": case.address,
+        "summary": case.description[:SUMMARY_CHARS],
+        "urgency": case.urgency,
+        "department_code": dept.code if dept else None,
+        "department_name": dept.name if dept else None,
+        "rework_count": case.rework_count,
+        "supervised": case.supervised,
+        "urge_count": case.urge_count,
+        "pending": case.pending_kind,
+        "stage": case.stage,
+        "warn_at": case.warn_at,
+        "deadline_at": case.deadline_at,
+        "paused_at": case.paused_at,
+        "merged_into": case.merged_into,
+        "version": case.version,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def case_summary(case: CaseRow, ref: Reference) -> CaseSummary:
+    return CaseSummary.model_validate(_summary_fields(case, ref))
+
+
+def timeline_entry(row: EventRow) -> TimelineEntry:
+    return TimelineEntry(
+        seq=row.seq or 0,
+        action=Action(row.action),
+        actor=row.actor_name,
+        actor_role=row.actor_role,
+        at=row.at,
+        data=row.data,
+    )
+
+
+def case_detail(
+    case: CaseRow,
+    ref: Reference,
+    actor: Actor,
+    events: list[EventRow],
+    checker_name: str | None,
+) -> CaseDetail:
+    state = CaseState(case.state)
+    pending = PendingKind(case.pending_kind) if case.pending_kind else None
+    allowed = statemachine.allowed_actions(state, pending, actor.role)
+    if actor.is_handler and case.department_id != actor.department_id:
+        allowed = []
+    suggested = None
+    if state in (CaseState.FILED, CaseState.REPORTED, CaseState.VERIFYING):
+        dept = ref.route(case.category_kind, case.category_code, case.grid_code)
+        suggested = department_wire(ref, dept.id if dept else None)
+    return CaseDetail.model_validate(
+        {
+            **_summary_fields(case, ref),
+            "description": case.description,
+            "lon": case.lon,
+            "lat": case.lat,
+            "area_class": case.area_class,
+            "verified": case.verified,
+            "self_disposed": case.self_disposed,
+            "reporters": [Reporter.model_validate(r) for r in case.reporters],
+            "attachments": [Attachment.model_validate(a) for a in case.attachments],
+            "deadlines": [_stage_deadline(d) for d in case.deadlines],
+            "extension_hours": case.extension_seconds / 3600,
+            "pending_detail": case.pending_detail,
+            "checker": checker_name,
+            "suggested_department": suggested,
+            "allowed_actions": allowed,
+            "timeline": [timeline_entry(e) for e in events],
+        }
+    )
+
+
+def _stage_deadline(record: dict[str, Any]) -> StageDeadline:
+    def dt(key: str) -> datetime | None:
+        value = record.get(key)
+        return datetime.fromisoformat(value) if value else None
+
+    return StageDeadline.model_validate(
+        {
+            "stage": record["stage"],
+            "started_at": dt("started_at"),
+            "warn_at": dt("warn_at"),
+            "due_at": dt("due_at"),
+            "unit": record["unit"],
+            "limit_label": record.get("limit_label", ""),
+            "done_at": dt("done_at"),
+            "paused_at": dt("paused_at"),
+        }
+    )
+
+
+def event_wire(row: EventRow, case: CaseRow, ref: Reference) -> Event:
+    return Event.model_validate(
+        {
+            "seq": row.seq,
+            "serial": row.serial,
+            "action": row.action,
+            "actor": row.actor_name,
+            "actor_role": row.actor_role,
+            "at": row.at,
+            "data": row.data,
+            "case": _summary_fields(case, ref),
+        }
+    )

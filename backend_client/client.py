@@ -1,0 +1,296 @@
+"""The typed async client of the citygrid REST API: one method per endpoint, wire models out.
+
+Writes are safe to retry: every POST carries an ``Idempotency-Key`` (one per logical
+call) and is retried with the *same* key after a transport failure or a 503, so the
+server applies it at most once.  Error answers become :mod:`backend_client.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from backend_client.errors import ServiceUnavailable, error_from_response, unavailable
+from backend_client.vocab import CaseState, CategoryKind, Source
+from backend_client.wire import (
+    ActionRequest,
+    ActionResult,
+    CaseCreate,
+    CaseDetail,
+    CasePage,
+    CaseSummary,
+    Category,
+    CategoryCreate,
+    Department,
+    EventPage,
+    GridCell,
+    GridPublic,
+    GridStats,
+    Health,
+    Me,
+    RegionNode,
+    ServerTime,
+)
+
+API_PREFIX = "/api/v1"
+RETRIES = 3  # extra attempts after the first, for transport errors and 503
+RETRY_AFTER_CAP = 2.0  # never wait longer than this on a Retry-After header
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+Params = dict[str, str | int | float]
+
+
+def api_root(base_url: str) -> str:
+    """``http://host:8765`` or ``http://host:8765/api/v1`` → the latter."""
+    root = base_url.rstrip("/")
+    return root if root.endswith(API_PREFIX) else root + API_PREFIX
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+class CitygridClient:
+    """``async with CitygridClient(url, token) as api: await api.cases(state="filed")``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_backoff: float = 0.25,
+    ) -> None:
+        headers = {"Accept": "application/json", "User-Agent": "citygrid-client/0.1"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._retry_backoff = retry_backoff
+        self._http = httpx.AsyncClient(
+            base_url=api_root(base_url),
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+        )
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The underlying client (base URL ``…/api/v1``), for streaming."""
+        return self._http
+
+    async def __aenter__(self) -> Self:
+        await self._http.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._http.__aexit__(exc_type, exc, tb)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- transport ------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        body: BaseModel | None = None,
+        headers: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response or raise a client error."""
+        hdrs = dict(headers or {})
+        content: bytes | None = None
+        if body is not None:
+            # Serialise once: a retry must send the very same bytes under the same key.
+            content = body.model_dump_json(exclude_none=True).encode()
+            hdrs["Content-Type"] = "application/json"
+        if method == "POST":
+            hdrs["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        request = self._http.build_request(
+            method, path, params=params, content=content, headers=hdrs
+        )
+        for attempt in range(RETRIES + 1):
+            last = attempt == RETRIES
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                if last:
+                    raise unavailable(request, exc) from exc
+                await self._pause(attempt, None)
+                continue
+            if response.is_success:
+                return response
+            error = error_from_response(response)
+            if isinstance(error, ServiceUnavailable) and not last:
+                await self._pause(attempt, response.headers.get("Retry-After"))
+                continue
+            raise error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _pause(self, attempt: int, retry_after: str | None) -> None:
+        delay = self._retry_backoff * 2.0**attempt
+        if retry_after and retry_after.strip().isdigit() and self._retry_backoff > 0:
+            delay = max(delay, min(float(retry_after), RETRY_AFTER_CAP))
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _get(self, path: str, model: type[M], params: Params | None = None) -> M:
+        response = await self._send("GET", path, params=params)
+        return model.model_validate_json(response.content)
+
+    async def _get_list(self, path: str, item: type[T], params: Params | None = None) -> list[T]:
+        response = await self._send("GET", path, params=params)
+        return TypeAdapter(list[item]).validate_json(response.content)  # type: ignore[valid-type]
+
+    # --- system ---------------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        return await self._get("/health", Health)
+
+    async def server_time(self) -> ServerTime:
+        return await self._get("/time", ServerTime)
+
+    async def measure_offset(self) -> float:
+        """Seconds to add to the local clock to get the server's (round-trip midpoint)."""
+        sent = time.time()
+        answer = await self.server_time()
+        received = time.time()
+        return answer.now.timestamp() - (sent + received) / 2
+
+    async def me(self) -> Me:
+        return await self._get("/me", Me)
+
+    # --- reference data -------------------------------------------------------------------
+
+    async def regions(self, depth: int = 5) -> list[RegionNode]:
+        return await self._get_list("/regions", RegionNode, {"depth": depth})
+
+    async def grids(self) -> list[GridCell]:
+        return await self._get_list("/grids", GridCell)
+
+    async def grid(self, code: str) -> GridPublic:
+        return await self._get(f"/grids/{code}", GridPublic)
+
+    async def locate(self, lon: float, lat: float) -> GridPublic:
+        return await self._get("/grids/locate", GridPublic, {"lon": lon, "lat": lat})
+
+    async def catalogue(
+        self, kind: CategoryKind | None = None, q: str | None = None
+    ) -> list[Category]:
+        params: Params = {}
+        if kind is not None:
+            params["kind"] = kind.value
+        if q:
+            params["q"] = q
+        return await self._get_list("/catalogue", Category, params)
+
+    async def add_category(self, body: CategoryCreate) -> Category:
+        response = await self._send("POST", "/catalogue", body=body)
+        return Category.model_validate_json(response.content)
+
+    async def departments(self) -> list[Department]:
+        return await self._get_list("/departments", Department)
+
+    # --- cases ----------------------------------------------------------------------------
+
+    async def report(self, body: CaseCreate, *, idempotency_key: str | None = None) -> ActionResult:
+        """Report a new case (上报); 201 with the created case."""
+        response = await self._send("POST", "/cases", body=body, idempotency_key=idempotency_key)
+        return ActionResult.model_validate_json(response.content)
+
+    async def cases(
+        self,
+        *,
+        state: str | Sequence[CaseState | str] | None = None,
+        region: str | None = None,
+        department: str | None = None,
+        category: str | None = None,
+        source: Source | str | None = None,
+        overdue: bool | None = None,
+        supervised: bool | None = None,
+        pending: bool | None = None,
+        urgent: bool | None = None,
+        q: str | None = None,
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> CasePage:
+        """One page of the case list; ``state`` may be ``"open"`` or several states."""
+        params: Params = {}
+        if state is not None:
+            params["state"] = state if isinstance(state, str) else ",".join(map(str, state))
+        texts = {
+            "region": region,
+            "department": department,
+            "category": category,
+            "q": q,
+            "sort": sort,
+            "cursor": cursor,
+            "source": source,
+        }
+        params.update({k: str(v) for k, v in texts.items() if v})
+        flags = {"overdue": overdue, "supervised": supervised, "pending": pending, "urgent": urgent}
+        params.update({k: _flag(v) for k, v in flags.items() if v is not None})
+        if limit is not None:
+            params["limit"] = limit
+        return await self._get("/cases", CasePage, params)
+
+    async def iter_cases(self, **filters: Any) -> AsyncIterator[CaseSummary]:
+        """Every matching case, page after page (same filters as :meth:`cases`)."""
+        filters.pop("cursor", None)
+        cursor: str | None = None
+        while True:
+            page = await self.cases(cursor=cursor, **filters)
+            for item in page.items:
+                yield item
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    async def case(self, serial: str) -> CaseDetail:
+        return await self._get(f"/cases/{serial}", CaseDetail)
+
+    async def act(
+        self,
+        serial: str,
+        request: ActionRequest,
+        *,
+        if_match: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> ActionResult:
+        """Apply a workflow action; ``if_match`` (the version you saw) refuses with
+        :class:`~backend_client.errors.Conflict` if the case moved meanwhile."""
+        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else None
+        response = await self._send(
+            "POST",
+            f"/cases/{serial}/actions",
+            body=request,
+            headers=headers,
+            idempotency_key=idempotency_key,
+        )
+        return ActionResult.model_validate_json(response.content)
+
+    # --- events and stats -----------------------------------------------------------------
+
+    async def events(self, after: int = 0, limit: int = 200) -> EventPage:
+        return await self._get("/events", EventPage, {"after": after, "limit": limit})
+
+    async def grid_stats(self) -> GridStats:
+        return await self._get("/stats/grids", GridStats)

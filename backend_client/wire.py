@@ -1,0 +1,304 @@
+"""The wire schema: the one definition of every JSON body citygrid sends or accepts.
+
+The backend validates requests and serialises responses with these models, and
+the typed client parses responses with them, so the two sides cannot drift.
+Only pydantic is imported: the console and simulator stay free of fastapi and
+sqlalchemy.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from backend_client.vocab import (
+    Action,
+    AreaClass,
+    AttachmentPhase,
+    CaseState,
+    CategoryKind,
+    PendingKind,
+    RegionKind,
+    Role,
+    Source,
+    Stage,
+    TimeUnit,
+    Urgency,
+)
+
+DESCRIPTION_MAX = 4000  # Open311 caps descriptions at 4,000 characters; so do we.
+NOTE_MAX = 2000
+
+GridCodeStr = Annotated[str, StringConstraints(pattern=r"^\d{15}$")]
+Serial = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Note = Annotated[str, StringConstraints(max_length=NOTE_MAX)]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``detail`` is a sentence an operator can act on."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class RegionNode(WireModel):
+    code: str
+    name: str
+    kind: RegionKind
+    area_class: AreaClass
+    children: list[RegionNode] = []
+
+
+class GridPublic(WireModel):
+    code: str
+    name: str
+    area_class: AreaClass
+    street_code: str
+    street_name: str
+    community_code: str
+    community_name: str
+    centroid: tuple[float, float]
+    geometry: dict[str, Any]
+
+
+class GridCell(WireModel):
+    """A grid's position for the character map: code plus centroid."""
+
+    code: str
+    lon: float
+    lat: float
+
+
+class Category(WireModel):
+    kind: CategoryKind
+    code: str
+    name: str
+    gloss: str
+    big_class: str
+    big_class_name: str
+    big_class_gloss: str
+    local: bool = False
+
+
+class CategoryCreate(WireModel):
+    """A city's local extension class (扩展部件/事项)."""
+
+    kind: CategoryKind
+    code: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    gloss: Annotated[str, StringConstraints(max_length=80)] = ""
+    big_class_name: Annotated[str, StringConstraints(max_length=30)] = ""
+    big_class_gloss: Annotated[str, StringConstraints(max_length=80)] = ""
+
+
+class Department(WireModel):
+    code: str
+    name: str
+    kind: str
+    region_code: str | None = None
+
+
+class Me(WireModel):
+    username: str
+    display_name: str
+    role: Role
+    jurisdiction_code: str
+    jurisdiction_name: str
+    department_code: str | None = None
+    department_name: str | None = None
+
+
+class ServerTime(WireModel):
+    now: AwareDatetime
+
+
+class Health(WireModel):
+    status: str
+    version: str
+    database: str
+    head_seq: int
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+class Attachment(WireModel):
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    phase: AttachmentPhase = AttachmentPhase.BEFORE
+    note: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class Reporter(WireModel):
+    name: str = ""
+    phone: str = ""
+    source: Source
+    serial: str | None = None  # the case the report arrived as (kept across merges)
+
+
+class CaseCreate(WireModel):
+    """A new report (上报).  Location is a grid code, a point, or both."""
+
+    source: Source
+    category_kind: CategoryKind
+    category_code: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    description: Annotated[str, StringConstraints(min_length=1, max_length=DESCRIPTION_MAX)]
+    urgency: Urgency = Urgency.NORMAL
+    grid_code: GridCodeStr | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
+    address: Annotated[str, StringConstraints(max_length=256)] = ""
+    reporter_name: Annotated[str, StringConstraints(max_length=50)] = ""
+    reporter_phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{0,20}$")] = ""
+    attachments: Annotated[list[Attachment], Field(max_length=20)] = []
+    self_disposed: bool = False  # 自处置: a supervisor fixed it on the spot
+
+
+class ActionRequest(WireModel):
+    """One workflow action.  Which fields an action needs is decided by the state machine."""
+
+    action: Action
+    department_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    reason: Note | None = None
+    note: Note | None = None
+    hours: Annotated[float, Field(gt=0, le=24 * 365)] | None = None  # extension asked for
+    approve: bool | None = None  # decide
+    passed: bool | None = None  # verify
+    truthful: bool | None = None  # confirm_report
+    target: Serial | None = None  # merge into
+    supervisor: Annotated[str, StringConstraints(max_length=64)] | None = None
+    attachments: Annotated[list[Attachment], Field(max_length=20)] = []
+
+
+class StageDeadline(WireModel):
+    stage: Stage
+    started_at: AwareDatetime
+    warn_at: AwareDatetime
+    due_at: AwareDatetime
+    unit: TimeUnit
+    limit_label: str
+    done_at: AwareDatetime | None = None
+    paused_at: AwareDatetime | None = None
+
+
+class CaseSummary(WireModel):
+    """A queue row.  Carried by every event so consoles never need to refetch."""
+
+    serial: str
+    state: CaseState
+    source: Source
+    category_kind: CategoryKind
+    category_code: str
+    category_name: str
+    grid_code: str
+    street_code: str
+    address: str
+    summary: str  # the description, cut to a queue-friendly length
+    urgency: Urgency
+    department_code: str | None = None
+    department_name: str | None = None
+    rework_count: int = 0
+    supervised: bool = False
+    urge_count: int = 0
+    pending: PendingKind | None = None
+    stage: Stage | None = None
+    warn_at: AwareDatetime | None = None
+    deadline_at: AwareDatetime | None = None
+    paused_at: AwareDatetime | None = None
+    merged_into: str | None = None
+    version: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class TimelineEntry(WireModel):
+    seq: int
+    action: Action
+    actor: str
+    actor_role: Role
+    at: AwareDatetime
+    data: dict[str, Any] = {}
+
+
+class CaseDetail(CaseSummary):
+    description: str
+    lon: float | None = None
+    lat: float | None = None
+    area_class: AreaClass
+    verified: bool | None = None
+    self_disposed: bool = False
+    reporters: list[Reporter] = []
+    attachments: list[Attachment] = []
+    deadlines: list[StageDeadline] = []
+    extension_hours: float = 0.0
+    pending_detail: dict[str, Any] | None = None
+    checker: str | None = None
+    suggested_department: Department | None = None
+    allowed_actions: list[Action] = []
+    timeline: list[TimelineEntry] = []
+
+
+class CasePage(WireModel):
+    items: list[CaseSummary]
+    next_cursor: str | None = None
+    as_of_seq: int
+
+
+class ActionResult(WireModel):
+    case: CaseDetail
+    seq: int
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+class Event(WireModel):
+    """One row of the append-only event log, as streamed (``id`` = ``seq``)."""
+
+    seq: int
+    serial: str
+    action: Action
+    actor: str
+    actor_role: Role
+    at: AwareDatetime
+    data: dict[str, Any] = {}
+    case: CaseSummary
+
+
+class EventPage(WireModel):
+    items: list[Event]
+    head_seq: int
+
+
+class Resync(WireModel):
+    """Sent on the stream when a client is too far behind to catch up event by event."""
+
+    reason: str
+    head_seq: int
+
+
+class GridStat(WireModel):
+    grid_code: str
+    open: int
+    overdue: int
+    supervised: int
+
+
+class GridStats(WireModel):
+    items: list[GridStat]
+    as_of: AwareDatetime
+    as_of_seq: int

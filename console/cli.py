@@ -1,0 +1,296 @@
+"""The ``citygrid`` command.  Imports are lazy so ``citygrid --help`` stays fast and the
+console process never loads the backend's frameworks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="citygrid — grid-based urban management command centre (网格化城市管理指挥中心).",
+    no_args_is_help=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
+grids_app = typer.Typer(help="The unit-grid layer.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="The component/matter catalogue.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(grids_app, name="grids")
+app.add_typer(catalogue_app, name="catalogue")
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        envvar="CITYGRID_DATABASE_URL",
+        help="sqlite:///path or postgresql://… (default: SQLite in the user data dir).",
+    ),
+]
+
+
+def _database(url: str | None) -> str:
+    if url:
+        return url
+    from backend.core.config import default_database_url
+
+    return default_database_url()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(1)
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context) -> None:
+    """With no command, run the demo: a live demo city and the console."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(demo)
+
+
+@app.command()
+def serve(
+    database: DatabaseOpt = None,
+    host: Annotated[str, typer.Option(envvar="CITYGRID_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="CITYGRID_PORT", min=0, max=65535)] = 8765,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes (PostgreSQL only).")] = 1,
+    log_level: str = "info",
+) -> None:
+    """Run the REST API (upgrades the database schema first)."""
+    url = _database(database)
+    os.environ["CITYGRID_DATABASE_URL"] = url
+    if workers > 1 and url.startswith("sqlite"):
+        raise _fail("SQLite has a single writer: run one worker, or use PostgreSQL for --workers.")
+    import uvicorn
+
+    from backend.core.schema import upgrade
+
+    upgrade(url)
+    uvicorn.run(
+        "backend.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        timeout_graceful_shutdown=3,
+        proxy_headers=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOpt = None) -> None:
+    """Create or migrate the schema to the newest version."""
+    from backend.core.schema import upgrade
+
+    url = _database(database)
+    upgrade(url)
+    typer.echo(f"schema up to date: {url}")
+
+
+@app.command()
+def seed(
+    database: DatabaseOpt = None,
+    history: Annotated[int, typer.Option(min=0, help="Past cases to add.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same city).")] = 20261122,
+    tokens_out: Annotated[
+        Path | None, typer.Option(help="Where to write the demo users' tokens (JSON, 0600).")
+    ] = None,
+) -> None:
+    """Build the synthetic demo district (Tongzhou-shaped), departments, routing and users."""
+    import time
+
+    from backend.seed.writer import seed_demo_city, write_tokens_file
+    from backend_client.paths import demo_tokens_path
+
+    url = _database(database)
+    started = time.perf_counter()
+    report = seed_demo_city(url, seed=seed)
+    path = tokens_out or demo_tokens_path()
+    write_tokens_file(path, report.tokens)
+    typer.echo(
+        f"seeded {report.regions} regions ({report.grids} grids), {report.categories} classes, "
+        f"{report.departments} departments, {report.routes} routing rules, {report.users} users "
+        f"in {time.perf_counter() - started:.1f}s; tokens in {path}"
+    )
+    if history:
+        from backend.seed.history import seed_history
+
+        started = time.perf_counter()
+        made = seed_history(url, count=history, seed=seed)
+        elapsed = time.perf_counter() - started
+        typer.echo(f"added {made.cases} history cases and {made.events} events in {elapsed:.1f}s")
+
+
+@app.command()
+def simulate(
+    server: Annotated[str, typer.Option(envvar="CITYGRID_SERVER")] = "http://127.0.0.1:8765",
+    tokens: Annotated[Path | None, typer.Option(help="Demo tokens file from 'seed'.")] = None,
+    rate: Annotated[float, typer.Option(min=0.0, help="New reports per minute.")] = 6.0,
+    centre_share: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.6,
+    pace: Annotated[float, typer.Option(min=0.01, help="Scale of all delays.")] = 1.0,
+    duration: Annotated[
+        float | None, typer.Option(help="Seconds to run (default: forever).")
+    ] = None,
+    seed: int = 7,
+) -> None:
+    """Play supervisors, hotline call-takers and departments against a running server."""
+    import asyncio
+    import logging
+
+    from backend_client.paths import demo_tokens_path, load_demo_tokens
+    from backend_client.simulator import SimConfig, run_simulator
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    path = tokens or demo_tokens_path()
+    if not path.exists():
+        raise _fail(f"No tokens file at {path}; run 'citygrid seed' first.")
+    config = SimConfig(
+        rate_per_min=rate, seed=seed, centre_share=centre_share, pace=pace, duration=duration
+    )
+    try:
+        stats = asyncio.run(run_simulator(server, load_demo_tokens(path), config))
+    except KeyboardInterrupt:
+        return
+    typer.echo(f"simulator stopped: {stats}")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[
+        str,
+        typer.Option(help="operator, dispatcher, shift_lead, supervisor, handler, leader or admin"),
+    ],
+    jurisdiction: Annotated[str, typer.Option(help="Region code the user works in.")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: username).")] = None,
+    department: Annotated[str | None, typer.Option(help="Department code (handlers).")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Create a user (or update one) and print a new bearer token for it."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from backend.seed.users import UserSpec
+    from backend.seed.writer import SeedError, add_user, sync_engine
+    from backend_client.vocab import Role
+
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise _fail(
+            f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
+        ) from None
+    engine = sync_engine(_database(database))
+    try:
+        with Session(engine) as session:
+            issued = add_user(
+                session,
+                UserSpec(username, name or username, parsed, jurisdiction, department),
+                now=datetime.now(UTC),
+            )
+            session.commit()
+    except SeedError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        engine.dispose()
+    typer.echo(issued.token)
+
+
+@users_app.command("list")
+def users_list(database: DatabaseOpt = None) -> None:
+    """List users with role, jurisdiction and department."""
+    from sqlmodel import Session, select
+
+    from backend.models import DepartmentRow, UserRow
+    from backend.seed.writer import sync_engine
+
+    engine = sync_engine(_database(database))
+    with Session(engine) as session:
+        depts = {d.id: d.code for d in session.exec(select(DepartmentRow)).all()}
+        for u in session.exec(select(UserRow).order_by(UserRow.username)).all():
+            dept = depts.get(u.department_id, "") if u.department_id else ""
+            state = "" if u.active else " (disabled)"
+            typer.echo(
+                f"{u.username:16} {u.role:11} {u.jurisdiction_code:15} {dept:6} "
+                f"{u.display_name}{state}"
+            )
+    engine.dispose()
+
+
+@grids_app.command("import")
+def grids_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    district_name: Annotated[str, typer.Option(help="The district's name, e.g. 通州区.")],
+    city_name: Annotated[str | None, typer.Option()] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Import a city's real unit-grid layer from GeoJSON (features with a 15-digit 'code')."""
+    from sqlmodel import Session
+
+    from backend.core.schema import upgrade
+    from backend.domain.geojson_import import GeoJSONImportError, import_grid_layer
+    from backend.seed.writer import sync_engine, write_regions
+
+    url = _database(database)
+    try:
+        specs = import_grid_layer(file.read_bytes(), district_name, city_name=city_name)
+    except GeoJSONImportError as exc:
+        raise _fail(f"{file}: {exc}") from exc
+    upgrade(url)
+    engine = sync_engine(url)
+    with Session(engine) as session:
+        count = write_regions(session, specs)
+        session.commit()
+    engine.dispose()
+    typer.echo(f"imported {count} regions from {file}; restart the server to use them")
+
+
+@catalogue_app.command("import")
+def catalogue_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    database: DatabaseOpt = None,
+) -> None:
+    """Import a city's local extension classes (CSV: kind,code,big_class,…,name,gloss)."""
+    from sqlmodel import Session
+
+    from backend.domain.catalogue import CatalogueError, parse_local_extensions
+    from backend.seed.writer import sync_engine, write_catalogue
+
+    try:
+        entries = parse_local_extensions(file)
+    except CatalogueError as exc:
+        raise _fail(str(exc)) from exc
+    engine = sync_engine(_database(database))
+    with Session(engine) as session:
+        count = write_catalogue(session, entries)
+        session.commit()
+    engine.dispose()
+    typer.echo(f"imported {count} local classes from {file}")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8765,
+    rate: Annotated[float, typer.Option(help="New reports per minute.")] = 6.0,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = False,
+) -> None:
+    """Start the embedded backend on a demo city with the live simulator."""
+    from console.demo import run_demo
+
+    sys.exit(run_demo(port=port, rate=rate, fresh=fresh))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

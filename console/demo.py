@@ -1,0 +1,82 @@
+"""``citygrid demo``: a living centre on this machine in seconds.
+
+The backend runs as a child process (the console process never loads the server's
+frameworks); the simulator runs in this process as an API client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from backend_client.paths import data_dir, demo_tokens_path, load_demo_tokens
+
+
+def demo_database() -> Path:
+    return data_dir() / "demo.db"
+
+
+def _seeded(db: Path, tokens: Path) -> bool:
+    return db.exists() and tokens.exists()
+
+
+def _run_cli(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "console", *args], env=env, check=True)
+
+
+def start_server(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "console", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer on {url} within {timeout:.0f}s")
+
+
+def run_demo(*, port: int, rate: float, fresh: bool) -> int:
+    db = demo_database()
+    tokens = demo_tokens_path()
+    env = {**os.environ, "CITYGRID_DATABASE_URL": f"sqlite:///{db}"}
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if fresh or not _seeded(db, tokens):
+        print("seeding the demo city…", flush=True)
+        _run_cli("seed", "--history", "2000", env=env)
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(port, env)
+    try:
+        wait_healthy(url, server)
+        users = load_demo_tokens(tokens)
+        lead = next(u for u in users if u.role == "shift_lead")
+        print(f"citygrid demo: API {url}/docs — signed in as {lead.display_name} (值班长)")
+        print(f"  curl -H 'Authorization: Bearer {lead.token}' {url}/api/v1/cases?state=filed")
+        from console.live import run_console_or_simulator
+
+        return asyncio.run(run_console_or_simulator(url, users, lead, rate))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
