@@ -15,9 +15,14 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from backend_client.errors import ServiceUnavailable, error_from_response, unavailable
+from backend_client.errors import (
+    ProtocolError,
+    ServiceUnavailable,
+    error_from_response,
+    unavailable,
+)
 from backend_client.vocab import CaseState, CategoryKind, Source
 from backend_client.wire import (
     ActionRequest,
@@ -53,6 +58,22 @@ def api_root(base_url: str) -> str:
     """``http://host:8765`` or ``http://host:8765/api/v1`` → the latter."""
     root = base_url.rstrip("/")
     return root if root.endswith(API_PREFIX) else root + API_PREFIX
+
+
+def _bad_answer(response: httpx.Response, exc: ValidationError) -> ProtocolError:
+    request = response.request
+    return ProtocolError(
+        f"The answer to {request.method} {request.url.path} does not match the wire schema "
+        f"(is the server the same citygrid version?): {exc.error_count()} problem(s), "
+        f"first: {exc.errors()[0]['msg']}."
+    )
+
+
+def _parse(model: type[M], response: httpx.Response) -> M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise _bad_answer(response, exc) from exc
 
 
 def _flag(value: bool) -> str:
@@ -152,12 +173,18 @@ class CitygridClient:
             await asyncio.sleep(delay)
 
     async def _get(self, path: str, model: type[M], params: Params | None = None) -> M:
-        response = await self._send("GET", path, params=params)
-        return model.model_validate_json(response.content)
+        return _parse(model, await self._send("GET", path, params=params))
 
     async def _get_list(self, path: str, item: type[T], params: Params | None = None) -> list[T]:
         response = await self._send("GET", path, params=params)
-        return TypeAdapter(list[item]).validate_json(response.content)  # type: ignore[valid-type]
+        adapter = TypeAdapter(list[item])  # type: ignore[valid-type]
+        try:
+            return adapter.validate_json(response.content)
+        except ValidationError as exc:
+            raise _bad_answer(response, exc) from exc
+
+    async def _post(self, path: str, model: type[M], body: BaseModel, **kw: Any) -> M:
+        return _parse(model, await self._send("POST", path, body=body, **kw))
 
     # --- system ---------------------------------------------------------------------------
 
@@ -202,8 +229,7 @@ class CitygridClient:
         return await self._get_list("/catalogue", Category, params)
 
     async def add_category(self, body: CategoryCreate) -> Category:
-        response = await self._send("POST", "/catalogue", body=body)
-        return Category.model_validate_json(response.content)
+        return await self._post("/catalogue", Category, body)
 
     async def departments(self) -> list[Department]:
         return await self._get_list("/departments", Department)
@@ -212,8 +238,7 @@ class CitygridClient:
 
     async def report(self, body: CaseCreate, *, idempotency_key: str | None = None) -> ActionResult:
         """Report a new case (上报); 201 with the created case."""
-        response = await self._send("POST", "/cases", body=body, idempotency_key=idempotency_key)
-        return ActionResult.model_validate_json(response.content)
+        return await self._post("/cases", ActionResult, body, idempotency_key=idempotency_key)
 
     async def cases(
         self,
@@ -278,14 +303,13 @@ class CitygridClient:
         """Apply a workflow action; ``if_match`` (the version you saw) refuses with
         :class:`~backend_client.errors.Conflict` if the case moved meanwhile."""
         headers = {"If-Match": f'"{if_match}"'} if if_match is not None else None
-        response = await self._send(
-            "POST",
+        return await self._post(
             f"/cases/{serial}/actions",
-            body=request,
+            ActionResult,
+            request,
             headers=headers,
             idempotency_key=idempotency_key,
         )
-        return ActionResult.model_validate_json(response.content)
 
     # --- events and stats -----------------------------------------------------------------
 

@@ -24,6 +24,10 @@ class Unavailable(CitygridError):
     """The server could not be reached, timed out, or said 503; retrying later may help."""
 
 
+class ProtocolError(CitygridError):
+    """The server's answer does not match the wire schema (a client/server version skew?)."""
+
+
 class ApiError(CitygridError):
     """The server answered with an error status and a problem document."""
 

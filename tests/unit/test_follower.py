@@ -1,0 +1,181 @@
+"""EventFollower against an ``httpx.MockTransport`` that serves SSE bytes and disconnects."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from backend_client.client import CitygridClient
+from backend_client.errors import Forbidden, Unauthorized
+from backend_client.events import EventFollower, FollowItem, ResyncNeeded, StreamState
+from backend_client.wire import Event
+
+AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC).isoformat()
+SSE = {"Content-Type": "text/event-stream"}
+
+
+def event_json(seq: int, action: str = "sign") -> str:
+    case = {
+        "serial": "110112-0001",
+        "state": "in_progress",
+        "source": "supervisor",
+        "category_kind": "matter",
+        "category_code": "06010",
+        "category_name": "暴露垃圾",
+        "grid_code": "110112001001001",
+        "street_code": "110112001",
+        "address": "",
+        "summary": "暴露垃圾",
+        "urgency": "normal",
+        "version": seq,
+        "created_at": AT,
+        "updated_at": AT,
+    }
+    return json.dumps(
+        {
+            "seq": seq,
+            "serial": "110112-0001",
+            "action": action,
+            "actor": "王伟",
+            "actor_role": "handler",
+            "at": AT,
+            "data": {},
+            "case": case,
+        },
+        ensure_ascii=False,
+    )
+
+
+def frame(seq: int, action: str = "sign") -> str:
+    return f"id: {seq}\nevent: {action}\ndata: {event_json(seq, action)}\n\n"
+
+
+def unauthorized() -> httpx.Response:
+    body = {"title": "Not signed in", "status": 401, "detail": "This token is unknown."}
+    return httpx.Response(401, json=body)
+
+
+class Server:
+    """Serves one scripted answer per connection and records the Last-Event-ID sent."""
+
+    def __init__(self, answers: list[Callable[[], httpx.Response]], head: int = 0) -> None:
+        self.answers = answers
+        self.head = head
+        self.last_ids: list[str | None] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/health":
+            return httpx.Response(
+                200, json={"status": "ok", "version": "t", "database": "t", "head_seq": self.head}
+            )
+        assert request.url.path == "/api/v1/events/stream"
+        assert request.headers["Accept"] == "text/event-stream"
+        self.last_ids.append(request.headers.get("Last-Event-ID"))
+        return self.answers[len(self.last_ids) - 1]()
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+async def drain(follower: EventFollower, items: list[FollowItem]) -> None:
+    async for item in follower.items():
+        items.append(item)
+
+
+async def collect(follower: EventFollower, error: type[Exception]) -> list[FollowItem]:
+    """Every item the follower yields until it stops with ``error``."""
+    items: list[FollowItem] = []
+    with pytest.raises(error):
+        await drain(follower, items)
+    return items
+
+
+def make(server: Server, after: int | None, sleeps: Sleeps, **kw: Any) -> EventFollower:
+    api = CitygridClient("http://test", "tok", transport=httpx.MockTransport(server))
+    return EventFollower(api, after=after, sleep=sleeps, rng=random.Random(1), **kw)
+
+
+async def test_skips_keepalives_resumes_with_last_event_id_reports_resync_and_stops_on_401() -> (
+    None
+):
+    first = (
+        ": citygrid event stream\nretry: 500\n\n"
+        ": ping\n\n" + frame(6) + ": ping\n\n" + ": ping\n\n" + frame(7, "report_disposal")
+    )
+    resync = json.dumps({"reason": "too far behind", "head_seq": 100})
+    second = f": hello\n\nevent: resync\nid: 100\ndata: {resync}\n\n: ping\n\n"
+    server = Server(
+        [
+            lambda: httpx.Response(200, headers=SSE, content=first.encode()),
+            lambda: httpx.Response(200, headers=SSE, content=second.encode()),
+            unauthorized,
+        ]
+    )
+    sleeps = Sleeps()
+    follower = make(server, 5, sleeps)
+
+    items = await collect(follower, Unauthorized)
+
+    assert server.last_ids == ["5", "7", "100"]
+    kinds = [type(i).__name__ for i in items]
+    assert kinds == [
+        "StreamState", "Event", "Event", "StreamState",
+        "StreamState", "ResyncNeeded", "StreamState",
+    ]  # fmt: skip
+    events = [i for i in items if isinstance(i, Event)]
+    assert [e.seq for e in events] == [6, 7]  # no empty keep-alive events got through
+    states = [i for i in items if isinstance(i, StreamState)]
+    assert [s.state for s in states] == ["live", "reconnecting", "live", "reconnecting"]
+    assert states[1].error == "the server closed the stream"
+    assert items[5] == ResyncNeeded(100, "too far behind")
+    # The server's retry hint (500 ms) is the base of the backoff, jittered up to +25%.
+    assert len(sleeps.delays) == 2
+    assert all(0.5 <= d <= 0.625 for d in sleeps.delays)
+    assert follower.last_seq == 100
+
+
+async def test_after_none_pins_the_head_and_5xx_backs_off_exponentially() -> None:
+    def busy() -> httpx.Response:
+        body = {"title": "busy", "status": 503, "detail": "The database is busy."}
+        return httpx.Response(503, json=body)
+
+    def cut() -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    def forbidden() -> httpx.Response:
+        return httpx.Response(403, json={"title": "no", "status": 403, "detail": "Not yours."})
+
+    server = Server([busy, cut, busy, forbidden], head=41)
+    sleeps = Sleeps()
+    follower = make(server, None, sleeps, backoff_max=3.0, stale_after=3600)
+
+    items = await collect(follower, Forbidden)
+
+    assert server.last_ids == ["41", "41", "41", "41"]
+    assert all(isinstance(i, StreamState) and i.state == "reconnecting" for i in items)
+    assert next(i.error for i in items if isinstance(i, StreamState)) == "The database is busy."
+    # Default base 1 s, doubled per failure, capped by backoff_max; jitter ≤ 25%.
+    assert 1.0 <= sleeps.delays[0] <= 1.25
+    assert 2.0 <= sleeps.delays[1] <= 2.5
+    assert sleeps.delays[2] == 3.0
+
+
+async def test_a_long_outage_is_reported_as_stale() -> None:
+    def cut() -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    server = Server([cut, unauthorized])
+    follower = make(server, 3, Sleeps(), stale_after=0.0)
+    items = await collect(follower, Unauthorized)
+    assert [i.state for i in items if isinstance(i, StreamState)] == ["stale"]
