@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings=settings,
             db=db,
             ref=ref,
-            cases=CaseService(db, ref, clockwork),
+            cases=CaseService(db, ref, clockwork, clock or system_clock),
             broadcaster=broadcaster,
             clock=clock or system_clock,
             token_cache={},

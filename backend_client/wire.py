@@ -248,6 +248,10 @@ class CaseDetail(CaseSummary):
     pending_detail: dict[str, Any] | None = None
     checker: str | None = None
     suggested_department: Department | None = None
+    # For a filed case: the sign-for deadline a dispatch now would set, and the disposal
+    # limit that follows it (shown in the dispatch dialog).
+    dispatch_preview: StageDeadline | None = None
+    dispose_limit: str | None = None
     allowed_actions: list[Action] = []
     timeline: list[TimelineEntry] = []
 

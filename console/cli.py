@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from console.config import ConsoleSettings
 
 app = typer.Typer(
     help="citygrid — grid-based urban management command centre (网格化城市管理指挥中心).",
@@ -274,6 +277,71 @@ def catalogue_import(
         session.commit()
     engine.dispose()
     typer.echo(f"imported {count} local classes from {file}")
+
+
+@app.command()
+def console(
+    server: Annotated[
+        str | None, typer.Option(help="The centre's API, e.g. http://centre:8765.")
+    ] = None,
+    token: Annotated[str | None, typer.Option(help="Bearer token (or CITYGRID_TOKEN).")] = None,
+    lang: Annotated[str | None, typer.Option(help="zh or en (default: from the locale).")] = None,
+    theme: Annotated[str | None, typer.Option()] = None,
+    ansi: Annotated[bool, typer.Option(help="16 colours from the terminal's own palette.")] = False,
+    ascii_glyphs: Annotated[bool, typer.Option("--ascii", help="ASCII glyphs and map.")] = False,
+    no_mouse: Annotated[
+        bool, typer.Option("--no-mouse", help="Do not track the mouse (SSH).")
+    ] = False,
+    no_bell: Annotated[bool, typer.Option("--no-bell")] = False,
+    fps: Annotated[
+        int | None, typer.Option(min=1, max=120, help="Frame-rate cap for slow links.")
+    ] = None,
+) -> None:
+    """Open the console against a running centre."""
+    from console.config import ConfigError, load_settings
+
+    if ansi:
+        os.environ["TEXTUAL_COLOR_SYSTEM"] = "standard"
+    if fps:
+        os.environ["TEXTUAL_FPS"] = str(fps)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    settings = settings.with_(server=server, token=token, lang=lang, theme=theme)
+    if ascii_glyphs:
+        settings = settings.with_(ascii=True)
+    if no_bell:
+        settings = settings.with_(bell=False)
+    if not settings.token:
+        raise _fail(
+            "No token. Ask your admin for one ('citygrid users add NAME --role …'), then pass "
+            '--token, set CITYGRID_TOKEN, or put token = "…" under [console] in '
+            f"{settings.config_path}."
+        )
+    sys.exit(_run_console(settings, mouse=not no_mouse))
+
+
+def _run_console(settings: ConsoleSettings, *, mouse: bool) -> int:
+    import httpx
+
+    from console.app import CityGridApp
+
+    try:
+        probe = httpx.get(
+            f"{settings.server}/api/v1/me",
+            headers={"Authorization": f"Bearer {settings.token}"},
+            timeout=5.0,
+        )
+    except httpx.TransportError as exc:
+        raise _fail(f"Cannot reach {settings.server}: {exc}") from exc
+    if probe.status_code == 401:
+        raise _fail(
+            "The server does not accept this token: ask your admin for a new one "
+            "('citygrid users add')."
+        )
+    app = CityGridApp(settings)
+    return int(app.run(mouse=mouse) or 0)
 
 
 @app.command()

@@ -20,6 +20,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: no per-example deadline (CI machines are
+# shared and noisy), and a fixed derandomised order so runs are reproducible.
+settings.register_profile("citygrid", deadline=None, derandomize=True)
+settings.load_profile("citygrid")
 
 PG_ADMIN_URL = os.environ.get("CITYGRID_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parent.parent

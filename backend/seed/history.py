@@ -23,23 +23,24 @@ so ``seq`` order is time order across the whole history.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import multiprocessing
 import os
 import random
 import sqlite3
+import tempfile
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from statistics import NormalDist
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -146,8 +147,9 @@ def _us(value: datetime) -> int:
     return (value - _EPOCH) // timedelta(microseconds=1)
 
 
-def _j(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _esc(text: str) -> str:
+    """``text`` escaped for use inside a JSON string literal."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 # --- time: formatting and working-time arithmetic ---------------------------------------------
@@ -221,8 +223,15 @@ class _Limit:
     label: str
 
 
-def _limit(policy: TimeLimitPolicy, calendar: WorkingCalendar, stage: Stage, urgency: Urgency,
-           area: AreaClass, kind: CategoryKind, code: str) -> _Limit:
+def _limit(
+    policy: TimeLimitPolicy,
+    calendar: WorkingCalendar,
+    stage: Stage,
+    urgency: Urgency,
+    area: AreaClass,
+    kind: CategoryKind,
+    code: str,
+) -> _Limit:
     limit = policy.limit_for(
         stage, urgency=urgency, area_class=area, category_kind=kind, category_code=code
     )
@@ -247,6 +256,7 @@ class _User:
     username: str
     name: str
     role: str
+    check_json: str  # the assign_check event's fields naming this supervisor
 
 
 @dataclass(frozen=True)
@@ -283,32 +293,27 @@ class _Category:
     big_class: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Reference:
     grids: list[_Grid]
     categories: list[_Category]
     departments: list[_Dept]
     rules: list[_Rule]
     users: list[_User]
-    handlers: dict[int, _User] = field(default_factory=dict)
-    supervisors: dict[str, _User] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for u in self.users:
-            if u.role == "supervisor":
-                self.supervisors.setdefault(self._jurisdiction[u.id], u)
-        # handlers are attached by _load_reference (it knows department ids)
-
-    _jurisdiction: dict[int, str] = field(default_factory=dict)
+    handlers: dict[int, _User]  # department id -> its (first) handler
+    supervisors: dict[str, _User]  # street code -> its (first) supervisor
 
 
 def route(
-    rules: Sequence[_Rule], departments: Sequence[_Dept], category_kind: str,
-    category_code: str, grid_code: str,
+    rules: Sequence[_Rule],
+    departments: Mapping[int, _Dept],
+    category_kind: str,
+    category_code: str,
+    grid_code: str,
 ) -> _Dept | None:
     """``Reference.route`` without the async service: most specific rule wins (category
-    prefix, then region prefix, first rule on a tie); the street office is the fallback."""
-    by_id = {d.id: d for d in departments}
+    prefix, then region prefix, first rule on a tie); the street office is the fallback.
+    ``departments`` by id, in id order (the order the service loads them)."""
     best: tuple[int, int] | None = None
     chosen: _Dept | None = None
     for rule in rules:
@@ -318,26 +323,27 @@ def route(
             continue
         if not grid_code.startswith(rule.region_prefix):
             continue
-        score = (len(rule.category_prefix) + (1 if rule.category_kind else 0),
-                 len(rule.region_prefix))
+        score = (
+            len(rule.category_prefix) + (1 if rule.category_kind else 0),
+            len(rule.region_prefix),
+        )
         if best is None or score > best:
-            best, chosen = score, by_id.get(rule.department_id)
+            best, chosen = score, departments.get(rule.department_id)
     if chosen is not None:
         return chosen
     street = grid_code[:9]
-    for dept in departments:
+    for dept in departments.values():
         if dept.kind == "street_office" and dept.region_code == street:
             return dept
     return None
 
 
-class _Cursor(Protocol):
-    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-
-
-def _grid_points(rng: random.Random, geometry: dict[str, Any], bbox: tuple[float, ...],
-                 centroid: tuple[float, float]) -> tuple[tuple[float, float], ...]:
+def _grid_points(
+    rng: random.Random,
+    geometry: dict[str, Any],
+    bbox: tuple[float, ...],
+    centroid: tuple[float, float],
+) -> tuple[tuple[float, float], ...]:
     """A few report locations inside the grid (rejection sampling in its bounding box)."""
     x0, y0, x1, y1 = bbox
     found: list[tuple[float, float]] = []
@@ -350,18 +356,18 @@ def _grid_points(rng: random.Random, geometry: dict[str, Any], bbox: tuple[float
     return tuple(found) or (centroid,)
 
 
-def _load_reference(cur: _Cursor, rng: random.Random) -> _Reference:
+def _load_reference(query: Callable[[str], list[Any]], rng: random.Random) -> _Reference:
     names = {
         code: name
-        for code, name in cur.execute(
+        for code, name in query(
             "SELECT code, name FROM region WHERE kind IN ('street', 'community')"
-        ).fetchall()
+        )
     }
     grids: list[_Grid] = []
-    rows = cur.execute(
+    rows = query(
         "SELECT code, area_class, geometry, min_lon, min_lat, max_lon, max_lat, centroid_lon,"
         " centroid_lat FROM region WHERE kind = 'grid' ORDER BY code"
-    ).fetchall()
+    )
     for code, area, geometry, x0, y0, x1, y1, cx, cy in rows:
         shape = json.loads(geometry) if isinstance(geometry, str) else geometry
         street, community = names.get(code[:9], ""), names.get(code[:12], "")
@@ -377,40 +383,40 @@ def _load_reference(cur: _Cursor, rng: random.Random) -> _Reference:
         )
     categories = [
         _Category(kind, code, name, big)
-        for kind, code, name, big in cur.execute(
+        for kind, code, name, big in query(
             "SELECT kind, code, name, big_class FROM category ORDER BY kind, code"
-        ).fetchall()
+        )
     ]
     departments = [
         _Dept(int(i), code, kind, region)
-        for i, code, kind, region in cur.execute(
+        for i, code, kind, region in query(
             "SELECT id, code, kind, region_code FROM department ORDER BY id"
-        ).fetchall()
+        )
     ]
     rules = [
         _Rule(kind, prefix or "", region or "", int(dept))
-        for kind, prefix, region, dept in cur.execute(
+        for kind, prefix, region, dept in query(
             "SELECT category_kind, category_prefix, region_prefix, department_id"
             " FROM routing_rule ORDER BY id"
-        ).fetchall()
+        )
     ]
     users: list[_User] = []
-    jurisdiction: dict[int, str] = {}
     handlers: dict[int, _User] = {}
-    for uid, username, name, role, scope, dept, active in cur.execute(
+    supervisors: dict[str, _User] = {}
+    for uid, username, name, role, scope, dept, active in query(
         "SELECT id, username, display_name, role, jurisdiction_code, department_id, active"
         " FROM app_user ORDER BY username"
-    ).fetchall():
+    ):
         if not active:
             continue
-        user = _User(int(uid), username, name, role)
+        pair = f'"supervisor":"{_esc(username)}","checker":"{_esc(name)}",'
+        user = _User(int(uid), username, name, role, pair)
         users.append(user)
-        jurisdiction[user.id] = scope
         if role == "handler" and dept is not None:
             handlers.setdefault(int(dept), user)
-    ref = _Reference(grids, categories, departments, rules, users, _jurisdiction=jurisdiction)
-    ref.handlers.update(handlers)
-    return ref
+        if role == "supervisor":
+            supervisors.setdefault(scope, user)
+    return _Reference(grids, categories, departments, rules, users, handlers, supervisors)
 
 
 # --- the plan: when and where each case is reported, its id and serial ------------------------
@@ -427,8 +433,9 @@ class _Chunk:
     boundary: int | None  # the next chunk's first instant (None for the last chunk)
 
 
-def _day_counts(rng: random.Random, days: list[date], calendar: WorkingCalendar,
-                count: int) -> list[int]:
+def _day_counts(
+    rng: random.Random, days: list[date], calendar: WorkingCalendar, count: int
+) -> list[int]:
     """Split ``count`` over the days: weekends and holidays are quieter (largest remainder)."""
     weights = [
         (1.0 if calendar.is_working_day(d) else 0.75) * (0.9 + 0.2 * rng.random()) for d in days
@@ -467,7 +474,7 @@ def _plan(
     for w in HOUR_WEIGHTS:
         acc += w
         hour_cum.append(acc)
-    hour_total = hour_cum[-1]
+    hour_total, grid_total = hour_cum[-1], grid_cum[-1]
     year_starts = {
         y: _us(datetime(y, 1, 1, tzinfo=tz)) for y in range(days[0].year, days[-1].year + 2)
     }
@@ -477,19 +484,18 @@ def _plan(
     for index, start in enumerate(range(0, ndays, chunk_days)):
         times: list[int] = []
         grids: list[int] = []
-        for day, n in zip(days[start : start + chunk_days], per_day[start : start + chunk_days],
-                          strict=True):
+        for day, n in zip(
+            days[start : start + chunk_days], per_day[start : start + chunk_days], strict=True
+        ):
             midnight = _us(datetime.combine(day, datetime.min.time(), tz))
             stamps = sorted(
-                midnight + bisect_right(hour_cum, r() * hour_total) * 3600 * _US
+                midnight
+                + bisect_right(hour_cum, r() * hour_total) * 3600 * _US
                 + int(r() * 3600 * _US)
                 for _ in range(n)
             )
             times.extend(stamps)
-            grids.extend(
-                bisect_left(grid_cum, r() * acc_total)
-                for acc_total in [grid_cum[-1]] * n
-            )
+            grids.extend(bisect_left(grid_cum, r() * grid_total) for _ in range(n))
         serials: list[str] = []
         for t, gi in zip(times, grids, strict=True):
             year = max(y for y, s in year_starts.items() if s <= t)
@@ -522,7 +528,6 @@ EVENT_COLUMNS = (
     "case_id", "serial", "action", "actor_id", "actor_name", "actor_role", "at", "data",
     "grid_code", "department_id", "prev_department_id",
 )  # fmt: skip
-_EVENT_AT = EVENT_COLUMNS.index("at")
 _STAGES = (Stage.INTAKE, Stage.VERIFY, Stage.SIGN, Stage.DISPOSE, Stage.CHECK)
 _INTAKE, _VERIFY, _SIGN, _DISPOSE, _CHECK = range(5)
 
@@ -530,8 +535,14 @@ _INTAKE, _VERIFY, _SIGN, _DISPOSE, _CHECK = range(5)
 class _Generator:
     """Turns a chunk's (time, grid, serial) plan into case rows and event rows."""
 
-    def __init__(self, ref: _Reference, calendar: WorkingCalendar, policy: TimeLimitPolicy,
-                 clock: _Clock, end_us: int) -> None:
+    def __init__(
+        self,
+        ref: _Reference,
+        calendar: WorkingCalendar,
+        policy: TimeLimitPolicy,
+        clock: _Clock,
+        end_us: int,
+    ) -> None:
         self.ref = ref
         self.calendar = calendar
         self.policy = policy
@@ -550,7 +561,7 @@ class _Generator:
         self.depts = {d.id: d for d in ref.departments}
         self.offices = {d.region_code: d for d in ref.departments if d.kind == "street_office"}
         self.professional = [d for d in ref.departments if d.kind != "street_office"]
-        self._routes: dict[tuple[str, str, str], _Dept | None] = {}
+        self._category_rules: dict[tuple[str, str], list[_Rule]] = {}
         self._limits: dict[tuple[bool, str, str, str], tuple[_Limit, ...]] = {}
         # Category weights: big-class share, split among its items (common ones boosted).
         pool = [c for c in ref.categories if c.kind in ("matter", "component")]
@@ -569,9 +580,9 @@ class _Generator:
                 table, share = COMPONENT_CLASSES, 1 - MATTER_SHARE
             if len(kinds_present) == 1:
                 share = 1.0
-            acc += share * table.get(c.big_class, 0.5) * self._boost(c) / boosts[
-                (c.kind, c.big_class)
-            ]
+            acc += (
+                share * table.get(c.big_class, 0.5) * self._boost(c) / boosts[(c.kind, c.big_class)]
+            )
             cum.append(acc)
         self.categories = pool
         self.category_cum = cum
@@ -590,10 +601,15 @@ class _Generator:
         return COMMON_MATTERS.get(c.code, 1.0)
 
     def route(self, kind: str, code: str, grid: str) -> _Dept | None:
-        key = (kind, code, grid)
-        if key not in self._routes:
-            self._routes[key] = route(self.ref.rules, self.ref.departments, kind, code, grid)
-        return self._routes[key]
+        rules = self._category_rules.get((kind, code))
+        if rules is None:  # the rules that can match this category, in table order
+            rules = self._category_rules[(kind, code)] = [
+                rule
+                for rule in self.ref.rules
+                if (not rule.category_kind or rule.category_kind == kind)
+                and code.startswith(rule.category_prefix)
+            ]
+        return route(rules, self.depts, kind, code, grid)
 
     def limits(self, urgent: bool, area: str, kind: str, code: str) -> tuple[_Limit, ...]:
         key = (urgent, area, kind, code)
@@ -601,35 +617,54 @@ class _Generator:
         if found is None:
             urgency = Urgency.URGENT if urgent else Urgency.NORMAL
             found = tuple(
-                _limit(self.policy, self.calendar, s, urgency, AreaClass(area),
-                       CategoryKind(kind), code)
+                _limit(
+                    self.policy,
+                    self.calendar,
+                    s,
+                    urgency,
+                    AreaClass(area),
+                    CategoryKind(kind),
+                    code,
+                )
                 for s in _STAGES
             )
             self._limits[key] = found
         return found
 
     def chunk(self, spec: _Chunk) -> tuple[list[Row], list[Row]]:
+        # Millions of fresh tuples would set off the cyclic collector again and again
+        # (a third of the time); the rows hold no cycles, so it can rest meanwhile.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._chunk(spec)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _chunk(self, spec: _Chunk) -> tuple[list[Row], list[Row]]:
         rng = random.Random(spec.seed)
         cases: list[Row] = []
         events: list[Row] = []
         for i, (t0, gi, serial) in enumerate(
             zip(spec.times, spec.grids, spec.serials, strict=True)
         ):
-            state = rng.getstate()
-            for hurry in (0, 1, 2):
-                if hurry:
-                    rng.setstate(state)  # the same case, only faster
-                case, evs, last = self.case(rng, spec.first_id + i, serial, t0, gi, hurry)
+            case, evs, last = self.case(rng, spec.first_id + i, serial, t0, gi, 0)
+            for hurry in (1, 2):
                 if last < self.end_us - 60 * _US:
                     break
+                # Would still be open at ``end``: the same case again, only faster.
+                redo = random.Random(spec.seed ^ (i * 7919 + hurry))
+                case, evs, last = self.case(redo, spec.first_id + i, serial, t0, gi, hurry)
             cases.append(case)
             events.extend(evs)
         return cases, events
 
     # The chain of one case.  Long, because it is the whole workflow in one place; every
     # step appends the event a live server would have written for the same action.
-    def case(self, rng: random.Random, cid: int, serial: str, t0: int, gi: int,
-             hurry: int) -> tuple[Row, list[Row], int]:
+    def case(
+        self, rng: random.Random, cid: int, serial: str, t0: int, gi: int, hurry: int
+    ) -> tuple[Row, list[Row], int]:
         r = rng.random
         clock = self.clock
         iso, sql = clock.iso, clock.sql
@@ -666,30 +701,44 @@ class _Generator:
             return 1.0 + 0.3 * math.exp(0.9 * _Z[int(r() * _ZTABLE_SIZE)])
 
         events: list[Row] = []
-        records: list[list[Any]] = []  # stage, start, warn, due, unit, label, done, extra
+        # One list per stage run: stage, started, warn, due, unit, label, done (ISO text),
+        # extended hours.
+        records: list[list[Any]] = []
         dept_id: int | None = None
         last = t0
         last_actor = ""
         due = 0
+        due_iso = ""
 
-        def emit(t: int, action: str, user: _User | None, data: str,
-                 new_dept: int | None) -> int:
+        def emit(t: int, action: str, user: _User | None, data: str, new_dept: int | None) -> int:
             nonlocal last, last_actor, dept_id
             if t <= last and events:
                 t = last + _US + int(r() * 30 * _US)
             who = user or self.admin
             events.append(
-                (cid, serial, action, who.id, who.name, who.role if user else "admin", sql(t),
-                 data, grid, new_dept, dept_id)
+                (
+                    cid,
+                    serial,
+                    action,
+                    who.id,
+                    who.name,
+                    who.role if user else "admin",
+                    sql(t),
+                    data,
+                    grid,
+                    new_dept,
+                    dept_id,
+                )
             )
             dept_id = new_dept
             last, last_actor = t, who.name
             return t
 
-        def start(t: int, stage: int) -> int:
-            nonlocal due
+        def start(t: int, stage: int) -> None:
+            nonlocal due, due_iso
+            now = iso(t)
             if records and records[-1][6] is None:
-                records[-1][6] = t
+                records[-1][6] = now
             lim = lims[stage]
             if lim.working:
                 p = clock.pos(t)
@@ -697,15 +746,15 @@ class _Generator:
                 warn = clock.at(p + lim.warn)
             else:
                 due, warn = t + lim.budget, t + lim.warn
-            records.append([lim.stage, t, warn, due, lim.unit, lim.label, None, None])
-            return due
+            due_iso = iso(due)
+            records.append([lim.stage, now, iso(warn), due_iso, lim.unit, lim.label, None, None])
 
         def stop(t: int) -> None:
             if records and records[-1][6] is None:
-                records[-1][6] = t
+                records[-1][6] = iso(t)
 
         def due_json(extra: str = "") -> str:
-            return f'{{{extra}"due_at":"{iso(due)}"}}'
+            return f'{{{extra}"due_at":"{due_iso}"}}'
 
         operator = self.operators[int(r() * len(self.operators))]
         dispatcher = self.dispatchers[int(r() * len(self.dispatchers))]
@@ -723,11 +772,11 @@ class _Generator:
 
         # --- report -------------------------------------------------------------------
         place = g.place
-        reporters: dict[str, Any] = {"name": "", "phone": "", "source": source, "serial": serial}
-        attachments: list[dict[str, str]] = []
+        caller = phone = ""
+        attachments: list[str] = []  # JSON objects (refs are plain ASCII)
         if by_supervisor or source == "video":
             photo = f"photo://{grid}/{rng.getrandbits(32):08x}-before.jpg"
-            attachments.append({"ref": photo, "phase": "before", "note": ""})
+            attachments.append(f'{{"ref":"{photo}","phase":"before","note":""}}')
         if by_supervisor:
             assert supervisor is not None
             tail = "已现场处置完毕。" if self_disposed else PATROL_NOTES[int(r() * 4)]
@@ -735,7 +784,6 @@ class _Generator:
         elif source == "hotline":
             caller = SURNAMES[int(r() * len(SURNAMES))] + ("先生", "女士")[int(r() * 2)]
             phone = "1" + "3578"[int(r() * 4)] + f"{int(r() * 1e9):09d}"
-            reporters["name"], reporters["phone"] = caller, phone
             description = f"市民来电反映：{place}附近{cat.name}，{HOTLINE_NOTES[int(r() * 4)]}"
         else:
             description = f"{place}{cat.name}，请相关部门处理。"
@@ -744,7 +792,9 @@ class _Generator:
         urgency = "urgent" if urgent else "normal"
         start(t0, _CHECK if self_disposed else _INTAKE)
         emit(
-            t0, "report", reporter,
+            t0,
+            "report",
+            reporter,
             f'{{"source":"{source}","urgency":"{urgency}","category":"{cat.kind}:{cat.code}",'
             f'"self_disposed":{"true" if self_disposed else "false"}}}',
             None,
@@ -752,41 +802,55 @@ class _Generator:
         t = t0
         pending_flow = True
         if self_disposed:
-            t = emit(t + lognormal(3600), "verify", operator, "", None)
-            passed = r() < 0.95
-            if passed:
-                events[-1] = events[-1][:7] + (
-                    '{"passed":true,"outcome":"pass"}', *events[-1][8:]
-                )
+            t = t + lognormal(3600)
+            if r() < 0.95:
                 stop(t)
+                t = emit(
+                    t,
+                    "verify",
+                    operator,
+                    '{"note":"审核通过。","passed":true,"outcome":"pass"}',
+                    None,
+                )
                 closed_at = t
                 pending_flow = False
-            else:
+            else:  # not fixed after all: back to intake like any report
                 start(t, _INTAKE)
-                events[-1] = events[-1][:7] + (
-                    due_json('"passed":false,"outcome":"fail",'), *events[-1][8:]
+                t = emit(
+                    t,
+                    "verify",
+                    operator,
+                    due_json('"note":"现场未处置到位，转立案。","passed":false,"outcome":"fail",'),
+                    None,
                 )
         voided = False
         if pending_flow and not by_supervisor and r() < VERIFY_PUBLIC_SHARE and supervisor:
             t = t + lognormal(900)
             start(t, _VERIFY)
-            emit(t, "request_verification", operator, due_json('"note":"请监督员现场核实。",'),
-                 None)
+            emit(
+                t, "request_verification", operator, due_json('"note":"请监督员现场核实。",'), None
+            )
             t = point(t, lims[_VERIFY], on_time(0.4))
             truthful = r() < TRUTHFUL_SHARE
             verified = truthful
             start(t, _INTAKE)
             note = "现场情况属实。" if truthful else "现场未发现所述问题。"
             flag = "true" if truthful else "false"
-            emit(t, "confirm_report", supervisor,
-                 due_json(f'"note":"{note}","truthful":{flag},"outcome":"{flag}",'), None)
+            emit(
+                t,
+                "confirm_report",
+                supervisor,
+                due_json(f'"note":"{note}","truthful":{flag},"outcome":"{flag}",'),
+                None,
+            )
             voided = not truthful
         elif pending_flow and r() < VOID_SHARE:
             voided = True
         if pending_flow and voided:
             t = t + lognormal(1200)
             reason = (
-                "经监督员核实，反映情况不属实。" if verified is False
+                "经监督员核实，反映情况不属实。"
+                if verified is False
                 else VOID_REASONS[int(r() * len(VOID_REASONS))]
             )
             stop(t)
@@ -805,22 +869,39 @@ class _Generator:
                 if wrong.id != target.id:
                     t = t + lognormal(240)
                     start(t, _SIGN)
-                    t = emit(t, "dispatch", dispatcher,
-                             due_json(f'"department_code":"{wrong.code}",'
-                                      f'"department":"{wrong.code}",'), wrong.id)
+                    t = emit(
+                        t,
+                        "dispatch",
+                        dispatcher,
+                        due_json(f'"department_code":"{wrong.code}","department":"{wrong.code}",'),
+                        wrong.id,
+                    )
                     t = point(t, lims[_SIGN], on_time(0.5))
-                    t = emit(t, "request_return", self.ref.handlers.get(wrong.id),
-                             due_json(f'"reason":"{RETURN_REASON}",'), wrong.id)
+                    t = emit(
+                        t,
+                        "request_return",
+                        self.ref.handlers.get(wrong.id),
+                        due_json(f'"reason":"{RETURN_REASON}",'),
+                        wrong.id,
+                    )
                     t = t + lognormal(1800)
                     start(t, _INTAKE)
-                    t = emit(t, "decide", dispatcher,
-                             due_json('"note":"同意。","approve":true,"outcome":"return:approve",'
-                                      '"request":"return",'), None)
+                    t = emit(
+                        t,
+                        "decide",
+                        dispatcher,
+                        due_json(
+                            '"note":"同意。","approve":true,"outcome":"return:approve",'
+                            '"request":"return",'
+                        ),
+                        None,
+                    )
                     returns = 1
             t = t + lognormal(240)
             start(t, _SIGN)
-            t = emit(t, "dispatch", dispatcher, due_json(f'"department":"{target.code}",'),
-                     target.id)
+            t = emit(
+                t, "dispatch", dispatcher, due_json(f'"department":"{target.code}",'), target.id
+            )
             handler = self.ref.handlers.get(target.id)
             checked_by_supervisor = supervisor is not None and r() < ASSIGN_CHECK_SHARE
             for round_ in range(MAX_ROUNDS):
@@ -834,8 +915,13 @@ class _Generator:
                 lim = lims[_DISPOSE]
                 # --- extension ------------------------------------------------------------
                 if round_ == 0 and r() < EXTENSION_SHARE:
-                    t = emit(point(t, lim, 0.2 + 0.4 * r()), "request_extension", handler,
-                             due_json(f'"reason":"{EXTENSION_REASON}",'), target.id)
+                    t = emit(
+                        point(t, lim, 0.2 + 0.4 * r()),
+                        "request_extension",
+                        handler,
+                        due_json(f'"reason":"{EXTENSION_REASON}",'),
+                        target.id,
+                    )
                     hours = EXTENSION_HOURS[int(r() * len(EXTENSION_HOURS))]
                     t = t + lognormal(2700)
                     if r() < EXTENSION_APPROVE:
@@ -844,26 +930,41 @@ class _Generator:
                         current = records[-1]
                         elapsed = (
                             clock.pos(due) - clock.pos(dispose_start)
-                            if lim.working else due - dispose_start
+                            if lim.working
+                            else due - dispose_start
                         )
                         warn_budget = timedelta(seconds=elapsed / _US * WARN_FRACTION)
                         warn_us = warn_budget // timedelta(microseconds=1)
-                        current[2] = (
+                        current[2] = iso(
                             clock.at(clock.pos(dispose_start) + warn_us)
-                            if lim.working and warn_us else dispose_start + warn_us
+                            if lim.working and warn_us
+                            else dispose_start + warn_us
                         )
-                        current[3] = due
+                        due_iso = current[3] = iso(due)
                         current[7] = hours
                         extension_seconds += hours * 3600
-                        t = emit(t, "decide", dispatcher,
-                                 due_json('"note":"同意。","approve":true,'
-                                          '"outcome":"extension:approve","request":"extension",'
-                                          f'"hours":{hours},'), target.id)
+                        t = emit(
+                            t,
+                            "decide",
+                            dispatcher,
+                            due_json(
+                                '"note":"同意。","approve":true,'
+                                '"outcome":"extension:approve","request":"extension",'
+                                f'"hours":{hours},'
+                            ),
+                            target.id,
+                        )
                     else:
-                        t = emit(t, "decide", dispatcher,
-                                 due_json('"note":"不同意，请继续处置。","approve":false,'
-                                          '"outcome":"extension:reject","request":"extension",'),
-                                 target.id)
+                        t = emit(
+                            t,
+                            "decide",
+                            dispatcher,
+                            due_json(
+                                '"note":"不同意，请继续处置。","approve":false,'
+                                '"outcome":"extension:reject","request":"extension",'
+                            ),
+                            target.id,
+                        )
                 # --- disposal (late for a few) ------------------------------------------
                 late = r() < LATE_DISPOSE_SHARE
                 if lim.working and not cap:
@@ -876,33 +977,56 @@ class _Generator:
                 elif cap:
                     disposed = point(dispose_start, lim, overdue() if late else on_time(0.35))
                 else:
-                    disposed = dispose_start + int(
-                        (due - dispose_start) * (overdue() if late else on_time(0.35))
-                    ) + int(r() * _US)
+                    disposed = (
+                        dispose_start
+                        + int((due - dispose_start) * (overdue() if late else on_time(0.35)))
+                        + int(r() * _US)
+                    )
                 disposed = max(disposed, t + 60 * _US + int(r() * 600 * _US))
                 if disposed > due:
                     gap = disposed - max(due, t)
                     if r() < URGE_LATE:
                         urges += 1
-                        t = emit(max(due, t) + int(gap * 0.3 * r()) + _US, "urge", dispatcher,
-                                 due_json('"note":"已超期，请尽快处置。",'), target.id)
+                        t = emit(
+                            max(due, t) + int(gap * 0.3 * r()) + _US,
+                            "urge",
+                            dispatcher,
+                            due_json('"note":"已超期，请尽快处置。",'),
+                            target.id,
+                        )
                     if r() < SUPERVISE_LATE:
                         supervised = True
-                        t = emit(t + int((disposed - t) * 0.5 * r()) + _US, "supervise", lead,
-                                 due_json('"note":"请加强督办，限期办结。",'), target.id)
-                elif source in ("media", "leader") and not supervised and (
-                    r() < SUPERVISE_HIGH_PROFILE
+                        t = emit(
+                            t + int((disposed - t) * 0.5 * r()) + _US,
+                            "supervise",
+                            lead,
+                            due_json('"note":"请加强督办，限期办结。",'),
+                            target.id,
+                        )
+                elif (
+                    source in ("media", "leader")
+                    and not supervised
+                    and (r() < SUPERVISE_HIGH_PROFILE)
                 ):
                     supervised = True
-                    t = emit(t + int((disposed - t) * 0.2 * r()) + _US, "supervise", lead,
-                             due_json('"note":"领导关注，请优先处置。",'), target.id)
+                    t = emit(
+                        t + int((disposed - t) * 0.2 * r()) + _US,
+                        "supervise",
+                        lead,
+                        due_json('"note":"领导关注，请优先处置。",'),
+                        target.id,
+                    )
                 after = f"photo://{serial}/after-{round_ + 1}.jpg"
-                attachments.append({"ref": after, "phase": "after", "note": ""})
+                attachments.append(f'{{"ref":"{after}","phase":"after","note":""}}')
                 start(max(disposed, t + _US), _CHECK)
                 t = emit(
-                    disposed, "report_disposal", handler,
-                    due_json('"note":"已按要求处置完毕，见处置后照片。",'
-                             f'"attachments":[{{"ref":"{after}","phase":"after"}}],'),
+                    disposed,
+                    "report_disposal",
+                    handler,
+                    due_json(
+                        '"note":"已按要求处置完毕，见处置后照片。",'
+                        f'"attachments":[{{"ref":"{after}","phase":"after"}}],'
+                    ),
                     target.id,
                 )
                 # --- check ------------------------------------------------------------------
@@ -911,9 +1035,10 @@ class _Generator:
                     assert supervisor is not None
                     checker_id = supervisor.id
                     t = emit(
-                        t + lognormal(600), "assign_check", operator,
-                        due_json(f'"supervisor":"{supervisor.username}",'
-                                 f'"checker":"{supervisor.name}",'),
+                        t + lognormal(600),
+                        "assign_check",
+                        operator,
+                        due_json(supervisor.check_json),
                         target.id,
                     )
                     t = point(t, lims[_CHECK], on_time(0.4))
@@ -926,29 +1051,37 @@ class _Generator:
                 if fails:
                     rework += 1
                     start(t, _SIGN)
-                    t = emit(t, "verify", checker,
-                             due_json(f'"note":"{note}","passed":false,"outcome":"fail",'),
-                             target.id)
+                    t = emit(
+                        t,
+                        "verify",
+                        checker,
+                        due_json(f'"note":"{note}","passed":false,"outcome":"fail",'),
+                        target.id,
+                    )
                     continue
                 stop(t)
-                t = emit(t, "verify", checker,
-                         f'{{"note":"{note}","passed":true,"outcome":"pass"}}', target.id)
+                t = emit(
+                    t,
+                    "verify",
+                    checker,
+                    f'{{"note":"{note}","passed":true,"outcome":"pass"}}',
+                    target.id,
+                )
                 closed_at = t
                 break
 
-        # The start() calls above may have been given an instant an emit() then nudged
-        # forward by a second; keep each record's bounds on its events' real instants.
         deadlines = ",".join(
-            f'{{"stage":"{s}","started_at":"{iso(st)}","warn_at":"{iso(w)}",'
-            f'"due_at":"{iso(d)}","unit":"{u}","limit_label":"{lab}",'
-            f'"done_at":{"null" if done is None else chr(34) + iso(done) + chr(34)},'
+            f'{{"stage":"{s}","started_at":"{st}","warn_at":"{w}",'
+            f'"due_at":"{d}","unit":"{u}","limit_label":"{lab}",'
+            f'"done_at":{"null" if done is None else chr(34) + done + chr(34)},'
             f'"paused_at":null' + ("}" if ext is None else f',"extended_hours":{ext}}}')
             for s, st, w, d, u, lab, done, ext in records
         )
         case = (
             cid, serial, state, source, cat.kind, cat.code, description, urgency, grid,
-            grid[:12], grid[:9], grid[:6], g.area, lon, lat, address, _j([reporters]),
-            _j(attachments), dept_id if state == "closed" else None, None, "null", rework,
+            grid[:12], grid[:9], grid[:6], g.area, lon, lat, address,
+            f'[{{"name":"{caller}","phone":"{phone}","source":"{source}","serial":"{serial}"}}]',
+            f"[{','.join(attachments)}]", dept_id, None, "null", rework,
             returns, extension_seconds, supervised, urges, None, "null", verified,
             self_disposed, checker_id, None, None, None, None, FAR_FUTURE_TEXT,
             f"[{deadlines}]", len(events), sql(t0), sql(last), sql(closed_at), last_actor,
@@ -957,24 +1090,107 @@ class _Generator:
 
 
 # --- writing ----------------------------------------------------------------------------------
+#
+# A generated chunk goes to a scratch SQLite file (``cases`` and ``events`` tables without
+# declared types, so values keep their Python types).  The writer attaches it and copies
+# the rows with one INSERT … SELECT each (SQLite) or streams them into COPY (PostgreSQL).
+# Events of cases still open at the chunk's end wait in a ``pending`` table for the next
+# chunk, so every chunk's events are older than the next one's: seq order is time order.
+
+_CASE_LIST = ", ".join(CASE_COLUMNS)
+_EVENT_LIST = ", ".join(EVENT_COLUMNS)
 
 
-class _Sink(Protocol):
-    def cursor(self) -> _Cursor: ...
-    def max_case_id(self) -> int: ...
-    def counters(self) -> dict[tuple[int, str], int]: ...
-    def drop_indexes(self) -> None: ...
-    def write(self, cases: list[Row], events: list[Row]) -> None: ...
-    def finish(self, counters: dict[tuple[int, str], int], last_id: int) -> None: ...
-    def close(self) -> None: ...
+def _write_chunk_file(path: str, cases: list[Row], events: list[Row]) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(f"CREATE TABLE cases ({_CASE_LIST})")
+        conn.execute(f"CREATE TABLE events ({_EVENT_LIST})")
+        conn.execute("BEGIN")
+        conn.executemany(f"INSERT INTO cases VALUES ({', '.join('?' * len(CASE_COLUMNS))})", cases)
+        conn.executemany(
+            f"INSERT INTO events VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", events
+        )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+class _Sink:
+    """Where the rows go.  ``staging`` is the SQLite connection that attaches chunk files
+    and keeps the ``pending`` events between chunks."""
+
+    staging: sqlite3.Connection
+    dropped: list[str]
+
+    def _init_staging(self, conn: sqlite3.Connection) -> None:
+        self.staging = conn
+        self.dropped = []
+        conn.execute(f"CREATE TEMP TABLE pending ({_EVENT_LIST})")
+
+    def load(self, path: str, boundary: str | None) -> tuple[int, int]:
+        """Copy one chunk file in; returns (cases, events) written."""
+        conn = self.staging
+        conn.execute("ATTACH DATABASE ? AS chunk", (path,))
+        try:
+            with self.transaction():
+                conn.execute("INSERT INTO temp.pending SELECT * FROM chunk.events")
+                cases = self.put_cases(f"SELECT {_CASE_LIST} FROM chunk.cases ORDER BY rowid")
+                events = self.flush(boundary)
+        finally:
+            conn.execute("DETACH DATABASE chunk")
+        return cases, events
+
+    def flush(self, boundary: str | None) -> int:
+        where, params = ("WHERE at < ?", (boundary,)) if boundary is not None else ("", ())
+        events = self.put_events(
+            f"SELECT {_EVENT_LIST} FROM temp.pending {where} ORDER BY at, rowid", params
+        )
+        self.staging.execute(f"DELETE FROM temp.pending {where}", params)
+        return events
+
+    # Backend specifics ------------------------------------------------------------------------
+
+    def transaction(self) -> Any:
+        raise NotImplementedError
+
+    def put_cases(self, select: str) -> int:
+        raise NotImplementedError
+
+    def put_events(self, select: str, params: tuple[str, ...]) -> int:
+        raise NotImplementedError
+
+    def query(self, sql: str) -> list[Any]:
+        raise NotImplementedError
+
+    def max_case_id(self) -> int:
+        raise NotImplementedError
+
+    def drop_indexes(self) -> None:
+        raise NotImplementedError
+
+    def restore_indexes(self) -> None:
+        raise NotImplementedError
+
+    def finish(self, counters: dict[tuple[int, str], int], last_id: int) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def counters(self) -> dict[tuple[int, str], int]:
+        rows = self.query("SELECT year, district_code, last_value FROM serial_counter")
+        return {(int(y), str(d)): int(v) for y, d, v in rows}
 
 
 _INDEXED_TABLES = ("case_file", "event_log")
 
 
-class _SqliteSink:
+class _SqliteSink(_Sink):
     def __init__(self, path: str) -> None:
-        self.conn = sqlite3.connect(path, isolation_level=None)
+        conn = sqlite3.connect(path, isolation_level=None)
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=OFF",
@@ -982,62 +1198,60 @@ class _SqliteSink:
             "PRAGMA cache_size=-262144",
             "PRAGMA temp_store=MEMORY",
         ):
-            self.conn.execute(pragma)
-        self.dropped: list[str] = []
-        self.case_sql = (
-            f"INSERT INTO case_file ({', '.join(CASE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})"
-        )
-        self.event_sql = (
-            f"INSERT INTO event_log ({', '.join(EVENT_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
-        )
+            conn.execute(pragma)
+        self._init_staging(conn)
+        self.conn = conn
 
-    def cursor(self) -> _Cursor:
-        return self.conn.cursor()
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def put_cases(self, select: str) -> int:
+        cur = self.conn.execute(f"INSERT INTO main.case_file ({_CASE_LIST}) {select}")
+        return int(cur.rowcount)
+
+    def put_events(self, select: str, params: tuple[str, ...]) -> int:
+        cur = self.conn.execute(f"INSERT INTO main.event_log ({_EVENT_LIST}) {select}", params)
+        return int(cur.rowcount)
+
+    def query(self, sql: str) -> list[Any]:
+        return self.conn.execute(sql).fetchall()
 
     def max_case_id(self) -> int:
-        return int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM case_file").fetchone()[0])
-
-    def counters(self) -> dict[tuple[int, str], int]:
-        rows = self.conn.execute("SELECT year, district_code, last_value FROM serial_counter")
-        return {(int(y), d): int(v) for y, d, v in rows}
+        return int(self.query("SELECT COALESCE(MAX(id), 0) FROM case_file")[0][0])
 
     def drop_indexes(self) -> None:
         marks = ", ".join("?" * len(_INDEXED_TABLES))
         rows = self.conn.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f"SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
             f" AND tbl_name IN ({marks}) ORDER BY name",
             _INDEXED_TABLES,
         ).fetchall()
         for name, ddl in rows:
-            self.conn.execute(f'DROP INDEX "{name}"')
+            self.conn.execute(f'DROP INDEX main."{name}"')
             self.dropped.append(ddl)
 
     def restore_indexes(self) -> None:
         while self.dropped:
             self.conn.execute(self.dropped.pop())
 
-    def write(self, cases: list[Row], events: list[Row]) -> None:
-        self.conn.execute("BEGIN")
-        try:
-            self.conn.executemany(self.case_sql, cases)
-            self.conn.executemany(self.event_sql, events)
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
-
     def finish(self, counters: dict[tuple[int, str], int], last_id: int) -> None:
         self.restore_indexes()
-        self.conn.executemany(
-            "INSERT INTO serial_counter (year, district_code, last_value) VALUES (?, ?, ?)"
-            " ON CONFLICT (year, district_code) DO UPDATE"
-            " SET last_value = MAX(serial_counter.last_value, excluded.last_value)",
-            [(y, d, v) for (y, d), v in sorted(counters.items())],
-        )
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO serial_counter (year, district_code, last_value) VALUES (?, ?, ?)"
+                " ON CONFLICT (year, district_code) DO UPDATE"
+                " SET last_value = MAX(serial_counter.last_value, excluded.last_value)",
+                [(y, d, v) for (y, d), v in sorted(counters.items())],
+            )
         self.conn.execute("PRAGMA analysis_limit=1000")
-        self.conn.execute("ANALYZE")
+        self.conn.execute("ANALYZE main")
 
     def close(self) -> None:
         try:
@@ -1046,32 +1260,46 @@ class _SqliteSink:
             self.conn.close()
 
 
-class _PostgresSink:
+class _PostgresSink(_Sink):
     def __init__(self, dsn: str) -> None:
         import psycopg
 
         self.conn = psycopg.connect(dsn, autocommit=True)
-        self.conn.execute("SET TIME ZONE 'UTC'")
+        self.conn.execute("SET TIME ZONE 'UTC'")  # the generated timestamps are UTC
         self.conn.execute("SET synchronous_commit = off")
-        self.dropped: list[str] = []
+        self._init_staging(sqlite3.connect(":memory:", isolation_level=None))
 
-    def cursor(self) -> _Cursor:
-        return self.conn.cursor()
+    def transaction(self) -> Any:
+        return self.conn.transaction()
+
+    def _copy(self, table: str, columns: str, select: str, params: tuple[str, ...]) -> int:
+        n = 0
+        rows = self.staging.execute(select, params)
+        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                n += 1
+        return n
+
+    def put_cases(self, select: str) -> int:
+        return self._copy("case_file", _CASE_LIST, select, ())
+
+    def put_events(self, select: str, params: tuple[str, ...]) -> int:
+        return self._copy("event_log", _EVENT_LIST, select, params)
+
+    def query(self, sql: str) -> list[Any]:
+        return self.conn.execute(sql).fetchall()
 
     def max_case_id(self) -> int:
-        row = self.conn.execute(
-            "SELECT GREATEST(COALESCE((SELECT MAX(id) FROM case_file), 0),"
-            " (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
-            "  FROM pg_sequences_last_value_placeholder))"
-            if False
-            else "SELECT COALESCE(MAX(id), 0) FROM case_file"
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
-
-    def counters(self) -> dict[tuple[int, str], int]:
-        rows = self.conn.execute("SELECT year, district_code, last_value FROM serial_counter")
-        return {(int(y), d): int(v) for y, d, v in rows.fetchall()}
+        """The highest id in use, counting ids the sequence has handed out already."""
+        ((used, sequence),) = self.query(
+            "SELECT COALESCE(MAX(id), 0), pg_get_serial_sequence('case_file', 'id') FROM case_file"
+        )
+        used = int(used)
+        if sequence:
+            ((last, called),) = self.query(f"SELECT last_value, is_called FROM {sequence}")
+            used = max(used, int(last) - (0 if called else 1))
+        return used
 
     def drop_indexes(self) -> None:
         rows = self.conn.execute(
@@ -1089,15 +1317,6 @@ class _PostgresSink:
         while self.dropped:
             self.conn.execute(self.dropped.pop())
 
-    def write(self, cases: list[Row], events: list[Row]) -> None:
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            with cur.copy(f"COPY case_file ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
-                for row in cases:
-                    copy.write_row(row)
-            with cur.copy(f"COPY event_log ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-                for row in events:
-                    copy.write_row(row)
-
     def finish(self, counters: dict[tuple[int, str], int], last_id: int) -> None:
         self.restore_indexes()
         with self.conn.transaction(), self.conn.cursor() as cur:
@@ -1113,25 +1332,24 @@ class _PostgresSink:
                 " GREATEST(%s, (SELECT COALESCE(MAX(id), 1) FROM case_file)))",
                 (last_id,),
             )
-        self.conn.execute("ANALYZE case_file")
-        self.conn.execute("ANALYZE event_log")
-        self.conn.execute("ANALYZE serial_counter")
+        for table in ("case_file", "event_log", "serial_counter"):
+            self.conn.execute(f"ANALYZE {table}")
 
     def close(self) -> None:
         try:
             self.restore_indexes()
         finally:
             self.conn.close()
+            self.staging.close()
 
 
 def _open_sink(url: str) -> _Sink:
     parsed = make_url(sync_url(url))
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
-            raise ValueError("history needs a file database, not an in-memory one")
+            raise ValueError("history needs a database file, not an in-memory database")
         return _SqliteSink(parsed.database)
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return _PostgresSink(dsn)
+    return _PostgresSink(parsed.set(drivername="postgresql").render_as_string(False))
 
 
 # --- worker processes -------------------------------------------------------------------------
@@ -1144,18 +1362,23 @@ def _init_worker(generator: _Generator) -> None:
     _WORKER = generator
 
 
-def _run_chunk(spec: _Chunk) -> tuple[list[Row], list[Row]]:
+def _make_chunk(spec: _Chunk, directory: str) -> str:
+    """Generate one chunk into a scratch file (in a worker process); returns its path."""
     assert _WORKER is not None
-    return _WORKER.chunk(spec)
+    cases, events = _WORKER.chunk(spec)
+    path = os.path.join(directory, f"chunk-{spec.index:05d}.db")
+    _write_chunk_file(path, cases, events)
+    return path
 
 
-def _chunks_generated(
-    generator: _Generator, specs: Iterator[_Chunk], workers: int
-) -> Iterator[tuple[_Chunk, list[Row], list[Row]]]:
-    """Generated chunks in order; with workers, up to ``workers + 1`` run ahead."""
+def _chunk_files(
+    generator: _Generator, specs: Iterator[_Chunk], directory: str, workers: int
+) -> Iterator[tuple[_Chunk, str]]:
+    """Chunk files in order; with workers, up to ``workers + 1`` chunks are made ahead."""
     if workers <= 0:
+        _init_worker(generator)
         for spec in specs:
-            yield (spec, *generator.chunk(spec))
+            yield spec, _make_chunk(spec, directory)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(
@@ -1164,21 +1387,27 @@ def _chunks_generated(
         initializer=_init_worker,
         initargs=(generator,),
     ) as pool:
-        queue: list[tuple[_Chunk, Future[tuple[list[Row], list[Row]]]]] = []
-        for spec in specs:
-            queue.append((spec, pool.submit(_run_chunk, spec)))
-            if len(queue) > workers:
-                done, future = queue.pop(0)
-                yield (done, *future.result())
-        for done, future in queue:
-            yield (done, *future.result())
+        ahead: list[tuple[_Chunk, Future[str]]] = []
+        try:
+            for spec in specs:
+                ahead.append((spec, pool.submit(_make_chunk, spec, directory)))
+                if len(ahead) > workers:
+                    done, future = ahead.pop(0)
+                    yield done, future.result()
+            while ahead:
+                done, future = ahead.pop(0)
+                yield done, future.result()
+        finally:
+            for _, future in ahead:
+                future.cancel()
 
 
 @lru_cache(maxsize=1)
 def _calendar_and_policy() -> tuple[WorkingCalendar, TimeLimitPolicy]:
     settings = get_settings()
-    return WorkingCalendar.load(settings.calendar_path), TimeLimitPolicy.load(
-        settings.timelimits_path
+    return (
+        WorkingCalendar.load(settings.calendar_path),
+        TimeLimitPolicy.load(settings.timelimits_path),
     )
 
 
@@ -1194,10 +1423,10 @@ def seed_history(
     """Add ``count`` finished past cases (and their events) before ``end`` (default now).
 
     The database must have been seeded (``citygrid seed``); live cases are left alone and
-    serials continue the ``serial_counter`` rows.  ``workers`` generator processes
-    (default: one when more than one CPU and more than one chunk, else none) run ahead
-    of the writer; the result does not depend on it.  ``progress(cases_done, count)`` is
-    called after each chunk.
+    serials continue the ``serial_counter`` rows.  ``workers`` generator processes run
+    ahead of the writer (default: two for big loads on a multi-core machine, else none);
+    the result does not depend on it.  ``progress(cases_done, count)`` is called after
+    each chunk.
     """
     started = time.perf_counter()
     if count <= 0:
@@ -1205,9 +1434,12 @@ def seed_history(
     end = (end or datetime.now(UTC)).astimezone(UTC)
     calendar, policy = _calendar_and_policy()
     rng = random.Random(seed)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if count > CHUNK_CASES else 0
+        workers = workers if workers > 1 else 0
     sink = _open_sink(url)
     try:
-        ref = _load_reference(sink.cursor(), rng)
+        ref = _load_reference(sink.query, rng)
         if not ref.grids:
             raise ValueError("history needs the unit grids: run 'citygrid seed' first")
         counters = sink.counters()
@@ -1217,31 +1449,19 @@ def seed_history(
         clock = _Clock(calendar, first_day, end.date() + timedelta(days=800))
         generator = _Generator(ref, calendar, policy, clock, _us(end))
         specs = _plan(rng, ref, calendar, count, end, counters, first_id)
-        if workers is None:
-            workers = 1 if (os.cpu_count() or 1) > 1 and count > CHUNK_CASES else 0
         if count >= BIG_LOAD:
             sink.drop_indexes()
         made_cases = made_events = 0
-        carry: list[Row] = []
-        key = itemgetter(_EVENT_AT)
-        for spec, cases, events in _chunks_generated(generator, specs, workers):
-            # Events of cases still open at the chunk's end wait for the next chunk, so
-            # every chunk's events are older than the next one's: seq order is time order.
-            pending = carry + events if carry else events
-            pending.sort(key=key)
-            if spec.boundary is None:
-                ready, carry = pending, []
-            else:
-                cut = bisect_left(pending, clock.sql(spec.boundary), key=key)
-                ready, carry = pending[:cut], pending[cut:]
-            sink.write(cases, ready)
-            made_cases += len(cases)
-            made_events += len(ready)
-            if progress is not None:
-                progress(made_cases, count)
-        if carry:
-            sink.write([], carry)
-            made_events += len(carry)
+        with tempfile.TemporaryDirectory(prefix="citygrid-history-") as directory:
+            for spec, path in _chunk_files(generator, specs, directory, workers):
+                boundary = None if spec.boundary is None else clock.sql(spec.boundary)
+                cases, events = sink.load(path, boundary)
+                os.unlink(path)
+                made_cases += cases
+                made_events += events
+                if progress is not None:
+                    progress(made_cases, count)
+        made_events += sink.flush(None)  # nothing is left over after the last chunk
         sink.finish(counters, first_id + made_cases - 1)
     finally:
         sink.close()

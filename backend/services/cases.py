@@ -18,6 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.core.clock import Clock as TimeSource
+from backend.core.clock import system_clock
 from backend.core.db import Database
 from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
 from backend.domain import statemachine
@@ -29,7 +31,7 @@ from backend.services.events import append_event
 from backend.services.reference import Reference
 from backend.services.views import case_detail
 from backend_client.labels import both
-from backend_client.vocab import Action, CaseState, PendingKind, Role
+from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
 from backend_client.wire import ActionRequest, ActionResult, CaseCreate, CaseDetail
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -40,6 +42,7 @@ class CaseService:
     db: Database
     ref: Reference
     clockwork: Clockwork
+    clock: TimeSource = system_clock
 
     # --- serials ----------------------------------------------------------------------------
 
@@ -81,8 +84,20 @@ class CaseService:
             )
         ).all()
         checker = await session.get(UserRow, case.checker_id) if case.checker_id else None
+        preview = None
+        if case.state == CaseState.FILED.value:
+            now = self.clock()
+            preview = (
+                self.clockwork.preview(case, Stage.SIGN, now),
+                self.clockwork.limit_label(case, Stage.DISPOSE),
+            )
         return case_detail(
-            case, self.ref, actor, list(events), checker.display_name if checker else None
+            case,
+            self.ref,
+            actor,
+            list(events),
+            checker.display_name if checker else None,
+            preview,
         )
 
     async def get(self, serial: str, actor: Actor) -> CaseDetail:

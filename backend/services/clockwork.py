@@ -59,15 +59,7 @@ class Clockwork:
 
     def start(self, case: CaseRow, stage: Stage, now: datetime) -> None:
         self._close_current(case, now)
-        deadline = self.policy.deadline(
-            self.calendar,
-            stage,
-            now,
-            urgency=Urgency(case.urgency),
-            area_class=AreaClass(case.area_class),
-            category_kind=CategoryKind(case.category_kind),
-            category_code=case.category_code,
-        )
+        deadline = self._deadline(case, stage, now)
         record = {
             "stage": stage.value,
             "started_at": _iso(deadline.started_at),
@@ -80,6 +72,38 @@ class Clockwork:
         }
         case.deadlines = [*case.deadlines, record]
         self._set_columns(case, record)
+
+    def preview(self, case: CaseRow, stage: Stage, now: datetime) -> dict[str, Any]:
+        """The record ``start`` would write for ``stage`` now, without touching the case."""
+        deadline = self._deadline(case, stage, now)
+        return {
+            "stage": stage.value,
+            "started_at": _iso(deadline.started_at),
+            "warn_at": _iso(deadline.warn_at),
+            "due_at": _iso(deadline.due_at),
+            "unit": deadline.limit.unit.value,
+            "limit_label": deadline.limit.label_zh(),
+        }
+
+    def limit_label(self, case: CaseRow, stage: Stage) -> str:
+        return self.policy.limit_for(
+            stage,
+            urgency=Urgency(case.urgency),
+            area_class=AreaClass(case.area_class),
+            category_kind=CategoryKind(case.category_kind),
+            category_code=case.category_code,
+        ).label_zh()
+
+    def _deadline(self, case: CaseRow, stage: Stage, now: datetime) -> Any:
+        return self.policy.deadline(
+            self.calendar,
+            stage,
+            now,
+            urgency=Urgency(case.urgency),
+            area_class=AreaClass(case.area_class),
+            category_kind=CategoryKind(case.category_kind),
+            category_code=case.category_code,
+        )
 
     def stop(self, case: CaseRow, now: datetime) -> None:
         self._close_current(case, now)

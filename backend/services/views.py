@@ -83,6 +83,7 @@ def case_detail(
     actor: Actor,
     events: list[EventRow],
     checker_name: str | None,
+    preview: tuple[dict[str, Any], str] | None = None,
 ) -> CaseDetail:
     state = CaseState(case.state)
     pending = PendingKind(case.pending_kind) if case.pending_kind else None
@@ -109,6 +110,8 @@ def case_detail(
             "pending_detail": case.pending_detail,
             "checker": checker_name,
             "suggested_department": suggested,
+            "dispatch_preview": _stage_deadline(preview[0]) if preview else None,
+            "dispose_limit": preview[1] if preview else None,
             "allowed_actions": allowed,
             "timeline": [timeline_entry(e) for e in events],
         }

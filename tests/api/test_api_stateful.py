@@ -80,15 +80,20 @@ def make_machine(server: Server, seeded: Seeded) -> type[RuleBasedStateMachine]:
                 "supervisor": "sup001",
             }
 
-        @rule(action=st.sampled_from(ACTIONS), user=st.sampled_from(list(USERS)),
-              flag=st.booleans())
+        @rule(
+            action=st.sampled_from(ACTIONS), user=st.sampled_from(list(USERS)), flag=st.booleans()
+        )
         def act(self, action: Action, user: str, flag: bool) -> None:
             role = USERS[user]
             body = {"action": action.value, **self.fields(flag)}
             response = clients[user].post(f"/cases/{self.serial}/actions", json=body)
             expected, plan = self.predict(action, role, flag)
             assert response.status_code == expected, (
-                self.state, self.pending, action, user, response.text
+                self.state,
+                self.pending,
+                action,
+                user,
+                response.text,
             )
             if plan is None:
                 return
@@ -110,9 +115,7 @@ def make_machine(server: Server, seeded: Seeded) -> type[RuleBasedStateMachine]:
             assert case["state"] == self.state.value
             assert case["pending"] == (self.pending.value if self.pending else None)
 
-        def predict(
-            self, action: Action, role: Role, flag: bool
-        ) -> tuple[int, sm.Plan | None]:
+        def predict(self, action: Action, role: Role, flag: bool) -> tuple[int, sm.Plan | None]:
             if role is Role.HANDLER and self.department != "HW":
                 return 404, None  # a handler cannot even see a case not sent to them
             try:
@@ -138,7 +141,7 @@ def make_machine(server: Server, seeded: Seeded) -> type[RuleBasedStateMachine]:
             case = clients["lead"].get(f"/cases/{self.serial}").json()
             assert case["state"] == self.state.value
             assert case["department_code"] == self.department
-            assert [t["action"] for t in case["timeline"]][0] == "report"
+            assert case["timeline"][0]["action"] == "report"
 
     return ServerMatchesModel
 

@@ -1,0 +1,230 @@
+"""Case intake over HTTP: POST /api/v1/cases from N concurrent keep-alive clients.
+
+Seeds a fresh database, starts the real server on a loopback port, then with
+``--clients`` asyncio clients (one ``httpx.AsyncClient`` each, HTTP/1.1 keep-alive,
+closed loop: next request when the previous answered) it measures
+
+1. ``GET /health`` throughput (baseline, before intake),
+2. ``POST /cases`` throughput and latency (valid reports across grids and classes,
+   as the ``lead`` user), after a warm-up,
+3. ``GET /health`` again (baseline, after intake),
+
+and reports cases/s, latency percentiles and intake/health (against the mean of the
+two health runs, so machine noise during the run affects both sides).
+
+Budgets: >= 300 cases/s, p99 <= 50 ms, intake/health >= 0.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from benchlib import (
+    LATENCY_HEAD,
+    Check,
+    Latency,
+    Server,
+    client,
+    environment_line,
+    fresh_database,
+    load_city,
+    process_cpu_seconds,
+    report_body,
+    running_server,
+    seed_city,
+    table,
+    verdicts,
+)
+
+MIN_CASES_PER_S = 300.0
+MAX_P99_MS = 50.0
+MIN_RATIO = 0.3
+
+Request = Callable[[httpx.AsyncClient, int], Coroutine[Any, Any, httpx.Response]]
+
+
+@dataclass
+class Phase:
+    name: str
+    ok_status: int
+    wall: float = 0.0
+    server_cpu: float = 0.0  # seconds of server process CPU during the phase
+    client_cpu: float = 0.0  # seconds of this (client) process CPU during the phase
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall if self.wall else 0.0
+
+
+async def run_phase(
+    server: Server,
+    clients: list[httpx.AsyncClient],
+    name: str,
+    ok_status: int,
+    count: int,
+    request: Request,
+) -> Phase:
+    """``count`` requests shared by the clients, each client one request at a time."""
+    phase = Phase(name, ok_status)
+    next_index = 0
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        nonlocal next_index
+        while next_index < count:
+            i = next_index
+            next_index += 1
+            t0 = time.perf_counter()
+            try:
+                response = await request(c, i)
+            except httpx.HTTPError as exc:
+                key = type(exc).__name__
+                phase.errors[key] = phase.errors.get(key, 0) + 1
+                continue
+            elapsed = time.perf_counter() - t0
+            if response.status_code == ok_status:
+                phase.latencies.append(elapsed)
+            else:
+                key = f"HTTP {response.status_code}"
+                phase.errors[key] = phase.errors.get(key, 0) + 1
+                if phase.errors[key] == 1:
+                    print(f"  {name}: {key}: {response.text[:300]}", file=sys.stderr)
+
+    cpu0, server_cpu0 = time.process_time(), process_cpu_seconds(server.proc.pid)
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in clients))
+    phase.wall = time.perf_counter() - started
+    phase.client_cpu = time.process_time() - cpu0
+    phase.server_cpu = process_cpu_seconds(server.proc.pid) - server_cpu0
+    return phase
+
+
+async def bench(server: Server, token: str, args: argparse.Namespace) -> list[Phase]:
+    city = load_city(server, token)
+    rng = random.Random(args.seed)
+    bodies = [report_body(rng, city) for _ in range(args.warmup + args.count)]
+
+    async def post_case(c: httpx.AsyncClient, i: int) -> httpx.Response:
+        return await c.post("/cases", json=bodies[i])
+
+    async def get_health(c: httpx.AsyncClient, i: int) -> httpx.Response:
+        return await c.get("/health")
+
+    clients = [client(server, token) for _ in range(args.clients)]
+    try:
+        # Open every keep-alive connection before anything is timed.
+        await asyncio.gather(*(c.get("/health") for c in clients))
+        await run_phase(server, clients, "health warm-up", 200, args.warmup, get_health)
+        health1 = await run_phase(
+            server, clients, "GET /health (before)", 200, args.count, get_health
+        )
+        await run_phase(
+            server,
+            clients,
+            "intake warm-up",
+            201,
+            args.warmup,
+            lambda c, i: post_case(c, i + args.count),
+        )
+        intake = await run_phase(server, clients, "POST /cases", 201, args.count, post_case)
+        health2 = await run_phase(
+            server, clients, "GET /health (after)", 200, args.count, get_health
+        )
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    return [health1, intake, health2]
+
+
+def report(label: str, phases: list[Phase]) -> list[Check]:
+    health1, intake, health2 = phases
+    rows = []
+    for p in phases:
+        lat = Latency.of(p.latencies)
+        errors = sum(p.errors.values())
+        n = max(1, len(p.latencies))
+        cpu = [f"{p.server_cpu / n * 1000:.2f}", f"{p.client_cpu / n * 1000:.2f}"]
+        rows.append([p.name, f"{p.rate:.0f}", *lat.row(), *cpu, str(errors)])
+    print(
+        table(
+            ["phase", "req/s", *LATENCY_HEAD, "srv CPU ms/req", "client CPU ms/req", "errors"],
+            rows,
+            title=f"\n{label}: {len(intake.latencies)} measured requests per phase",
+        )
+    )
+    for p in phases:
+        if p.errors:
+            print(f"  {p.name} errors: {p.errors}")
+    health_rate = (health1.rate + health2.rate) / 2
+    ratio = intake.rate / health_rate if health_rate else 0.0
+    lat = Latency.of(intake.latencies)
+    print(f"  health baseline (mean of before/after): {health_rate:.0f} req/s")
+    print(f"  intake/health ratio: {ratio:.2f}")
+    return [
+        Check(
+            f"{label} cases/s",
+            f"{intake.rate:.0f}",
+            f">= {MIN_CASES_PER_S:.0f}",
+            intake.rate >= MIN_CASES_PER_S,
+        ),
+        Check(
+            f"{label} intake p99",
+            f"{lat.p99:.1f} ms",
+            f"<= {MAX_P99_MS:.0f} ms",
+            lat.p99 <= MAX_P99_MS,
+        ),
+        Check(f"{label} intake/health", f"{ratio:.2f}", f">= {MIN_RATIO}", ratio >= MIN_RATIO),
+        Check(f"{label} errors", str(sum(intake.errors.values())), "0", not intake.errors),
+    ]
+
+
+def run_one(pg_admin: str | None, args: argparse.Namespace) -> list[Check]:
+    label = "PostgreSQL" if pg_admin else "SQLite"
+    with fresh_database(pg_admin, keep=args.keep) as ws:
+        print(f"\n[{label}] seeding {ws.url} ...", flush=True)
+        tokens = seed_city(ws)
+        with running_server(ws) as server:
+            print(f"[{label}] server on {server.base}; {args.clients} clients", flush=True)
+            phases = asyncio.run(bench(server, tokens[args.user], args))
+        return report(label, phases)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--count", type=int, default=3000, help="measured requests per phase")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed requests first")
+    parser.add_argument("--user", default="lead", help="demo user whose token is used")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the bodies")
+    parser.add_argument(
+        "--database",
+        metavar="PG_URL",
+        help="also run on PostgreSQL: an admin URL such as "
+        "postgresql://postgres@127.0.0.1:5432/test; a fresh database is created "
+        "next to it and dropped afterwards",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="with --database: PG only")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server log)")
+    args = parser.parse_args()
+    print(environment_line())
+    checks: list[Check] = []
+    if not args.no_sqlite:
+        checks += run_one(None, args)
+    if args.database:
+        checks += run_one(args.database, args)
+    print(verdicts(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

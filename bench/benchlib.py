@@ -1,0 +1,340 @@
+"""Shared pieces of the citygrid benchmarks: a fresh database, a real server, figures.
+
+Each benchmark seeds a brand-new database (a temp SQLite file, or a fresh PostgreSQL
+database created next to ``--database`` and dropped afterwards), starts
+``python -m console serve`` on a free loopback port against it, and stops the server
+and removes everything when it is done — also on Ctrl-C or a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+API = "/api/v1"
+
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Workspace:
+    """A temp directory and the URL of the fresh database the benchmark runs against."""
+
+    tmp: Path
+    url: str
+    kind: str  # "sqlite" or "postgresql"
+
+
+@contextlib.contextmanager
+def fresh_database(pg_admin_url: str | None, *, keep: bool = False) -> Iterator[Workspace]:
+    """A new empty database: SQLite in a temp dir, or ``CREATE DATABASE`` on the PG server."""
+    tmp = Path(tempfile.mkdtemp(prefix="citygrid-bench-"))
+    pg_url: str | None = None
+    try:
+        if pg_admin_url:
+            pg_url = _create_pg_database(pg_admin_url)
+            yield Workspace(tmp, pg_url, "postgresql")
+        else:
+            yield Workspace(tmp, f"sqlite:///{tmp / 'citygrid.db'}", "sqlite")
+    finally:
+        if pg_url and pg_admin_url:
+            _drop_pg_database(pg_admin_url, pg_url)
+        if keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _create_pg_database(admin_url: str) -> str:
+    import psycopg
+
+    name = f"citygrid_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}"
+
+
+def _drop_pg_database(admin_url: str, url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed_city(ws: Workspace) -> dict[str, str]:
+    """``python -m console seed`` into the workspace database; returns username → token."""
+    tokens = ws.tmp / "tokens.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "seed",
+            "--database",
+            ws.url,
+            "--tokens-out",
+            str(tokens),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"seed failed:\n{done.stdout}\n{done.stderr}")
+    users = json.loads(tokens.read_text())["users"]
+    return {u["username"]: u["token"] for u in users}
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def api(self) -> str:
+        return self.base + API
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def running_server(
+    ws: Workspace, *, extra_env: dict[str, str] | None = None, log_name: str = "server.log"
+) -> Iterator[Server]:
+    """``python -m console serve`` on a free loopback port; stopped on exit."""
+    port = free_port()
+    log = ws.tmp / log_name
+    env = {**os.environ, "CITYGRID_DATABASE_URL": ws.url, **(extra_env or {})}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "console",
+                "serve",
+                "--database",
+                ws.url,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", proc, log)
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        server.stop()
+
+
+def _wait_ready(server: Server, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"server exited:\n{server.log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{server.api}/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server not ready:\n{server.log.read_text()[-3000:]}")
+
+
+def client(server: Server, token: str, *, timeout: float = 30.0) -> httpx.AsyncClient:
+    """One keep-alive HTTP/1.1 connection's worth of client (httpx default: HTTP/1.1)."""
+    return httpx.AsyncClient(
+        base_url=server.api,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+    )
+
+
+# --- realistic request bodies -------------------------------------------------------------------
+
+HOTLINE_NOTES = ("希望尽快解决。", "多次反映未果。", "影响出行和生活。", "请相关部门到场处理。")
+PATROL_NOTES = ("现场拍照取证，请尽快处理。", "影响行人通行。", "群众意见较大。", "已持续多日。")
+
+
+@dataclass
+class City:
+    grids: list[str]
+    categories: list[dict[str, Any]]  # kind, code, name, big_class
+    weights: list[float]
+
+    @property
+    def streets(self) -> list[str]:
+        return sorted({g[:9] for g in self.grids})
+
+
+def load_city(server: Server, token: str) -> City:
+    """Grid codes and the catalogue (with the simulator's field mix of classes)."""
+    from backend_client.simulator import category_weights
+    from backend_client.wire import Category
+
+    headers = {"Authorization": f"Bearer {token}"}
+    grids = httpx.get(f"{server.api}/grids", headers=headers, timeout=30).json()
+    raw = httpx.get(f"{server.api}/catalogue", headers=headers, timeout=30).json()
+    cats = [Category.model_validate(c) for c in raw]
+    return City(
+        grids=sorted(g["code"] for g in grids),
+        categories=[c.model_dump(mode="json") for c in cats],
+        weights=category_weights(cats),
+    )
+
+
+def report_body(rng: random.Random, city: City, grid: str | None = None) -> dict[str, Any]:
+    """A valid ``CaseCreate`` body: a hotline call or a patrol find, somewhere in the city."""
+    cat = rng.choices(city.categories, weights=city.weights)[0]
+    grid = grid or rng.choice(city.grids)
+    body: dict[str, Any] = {
+        "category_kind": cat["kind"],
+        "category_code": cat["code"],
+        "grid_code": grid,
+        "address": f"网格{grid[-3:]}号附近",
+        "urgency": "urgent" if rng.random() < 0.05 else "normal",
+    }
+    if rng.random() < 0.5:
+        body |= {
+            "source": "hotline",
+            "description": f"市民来电反映：{cat['name']}，{rng.choice(HOTLINE_NOTES)}",
+            "reporter_name": rng.choice("王李张刘陈杨") + "先生",
+            "reporter_phone": f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}",
+        }
+    else:
+        body |= {
+            "source": "supervisor",
+            "description": f"巡查发现{cat['name']}，{rng.choice(PATROL_NOTES)}",
+            "attachments": [{"ref": f"photo://{grid}/{rng.getrandbits(32):08x}.jpg"}],
+        }
+    return body
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already-sorted values (q in 0..100)."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+@dataclass
+class Latency:
+    n: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+    mean: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Latency:
+        """Summary in milliseconds."""
+        ms = sorted(s * 1000 for s in seconds)
+        mean = sum(ms) / len(ms) if ms else math.nan
+        return cls(
+            len(ms),
+            percentile(ms, 50),
+            percentile(ms, 95),
+            percentile(ms, 99),
+            ms[-1] if ms else math.nan,
+            mean,
+        )
+
+    def row(self) -> list[str]:
+        return [str(self.n), *(f"{v:.1f}" for v in (self.p50, self.p95, self.p99, self.max))]
+
+
+LATENCY_HEAD = ["n", "p50 ms", "p95 ms", "p99 ms", "max ms"]
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "") -> str:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    line = "  ".join("-" * w for w in widths)
+    out = [title] if title else []
+    out.append("  ".join(str(h).ljust(w) for h, w in zip(head, widths, strict=True)))
+    out.append(line)
+    for r in rows:
+        out.append(
+            "  ".join(
+                (str(c).ljust(w) if i == 0 else str(c).rjust(w))
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+    return "\n".join(out)
+
+
+@dataclass
+class Check:
+    name: str
+    measured: str
+    budget: str
+    ok: bool
+
+
+def verdicts(checks: Sequence[Check]) -> str:
+    rows = [[c.name, c.measured, c.budget, "PASS" if c.ok else "MISS"] for c in checks]
+    return table(["budget check", "measured", "budget", "verdict"], rows, title="\nVerdict")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its reaped children (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) / ticks
+
+
+def environment_line() -> str:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
+    return (
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )

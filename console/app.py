@@ -1,0 +1,316 @@
+"""The citygrid console: a Textual app for the duty operators of a command centre.
+
+The app owns the model (``CaseStore``), the link to the centre and the one timer
+that drives every countdown.  Screens and widgets read the model and send actions
+through ``CaseActions``; nothing in the UI talks to the network directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from backend_client.client import CitygridClient
+from backend_client.errors import CitygridError
+from backend_client.labels import label
+from backend_client.vocab import Action, Urgency
+from backend_client.wire import CaseSummary, Department, GridCell, Me
+from console.actions import CaseActions
+from console.config import ConsoleSettings, save_preference
+from console.connection import run_link
+from console.i18n import t
+from console.keymap import validate_keymap
+from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded
+from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue
+from console.store import CaseStore, Change, QueueView
+from themes.loader import ANSI_THEME, register_all, variable_defaults
+
+if TYPE_CHECKING:
+    from console.screens.queue import QueueScreen
+
+Clock = Callable[[], datetime]
+
+
+class GridTally:
+    """Open / overdue / supervised counts per grid, kept from store changes."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, list[int]] = {}
+
+    def reset(self, cases: Iterable[CaseSummary], now: datetime) -> None:
+        self.counts = {}
+        for case in cases:
+            self._add(case, now, 1)
+
+    def _add(self, case: CaseSummary, now: datetime, sign: int) -> None:
+        row = self.counts.setdefault(case.grid_code, [0, 0, 0])
+        row[0] += sign
+        row[1] += sign if is_overdue(case, now) else 0
+        row[2] += sign if case.supervised else 0
+
+    def change(self, change: Change, now: datetime) -> None:
+        if change.old is not None:
+            self._add(change.old, now, -1)
+        if change.new is not None:
+            self._add(change.new, now, 1)
+
+    def overdue(self, case: CaseSummary) -> None:
+        self.counts.setdefault(case.grid_code, [0, 0, 0])[1] += 1
+
+
+class CityGridApp(App[int]):
+    TITLE = "citygrid"
+    ENABLE_COMMAND_PALETTE = True
+    CSS_PATH = "console.tcss"
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: ConsoleSettings,
+        *,
+        client: CitygridClient | None = None,
+        clock: Clock | None = None,
+        connect: bool = True,
+    ) -> None:
+        super().__init__(ansi_color=_ansi_terminal())
+        self.settings = settings
+        self.client = client or CitygridClient(settings.server, settings.token)
+        self._clock = clock
+        self.connect_on_mount = connect
+        self.offset = 0.0  # server clock − local clock
+        self.store = CaseStore()
+        self.queue: Queue = QUEUES[0]
+        self.view = QueueView(self.store, self.queue)
+        self.tally = GridTally()
+        self.me: Me | None = None
+        self.loaded = False
+        self.link_state = "connecting"
+        self.link_since = datetime.now(UTC)
+        self.link_retry = 0.0
+        self.actions_ = CaseActions(self)
+        self._departments: list[Department] | None = None
+        self.grid_cells: list[GridCell] = []
+        self.region_names: dict[str, str] = {}
+        self.theme_errors: list[str] = []
+        self.events_applied = 0
+
+    # --- time ------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """Server time: local clock corrected by the measured offset (or a frozen clock)."""
+        if self._clock is not None:
+            return self._clock()
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(variable_defaults(self.current_theme))
+
+    def get_default_screen(self) -> Screen[None]:
+        from console.screens.queue import QueueScreen
+
+        return QueueScreen()
+
+    def on_mount(self) -> None:
+        from backend_client.paths import config_dir
+
+        self.theme_errors = register_all(self, config_dir())
+        wanted = ANSI_THEME if _ansi_terminal() else self.settings.theme
+        self.theme = wanted if wanted in self.available_themes else "citygrid-dark"
+        problems = validate_keymap(self.settings.keymap)
+        if problems:
+            self.notify("\n".join(problems), severity="warning", timeout=10)
+        self.set_keymap({k: v for k, v in self.settings.keymap.items() if not problems})
+        self.set_interval(1.0, self.tick, name="countdowns")
+        if self.connect_on_mount:
+            self.run_worker(self._link(), name="link", group="link", exclusive=True)
+
+    async def _link(self) -> None:
+        await self._load_reference()
+        await run_link(self.client, self.post_message)
+
+    async def _load_reference(self) -> None:
+        try:
+            self.grid_cells = await self.client.grids()
+            regions = await self.client.regions()
+        except CitygridError:
+            return
+        names: dict[str, str] = {}
+        stack = list(regions)
+        while stack:
+            node = stack.pop()
+            names[node.code] = node.name
+            stack.extend(node.children)
+        self.region_names = names
+
+    async def departments(self) -> list[Department]:
+        if self._departments is None:
+            self._departments = await self.client.departments()
+        return self._departments
+
+    # --- the model ---------------------------------------------------------------------------
+
+    def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        if self._clock is None:
+            self.offset = message.offset
+        self.me = message.me
+        now = self.now()
+        self.store.load(message.cases, message.as_of_seq, now)
+        self.tally.reset(self.store.cases.values(), now)
+        self.loaded = True
+        self.rebuild_view()
+        self.queue_screen().on_snapshot()
+
+    def on_case_events(self, message: CaseEvents) -> None:
+        now = self.now()
+        changes: list[Change] = []
+        for event in message.events:
+            change = self.store.apply(event.case, now)
+            self.events_applied += 1
+            if change is None:
+                continue
+            changes.append(change)
+            self.tally.change(change, now)
+            if event.action is Action.REPORT and event.case.urgency is Urgency.URGENT:
+                self.alert(
+                    t(
+                        "alert.urgent",
+                        self.settings.lang,
+                        serial=event.serial,
+                        category=event.case.category_name,
+                    )
+                )
+        self._changed(changes, now)
+
+    def take(self, case: CaseSummary) -> None:
+        """A case the server just returned (an action's response, a refresh)."""
+        summary = CaseSummary.model_validate(case.model_dump(include=set(CaseSummary.model_fields)))
+        now = self.now()
+        change = self.store.apply(summary, now)
+        if change is not None:
+            self.tally.change(change, now)
+            self._changed([change], now)
+
+    def _changed(self, changes: list[Change], now: datetime) -> None:
+        if not changes:
+            return
+        moved = False
+        for change in changes:
+            moved |= self.view.update(change, now)
+        self.queue_screen().on_changes(changes, moved)
+
+    def rebuild_view(self) -> None:
+        self.view.rebuild(self.now())
+
+    def set_queue(self, key: str) -> None:
+        self.queue = QUEUE_BY_KEY[key]
+        self.view = QueueView(
+            self.store,
+            self.queue,
+            sort=self.view.sort,
+            descending=self.view.descending,
+            text_filter=self.view.text_filter,
+        )
+        self.rebuild_view()
+
+    def tick(self) -> None:
+        """The one timer: countdowns, overdue detection, the status clock."""
+        now = self.now()
+        overdue = self.store.newly_overdue(now)
+        for case in overdue:
+            self.tally.overdue(case)
+        if overdue:
+            if self.view.queue.time_dependent:
+                self.view.add(overdue, now)
+            first = overdue[0]
+            self.alert(
+                t(
+                    "alert.overdue",
+                    self.settings.lang,
+                    serial=first.serial,
+                    n=len(overdue),
+                    category=first.category_name,
+                )
+            )
+        self.queue_screen().on_tick(overdue)
+
+    def alert(self, text: str) -> None:
+        self.notify(text, severity="warning", timeout=6)
+        if self.settings.bell:
+            self.bell()
+
+    # --- link ---------------------------------------------------------------------------------
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        self.link_state = message.state
+        self.link_since = message.since
+        self.link_retry = message.retry_in
+        self.link_changed_at = time.monotonic()
+        self.queue_screen().refresh_status()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(
+            t("err.load", self.settings.lang, detail=message.text), severity="error", timeout=10
+        )
+
+    # --- helpers used by screens ----------------------------------------------------------
+
+    def queue_screen(self) -> QueueScreen:
+        from console.screens.queue import QueueScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                return screen
+        return _NullScreen()  # type: ignore[return-value]
+
+    def bulk_progress(self, action: str, done: int, total: int) -> None:
+        self.queue_screen().show_progress(
+            t("msg.bulk_progress", self.settings.lang, action=action, done=done, total=total)
+        )
+
+    def clear_tags(self) -> None:
+        self.queue_screen().clear_tags()
+
+    def set_language(self, lang: str) -> None:
+        self.settings = self.settings.with_(lang=lang)
+        self._persist("lang", lang)
+        self.queue_screen().relabel()
+
+    def watch_theme(self, theme: str) -> None:
+        if self.loaded:
+            self._persist("theme", theme)
+
+    def _persist(self, key: str, value: str | bool) -> None:
+        if self.settings.config_path is not None:
+            with contextlib.suppress(OSError):
+                save_preference(self.settings.config_path, key, value)
+
+    def state_label(self, case: CaseSummary) -> str:
+        return label(case.state, self.settings.lang)
+
+    async def on_unmount(self) -> None:
+        await self.client.aclose()
+
+
+def _ansi_terminal() -> bool:
+    """16-colour mode: use the terminal's own palette (and keep NO_COLOR text visible)."""
+    import os
+
+    return os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
+
+
+class _NullScreen:
+    """Stands in while the queue screen is not mounted (start-up, tests)."""
+
+    def __getattr__(self, _name: str) -> Callable[..., None]:
+        return lambda *args, **kwargs: None

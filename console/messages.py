@@ -1,0 +1,38 @@
+"""App-level messages: the network side talks to the UI only through these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.message import Message
+
+from backend_client.wire import CaseSummary, Event, Me
+
+
+@dataclass
+class SnapshotLoaded(Message):
+    cases: list[CaseSummary]
+    as_of_seq: int
+    me: Me
+    offset: float  # server clock minus local clock, seconds
+
+
+@dataclass
+class CaseEvents(Message):
+    """A batch of stream events (batched so a burst costs one repaint)."""
+
+    events: list[Event]
+
+
+@dataclass
+class LinkChanged(Message):
+    state: str  # live / reconnecting / stale / offline
+    retry_in: float
+    since: datetime
+    error: str = ""
+
+
+@dataclass
+class LoadFailed(Message):
+    text: str

@@ -1,0 +1,181 @@
+"""The operator's queues (one per stage) and the `/` filter language.
+
+Pure: no Textual.  A queue is a predicate over a case's queue row; the filter is
+parsed once into a predicate so applying it to 100,000 rows is a plain loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend_client.labels import en, zh
+from backend_client.vocab import CaseState, Source
+from backend_client.wire import CaseSummary
+
+S = CaseState
+Predicate = Callable[[CaseSummary, datetime], bool]
+
+
+def is_overdue(case: CaseSummary, now: datetime) -> bool:
+    return case.paused_at is None and case.deadline_at is not None and case.deadline_at <= now
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str  # i18n key suffix and stable id
+    hotkey: str
+    states: frozenset[CaseState] | None  # None: not a state queue
+    extra: Predicate | None = None
+
+    def holds(self, case: CaseSummary, now: datetime) -> bool:
+        if not case.state.is_open:
+            return False
+        if self.states is not None and case.state not in self.states:
+            return False
+        return self.extra is None or self.extra(case, now)
+
+    @property
+    def time_dependent(self) -> bool:
+        return self.key == "overdue"
+
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("reported", "1", frozenset({S.REPORTED, S.SELF_DISPOSED})),
+    Queue("verifying", "2", frozenset({S.VERIFYING})),
+    Queue("filed", "3", frozenset({S.FILED})),
+    Queue("dispatched", "4", frozenset({S.DISPATCHED})),
+    Queue("in_progress", "5", frozenset({S.IN_PROGRESS, S.SUSPENDED})),
+    Queue("disposed", "6", frozenset({S.DISPOSED, S.CHECKING})),
+    Queue("requests", "7", None, lambda c, _now: c.pending is not None),
+    Queue("overdue", "8", None, is_overdue),
+    Queue("supervised", "9", None, lambda c, _now: c.supervised),
+    Queue("all", "0", None),
+)
+QUEUE_BY_KEY = {q.key: q for q in QUEUES}
+
+
+class FilterError(ValueError):
+    pass
+
+
+FIELDS = ("dept", "grid", "src", "cat", "state", "st", "urgent")
+
+SOURCE_WORDS = {
+    "12345": Source.HOTLINE,
+    "热线": Source.HOTLINE,
+    "监督员": Source.SUPERVISOR,
+    "视频": Source.VIDEO,
+    "媒体": Source.MEDIA,
+    "领导": Source.LEADER,
+}
+
+
+def _source_of(word: str) -> Source | None:
+    if word in SOURCE_WORDS:
+        return SOURCE_WORDS[word]
+    for source in Source:
+        if word in (source.value, zh(source), en(source)):
+            return source
+    return None
+
+
+def _state_of(word: str) -> CaseState | None:
+    for state in CaseState:
+        if word in (state.value, zh(state), en(state)):
+            return state
+    return None
+
+
+def parse_filter(text: str) -> Predicate | None:
+    """``dept:环卫 grid:110112001 src:12345 cat:06010 state:filed 垃圾`` → a predicate.
+
+    Terms are ANDed.  ``field:value`` terms match that field; bare words match the
+    serial, summary, address, category or department.  Raises FilterError naming the
+    bad term, so the operator can fix it without losing what they typed.
+    """
+    terms = text.split()
+    if not terms:
+        return None
+    checks: list[Predicate] = []
+    for term in terms:
+        field, sep, value = term.partition(":")
+        if not sep:
+            checks.append(_text_check(term.lower()))
+            continue
+        if not value:
+            raise FilterError(f"{field}: needs a value")
+        checks.append(_field_check(field, value))
+
+    def predicate(case: CaseSummary, now: datetime) -> bool:
+        return all(check(case, now) for check in checks)
+
+    return predicate
+
+
+def _field_check(field: str, value: str) -> Predicate:
+    test: Callable[[CaseSummary], bool]
+    if field == "dept":
+
+        def test(c: CaseSummary) -> bool:
+            return value in (c.department_code or "") or value in (c.department_name or "")
+
+    elif field == "grid":
+
+        def test(c: CaseSummary) -> bool:
+            return c.grid_code.startswith(value)
+
+    elif field == "st":
+
+        def test(c: CaseSummary) -> bool:
+            return c.street_code.startswith(value)
+
+    elif field == "cat":
+
+        def test(c: CaseSummary) -> bool:
+            return c.category_code.startswith(value) or value in c.category_name
+
+    elif field == "src":
+        source = _source_of(value)
+        if source is None:
+            raise FilterError(f"src:{value}: unknown source")
+
+        def test(c: CaseSummary) -> bool:
+            return c.source is source
+
+    elif field == "state":
+        state = _state_of(value)
+        if state is None:
+            raise FilterError(f"state:{value}: unknown state")
+
+        def test(c: CaseSummary) -> bool:
+            return c.state is state
+
+    elif field == "urgent":
+        want = value.lower() in ("1", "yes", "y", "true", "是")
+
+        def test(c: CaseSummary) -> bool:
+            return (c.urgency.value == "urgent") is want
+
+    else:
+        raise FilterError(f"{field}: unknown field (use {', '.join(FIELDS)})")
+
+    def check(case: CaseSummary, _now: datetime) -> bool:
+        return test(case)
+
+    return check
+
+
+def _text_check(word: str) -> Predicate:
+    def check(case: CaseSummary, _now: datetime) -> bool:
+        return (
+            word in case.serial
+            or word in case.summary.lower()
+            or word in case.address.lower()
+            or word in case.category_name
+            or word in (case.department_name or "")
+            or word in case.grid_code
+        )
+
+    return check

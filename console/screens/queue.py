@@ -1,0 +1,392 @@
+"""The main screen: queue tabs with live counts, the case table, the grid map,
+the filter / command line, and the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from backend_client.labels import label
+from backend_client.vocab import Action
+from backend_client.wire import GridStat
+from console.columns import SORT_COLUMNS, case_columns
+from console.commandline import CommandError, CommandSuggester, parse_command
+from console.i18n import as_key, t
+from console.keymap import QUEUE_KEYS, bindings
+from console.queues import QUEUES, FilterError, parse_filter
+from console.store import Change
+from widgets.grid_map import GridMap
+from widgets.line_table import LineTable
+
+if TYPE_CHECKING:
+    from console.app import CityGridApp
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+MIN_W, MIN_H = 80, 24
+WIDE = 110
+MAP_SIDE_BY_SIDE = 150
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS: ClassVar[list[Binding]] = bindings()  # type: ignore[assignment]
+    AUTO_FOCUS = "#cases"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.translate_bindings()
+        self.prompt_mode: str | None = None  # "filter" / "command"
+        self.filter_text = ""
+        self.map_on = False
+        self.progress = ""
+
+    @property
+    def cg(self) -> CityGridApp:
+        return self.app  # type: ignore[return-value]
+
+    def translate_bindings(self) -> None:
+        """Footer and help show descriptions in the operator's language."""
+        lang = self.cg.settings.lang
+        by_id = {k.id: k.help_key for k in QUEUE_KEYS}
+        for key, found in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                replace(b, description=t(as_key(by_id[b.id]), lang)) if b.id in by_id else b
+                for b in found
+            ]
+
+    @property
+    def lang(self) -> str:
+        return self.cg.settings.lang
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="tabs")
+        with Horizontal(id="body"):
+            yield LineTable(
+                case_columns(self.lang, wide=False, ascii_glyphs=self.cg.settings.ascii),
+                self.cg.view,
+                now=self.cg.now,
+                id="cases",
+            )
+            grid_map = GridMap(id="map")
+            grid_map.display = False
+            yield grid_map
+        yield Input(id="prompt", suggester=CommandSuggester(self.cg))
+        yield Static("", id="status")
+        yield Static("", id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt", Input).display = False
+        self.query_one(GridMap).ascii = self.cg.settings.ascii
+        self.refresh_tabs()
+        self.refresh_status()
+        self._fit(self.size.width, self.size.height)
+
+    @property
+    def table(self) -> LineTable:
+        return self.query_one("#cases", LineTable)
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        small = width < MIN_W or height < MIN_H
+        self.set_class(small, "-too-small")
+        self.query_one("#too-small", Static).update(
+            t("msg.too_small", self.lang, w=width, h=height) if small else ""
+        )
+        self.table.set_columns(
+            case_columns(self.lang, wide=width >= WIDE, ascii_glyphs=self.cg.settings.ascii)
+        )
+        self._layout_map(width)
+
+    def _layout_map(self, width: int) -> None:
+        grid_map = self.query_one(GridMap)
+        side = width >= MAP_SIDE_BY_SIDE
+        grid_map.display = self.map_on
+        self.table.display = not self.map_on or side
+        self.set_class(self.map_on and side, "-split")
+
+    # --- model notifications from the app --------------------------------------------------
+
+    def on_snapshot(self) -> None:
+        self.table.set_model(self.cg.view)
+        grid_map = self.query_one(GridMap)
+        if self.cg.grid_cells:
+            grid_map.set_cells(self.cg.grid_cells, self.cg.region_names)
+        grid_map.set_stats(self._stats())
+        self.refresh_tabs()
+        self.refresh_status()
+
+    def _stats(self) -> dict[str, GridStat]:
+        return {
+            code: GridStat(grid_code=code, open=c[0], overdue=c[1], supervised=c[2])
+            for code, c in self.cg.tally.counts.items()
+        }
+
+    def on_changes(self, changes: list[Change], moved: bool) -> None:
+        if moved:
+            self.table.model_changed()
+        else:
+            self.table.rows_changed(c.serial for c in changes)
+        grid_map = self.query_one(GridMap)
+        codes = {case.grid_code for c in changes for case in (c.old, c.new) if case is not None}
+        for code in codes:
+            o, d, s = self.cg.tally.counts.get(code, [0, 0, 0])
+            grid_map.update_stat(code, o, d, s)
+        self.refresh_tabs()
+
+    def on_tick(self, overdue: Sequence[object]) -> None:
+        self.table.tick()
+        if overdue:
+            self.table.model_changed()
+            self.refresh_tabs()
+            self.query_one(GridMap).set_stats(self._stats())
+        self.refresh_status()
+
+    # --- tabs and status ---------------------------------------------------------------------
+
+    def refresh_tabs(self) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for queue in QUEUES:
+            name = t(as_key(f"queue.{queue.key}"), self.lang)
+            count = self.cg.store.counts.get(queue.key, 0)
+            chunk = f" {queue.hotkey} {name} {count} "
+            if queue is self.cg.queue:
+                text.append(f"[{chunk.strip()}]", style="bold reverse")
+                text.append(" ")
+            else:
+                text.append(chunk, style="dim" if count == 0 else "")
+        self.query_one("#tabs", Static).update(text)
+
+    def refresh_status(self) -> None:
+        cg = self.cg
+        state = cg.link_state
+        if state == "live":
+            link = t("status.live", self.lang)
+            style = "bold"
+        elif state in ("reconnecting", "connecting"):
+            link = t("status.reconnecting", self.lang, n=int(cg.link_retry))
+            style = "bold"
+        else:
+            link = t("status.stale", self.lang, since=_hhmm(cg.link_since))
+            style = "bold reverse"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(link, style=style)
+        if cg.me is not None:
+            text.append(
+                f" │ {cg.me.display_name} {label(cg.me.role, self.lang)} {cg.me.jurisdiction_name}"
+            )
+        tagged = len(self.table.tagged)
+        if tagged:
+            text.append(" │ " + t("status.tagged", self.lang, n=tagged), style="bold")
+        if self.filter_text:
+            text.append(" │ /" + self.filter_text)
+        if self.progress:
+            text.append(" │ " + self.progress)
+        text.append(f" │ {len(cg.view)}/{len(cg.store.cases)}")
+        text.append(" │ " + cg.now().astimezone(LOCAL).strftime("%H:%M:%S"))
+        self.query_one("#status", Static).update(text)
+
+    def show_progress(self, text: str) -> None:
+        self.progress = text
+        self.refresh_status()
+
+    def clear_tags(self) -> None:
+        self.table.clear_tags()
+        self.progress = ""
+        self.refresh_status()
+
+    def relabel(self) -> None:
+        self.translate_bindings()
+        self.refresh_bindings()
+        self._fit(self.size.width, self.size.height)
+        self.refresh_tabs()
+        self.refresh_status()
+
+    # --- key actions ---------------------------------------------------------------------------
+
+    def targets(self) -> list[str]:
+        tagged = self.table.tagged
+        if tagged:
+            return [s for s in self.cg.view.serials() if s in tagged]
+        key = self.table.cursor_key
+        return [key] if key else []
+
+    async def action_case(self, name: str) -> None:
+        await self.cg.actions_.start(Action(name), self.targets())
+
+    def action_queue(self, hotkey: str) -> None:
+        queue = next(q for q in QUEUES if q.hotkey == hotkey)
+        self.cg.set_queue(queue.key)
+        self.table.set_model(self.cg.view)
+        self.refresh_tabs()
+        self.refresh_status()
+
+    def action_detail(self) -> None:
+        key = self.table.cursor_key
+        if key:
+            from console.screens.detail import CaseDetailScreen
+
+            self.app.push_screen(CaseDetailScreen(key))
+
+    def action_intake(self) -> None:
+        from console.screens.intake import IntakeScreen
+
+        self.app.push_screen(IntakeScreen())
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.active_bindings_for_help()))
+
+    def active_bindings_for_help(self) -> list[tuple[str, str, str]]:
+        out = []
+        for binding in self.BINDINGS:
+            out.append((binding.key, binding.id or "", t(as_key(binding.description), self.lang)))
+        return out
+
+    def action_filter(self) -> None:
+        self._open_prompt("filter", self.filter_text)
+
+    def action_command_line(self) -> None:
+        self._open_prompt("command", "")
+
+    def _open_prompt(self, mode: str, value: str) -> None:
+        prompt = self.query_one("#prompt", Input)
+        self.prompt_mode = mode
+        prompt.placeholder = t(as_key(f"prompt.{mode}"), self.lang)
+        prompt.value = value
+        prompt.display = True
+        prompt.focus()
+
+    def _close_prompt(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        prompt.display = False
+        self.prompt_mode = None
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        """Esc clears the filter first, then the tags."""
+        if self.prompt_mode is not None:
+            self._close_prompt()
+            return
+        if self.filter_text:
+            self.apply_filter("")
+        elif self.table.tagged:
+            self.clear_tags()
+
+    def key_escape(self) -> None:
+        self.action_clear()
+
+    @on(Input.Submitted, "#prompt")
+    async def _prompt_submitted(self, event: Input.Submitted) -> None:
+        if self.prompt_mode == "filter":
+            if self.apply_filter(event.value):
+                self._close_prompt()
+        elif self.prompt_mode == "command" and await self.run_command(event.value):
+            self._close_prompt()
+
+    @on(Input.Changed, "#prompt")
+    def _prompt_changed(self, event: Input.Changed) -> None:
+        if self.prompt_mode == "filter":
+            self.apply_filter(event.value, quiet=True)
+
+    def apply_filter(self, text: str, *, quiet: bool = False) -> bool:
+        try:
+            predicate = parse_filter(text)
+        except FilterError as exc:
+            if not quiet:
+                self.notify(t("err.filter", self.lang, detail=str(exc)), severity="error")
+            return False
+        self.filter_text = text.strip()
+        self.cg.view.text_filter = predicate
+        self.cg.rebuild_view()
+        self.table.model_changed()
+        self.refresh_status()
+        return True
+
+    async def run_command(self, text: str) -> bool:
+        try:
+            command = parse_command(text, self.cg.store)
+        except CommandError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        await command.run(self)
+        return True
+
+    def action_sort(self, step: int) -> None:
+        current = SORT_COLUMNS.index(self.cg.view.sort) if self.cg.view.sort in SORT_COLUMNS else 0
+        self.sort_by(SORT_COLUMNS[(current + step) % len(SORT_COLUMNS)])
+
+    def sort_by(self, column: str, descending: bool | None = None) -> None:
+        self.cg.view.sort = column
+        if descending is not None:
+            self.cg.view.descending = descending
+        self.cg.rebuild_view()
+        self.table.set_sort(column, self.cg.view.descending)
+        self.table.model_changed()
+
+    def action_sort_reverse(self) -> None:
+        self.cg.view.descending = not self.cg.view.descending
+        self.table.set_sort(self.cg.view.sort, self.cg.view.descending)
+        self.table.model_changed()
+
+    def action_untag(self) -> None:
+        self.clear_tags()
+
+    def action_toggle_map(self) -> None:
+        self.map_on = not self.map_on
+        self._layout_map(self.size.width)
+        if self.map_on:
+            self.query_one(GridMap).focus()
+        else:
+            self.table.focus()
+
+    def action_focus_next_pane(self) -> None:
+        if self.map_on and self.table.has_focus:
+            self.query_one(GridMap).focus()
+        else:
+            self.table.focus()
+
+    async def action_quit(self) -> None:
+        self.app.exit(0)
+
+    # --- widget messages -------------------------------------------------------------------
+
+    @on(LineTable.Selected, "#cases")
+    def _selected(self, _event: LineTable.Selected) -> None:
+        self.action_detail()
+
+    @on(LineTable.TagsChanged, "#cases")
+    def _tags(self, _event: LineTable.TagsChanged) -> None:
+        self.refresh_status()
+
+    @on(GridMap.Chosen)
+    def _grid_chosen(self, event: GridMap.Chosen) -> None:
+        self.goto_grid(event.code)
+
+    def goto_grid(self, code: str) -> None:
+        """Filter the queue to a grid (or a street/community prefix) and show the table."""
+        self.apply_filter(f"grid:{code}")
+        if self.map_on and self.size.width < MAP_SIDE_BY_SIDE:
+            self.map_on = False
+            self._layout_map(self.size.width)
+        self.table.focus()
+
+
+def _hhmm(value: datetime) -> str:
+    return value.astimezone(LOCAL).strftime("%H:%M")

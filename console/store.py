@@ -1,0 +1,209 @@
+"""The console's in-memory model of the open cases, fed by the snapshot and the stream.
+
+- ``CaseStore`` holds one queue row per open case, applies events only when their
+  version is newer (so replays and snapshot overlaps are harmless), keeps every
+  queue's count incrementally, and keeps a deadline heap so the "overdue" queue and
+  overdue alerts need no scan.
+- ``QueueView`` is the table's model: one queue, filtered and sorted, updated by
+  bisect on each change instead of being rebuilt.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from backend_client.vocab import CaseState
+from backend_client.wire import CaseSummary
+from console.queues import QUEUES, Predicate, Queue, is_overdue
+
+FAR = datetime(9999, 12, 31, tzinfo=UTC)
+STATE_ORDER = {s: i for i, s in enumerate(CaseState)}
+
+SortKey = Callable[[CaseSummary], tuple[Any, ...]]
+SORTS: dict[str, SortKey] = {
+    "deadline": lambda c: (FAR if c.paused_at or not c.deadline_at else c.deadline_at, c.serial),
+    "serial": lambda c: (c.serial,),
+    "grid": lambda c: (c.grid_code, c.serial),
+    "category": lambda c: (c.category_code, c.serial),
+    "source": lambda c: (c.source.value, c.serial),
+    "department": lambda c: (c.department_code or "~", c.serial),
+    "state": lambda c: (STATE_ORDER[c.state], c.serial),
+    "rework": lambda c: (c.rework_count, c.serial),
+    "created": lambda c: (c.created_at, c.serial),
+}
+
+
+@dataclass
+class Change:
+    serial: str
+    old: CaseSummary | None
+    new: CaseSummary | None  # None: the case left the open set
+
+
+@dataclass
+class CaseStore:
+    cases: dict[str, CaseSummary] = field(default_factory=dict)
+    as_of_seq: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: {q.key: 0 for q in QUEUES})
+    _deadlines: list[tuple[datetime, str, int]] = field(default_factory=list)
+    _became_overdue: list[CaseSummary] = field(default_factory=list)
+
+    def load(self, cases: Iterable[CaseSummary], as_of_seq: int, now: datetime) -> None:
+        self.cases = {c.serial: c for c in cases if c.state.is_open}
+        self.as_of_seq = as_of_seq
+        self._deadlines = []
+        self.recount(now)
+
+    def recount(self, now: datetime) -> None:
+        counts = {q.key: 0 for q in QUEUES}
+        for case in self.cases.values():
+            for queue in QUEUES:
+                if queue.holds(case, now):
+                    counts[queue.key] += 1
+            self._watch(case, now)
+        self.counts = counts
+
+    def _watch(self, case: CaseSummary, now: datetime) -> None:
+        if case.deadline_at and not case.paused_at and case.deadline_at > now:
+            heapq.heappush(self._deadlines, (case.deadline_at, case.serial, case.version))
+
+    def apply(self, case: CaseSummary, now: datetime) -> Change | None:
+        """Take a newer version of a case; ignore stale or repeated ones."""
+        self._advance(now)  # counts must reflect deadlines passed before this change
+        old = self.cases.get(case.serial)
+        if old is not None and case.version <= old.version:
+            return None
+        new: CaseSummary | None = case if case.state.is_open else None
+        if old is None and new is None:
+            return None
+        for queue in QUEUES:
+            if old is not None and queue.holds(old, now):
+                self.counts[queue.key] -= 1
+            if new is not None and queue.holds(new, now):
+                self.counts[queue.key] += 1
+        if new is None:
+            del self.cases[case.serial]
+        else:
+            self.cases[case.serial] = new
+            self._watch(new, now)
+        return Change(case.serial, old, new)
+
+    def _advance(self, now: datetime) -> None:
+        while self._deadlines and self._deadlines[0][0] <= now:
+            _due, serial, version = heapq.heappop(self._deadlines)
+            case = self.cases.get(serial)
+            if case is None or case.version != version or not is_overdue(case, now):
+                continue
+            self._became_overdue.append(case)
+            self.counts["overdue"] += 1
+
+    def newly_overdue(self, now: datetime) -> list[CaseSummary]:
+        """Cases whose deadline passed since the last call (each reported once)."""
+        self._advance(now)
+        out, self._became_overdue = self._became_overdue, []
+        return out
+
+    def find(self, text: str) -> CaseSummary | None:
+        """A case by full serial or by its trailing sequence digits (``123`` → …-000123)."""
+        text = text.strip()
+        if text in self.cases:
+            return self.cases[text]
+        if text.isdigit():
+            suffix = text.zfill(6)
+            matches = [c for s, c in self.cases.items() if s.endswith(suffix)]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+
+class QueueView:
+    """One queue, filtered and sorted: the LineTable's model (TableModel protocol)."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        queue: Queue,
+        *,
+        sort: str = "deadline",
+        descending: bool = False,
+        text_filter: Predicate | None = None,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.sort = sort
+        self.descending = descending
+        self.text_filter = text_filter
+        self._keys: list[tuple[Any, ...]] = []
+
+    def _key(self, case: CaseSummary) -> tuple[Any, ...]:
+        return SORTS[self.sort](case)
+
+    def accepts(self, case: CaseSummary, now: datetime) -> bool:
+        if not self.queue.holds(case, now):
+            return False
+        return self.text_filter is None or self.text_filter(case, now)
+
+    def rebuild(self, now: datetime) -> None:
+        key = SORTS[self.sort]
+        self._keys = sorted(key(c) for c in self.store.cases.values() if self.accepts(c, now))
+
+    def update(self, change: Change, now: datetime) -> bool:
+        """Apply one store change; True if the visible rows changed membership or order."""
+        moved = False
+        if change.old is not None:
+            moved |= self._remove(self._key(change.old))
+        if change.new is not None and self.accepts(change.new, now):
+            bisect.insort(self._keys, self._key(change.new))
+            moved = True
+        return moved
+
+    def add(self, cases: Iterable[CaseSummary], now: datetime) -> bool:
+        added = False
+        for case in cases:
+            if self.accepts(case, now):
+                key = self._key(case)
+                i = bisect.bisect_left(self._keys, key)
+                if i == len(self._keys) or self._keys[i] != key:
+                    self._keys.insert(i, key)
+                    added = True
+        return added
+
+    def _remove(self, key: tuple[Any, ...]) -> bool:
+        i = bisect.bisect_left(self._keys, key)
+        if i < len(self._keys) and self._keys[i] == key:
+            del self._keys[i]
+            return True
+        return False
+
+    # --- TableModel ----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _at(self, index: int) -> tuple[Any, ...]:
+        return self._keys[len(self._keys) - 1 - index if self.descending else index]
+
+    def key_at(self, index: int) -> str:
+        serial: str = self._at(index)[-1]
+        return serial
+
+    def row_at(self, index: int) -> CaseSummary:
+        return self.store.cases[self.key_at(index)]
+
+    def index_of(self, key: str) -> int | None:
+        case = self.store.cases.get(key)
+        if case is None:
+            return None
+        sort_key = self._key(case)
+        i = bisect.bisect_left(self._keys, sort_key)
+        if i < len(self._keys) and self._keys[i] == sort_key:
+            return len(self._keys) - 1 - i if self.descending else i
+        return None
+
+    def serials(self) -> list[str]:
+        return [self.key_at(i) for i in range(len(self))]
