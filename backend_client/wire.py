@@ -18,6 +18,7 @@ from backend_client.vocab import (
     AttachmentPhase,
     CaseState,
     CategoryKind,
+    Light,
     PendingKind,
     RegionKind,
     Role,
@@ -219,6 +220,7 @@ class CaseSummary(WireModel):
     warn_at: AwareDatetime | None = None
     deadline_at: AwareDatetime | None = None
     paused_at: AwareDatetime | None = None
+    light: Light = Light.NONE  # at the moment the server produced this row
     merged_into: str | None = None
     version: int
     created_at: AwareDatetime

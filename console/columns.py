@@ -28,7 +28,12 @@ def _serial_short(case: CaseSummary) -> str:
 def case_columns(lang: str, *, wide: bool, ascii_glyphs: bool = False) -> list[Column]:
     def countdown(case: CaseSummary, now: datetime) -> tuple[str, str]:
         text, light = format_countdown(
-            now, case.deadline_at, case.paused_at, lang=lang, ascii=ascii_glyphs
+            now,
+            case.deadline_at,
+            case.paused_at,
+            warn_at=case.warn_at,
+            lang=lang,
+            ascii=ascii_glyphs,
         )
         return text, LIGHT_CLASS[light]
 

@@ -27,7 +27,10 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from backend_client.lights import light_of
 from backend_client.vocab import Light
+
+__all__ = ["COUNTDOWN_WIDTH", "LIGHT_CLASS", "format_countdown", "light_of"]
 
 COUNTDOWN_WIDTH = 11
 """Cells taken by every :func:`format_countdown` text."""
@@ -53,24 +56,6 @@ LIGHT_CLASS: dict[Light, str] = {
     Light.NONE: "muted",
 }
 """Light -> LineTable cell class suffix (``line-table--<suffix>``)."""
-
-
-def light_of(
-    now: datetime,
-    warn_at: datetime | None,
-    deadline_at: datetime | None,
-    paused_at: datetime | None,
-) -> Light:
-    """The traffic light of one running deadline at ``now``."""
-    if paused_at is not None:
-        return Light.PAUSED
-    if deadline_at is None:
-        return Light.NONE
-    if now >= deadline_at:
-        return Light.RED
-    if warn_at is not None and now >= warn_at:
-        return Light.YELLOW
-    return Light.GREEN
 
 
 def _span(seconds: int) -> str:

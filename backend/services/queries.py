@@ -176,7 +176,7 @@ async def list_cases(
             [last.due_key.isoformat(), last.id] if by_deadline else [last.id]
         )
     return CasePage(
-        items=[case_summary(r, ref) for r in rows], next_cursor=next_cursor, as_of_seq=as_of
+        items=[case_summary(r, ref, now) for r in rows], next_cursor=next_cursor, as_of_seq=as_of
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.domain import statemachine
 from backend.models import CaseRow, EventRow
 from backend.services.access import Actor
 from backend.services.reference import Reference
+from backend_client.lights import light_of
 from backend_client.vocab import Action, CaseState, PendingKind
 from backend_client.wire import (
     Attachment,
@@ -31,8 +32,9 @@ def department_wire(ref: Reference, dept_id: int | None) -> Department | None:
     return Department(code=dept.code, name=dept.name, kind=dept.kind, region_code=dept.region_code)
 
 
-def _summary_fields(case: CaseRow, ref: Reference) -> dict[str, Any]:
+def _summary_fields(case: CaseRow, ref: Reference, now: datetime | None = None) -> dict[str, Any]:
     dept = ref.department(case.department_id)
+    light = light_of(now or datetime.now(UTC), case.warn_at, case.deadline_at, case.paused_at)
     return {
         "serial": case.serial,
         "state": case.state,
@@ -55,6 +57,7 @@ def _summary_fields(case: CaseRow, ref: Reference) -> dict[str, Any]:
         "warn_at": case.warn_at,
         "deadline_at": case.deadline_at,
         "paused_at": case.paused_at,
+        "light": light,
         "merged_into": case.merged_into,
         "version": case.version,
         "created_at": case.created_at,
@@ -62,8 +65,8 @@ def _summary_fields(case: CaseRow, ref: Reference) -> dict[str, Any]:
     }
 
 
-def case_summary(case: CaseRow, ref: Reference) -> CaseSummary:
-    return CaseSummary.model_validate(_summary_fields(case, ref))
+def case_summary(case: CaseRow, ref: Reference, now: datetime | None = None) -> CaseSummary:
+    return CaseSummary.model_validate(_summary_fields(case, ref, now))
 
 
 def timeline_entry(row: EventRow) -> TimelineEntry:
@@ -84,6 +87,7 @@ def case_detail(
     events: list[EventRow],
     checker_name: str | None,
     preview: tuple[dict[str, Any], str] | None = None,
+    now: datetime | None = None,
 ) -> CaseDetail:
     state = CaseState(case.state)
     pending = PendingKind(case.pending_kind) if case.pending_kind else None
@@ -96,7 +100,7 @@ def case_detail(
         suggested = department_wire(ref, dept.id if dept else None)
     return CaseDetail.model_validate(
         {
-            **_summary_fields(case, ref),
+            **_summary_fields(case, ref, now),
             "description": case.description,
             "lon": case.lon,
             "lat": case.lat,

@@ -124,7 +124,9 @@ class CaseDetailScreen(Screen[None]):
                 "detail.suggested",
                 f"{case.suggested_department.code} {case.suggested_department.name}",
             )
-        countdown, _light = format_countdown(now, case.deadline_at, case.paused_at, lang=lang)
+        countdown, _light = format_countdown(
+            now, case.deadline_at, case.paused_at, warn_at=case.warn_at, lang=lang
+        )
         row("detail.deadline", f"{countdown.strip()}  ({_when(case.deadline_at)})")
         row("detail.rework", str(case.rework_count))
         row("detail.extension", f"{case.extension_hours:g}h")
