@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import random
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -220,6 +224,13 @@ async def page_two_queries(
     return out
 
 
+def open_counts(ws: Workspace) -> dict[str, int]:
+    path = ws.url.removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT state, COUNT(*) FROM case_file GROUP BY state").fetchall()
+    return {str(state): int(n) for state, n in rows}
+
+
 def explain(ws: Workspace, state: str, street: str, with_cursor: bool) -> list[str]:
     """EXPLAIN QUERY PLAN of the list query as backend.services.queries builds it."""
     from sqlalchemy import and_, or_
@@ -254,47 +265,66 @@ def explain(ws: Workspace, state: str, street: str, with_cursor: bool) -> list[s
 # --- main ---------------------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> list[Check]:
+def build_store(ws: Workspace, args: argparse.Namespace) -> dict[str, str]:
+    """Seed, bulk history, then the open cases through the API; returns the tokens."""
+    print(f"seeding {ws.url} ...", flush=True)
+    tokens = seed_city(ws)
+    started = time.perf_counter()
+    try:
+        history_line = add_history(ws, args.history)
+    except Exception as exc:  # the seeder is young: say so and go on without it
+        history_line = f"history: FAILED ({type(exc).__name__}: {exc}); measured without"
+    print(f"{history_line} (wall {time.perf_counter() - started:.0f} s)", flush=True)
+    with running_server(ws, log_name="server-build.log") as server:
+        city = load_city(server, tokens["lead"])
+        print(f"server on {server.base}; creating {args.open:,} open cases ...", flush=True)
+        made = asyncio.run(add_open_cases(server, tokens, city, args.open, args.clients, args.seed))
+        rate = made.calls / made.seconds if made.seconds else 0.0
+        print(
+            f"open cases: {made.by_state} in {made.seconds:.0f} s "
+            f"({made.calls:,} API calls, {rate:.0f}/s); errors {made.errors or 'none'}"
+        )
+    return tokens
+
+
+@contextlib.contextmanager
+def store(args: argparse.Namespace) -> Iterator[tuple[Workspace, dict[str, str]]]:
+    """A freshly built store, or (``--reuse DIR``) one a ``--keep`` run left behind."""
+    if args.reuse:
+        tmp = Path(args.reuse)
+        ws = Workspace(tmp, f"sqlite:///{tmp / 'citygrid.db'}", "sqlite")
+        users = json.loads((tmp / "tokens.json").read_text())["users"]
+        print(f"reusing {ws.url} (built by an earlier --keep run)")
+        yield ws, {u["username"]: u["token"] for u in users}
+        return
     with fresh_database(None, keep=args.keep) as ws:
-        print(f"seeding {ws.url} ...", flush=True)
-        tokens = seed_city(ws)
-        started = time.perf_counter()
-        try:
-            history_line = add_history(ws, args.history)
-        except Exception as exc:  # the seeder is young: say so and go on without it
-            history_line = f"history: FAILED ({type(exc).__name__}: {exc}); measured without"
-            print(history_line, flush=True)
-        print(f"{history_line} (wall {time.perf_counter() - started:.0f} s)", flush=True)
-        with running_server(ws) as server:
-            city = load_city(server, tokens["lead"])
-            print(f"server on {server.base}; creating {args.open:,} open cases ...", flush=True)
-            made = asyncio.run(
-                add_open_cases(server, tokens, city, args.open, args.clients, args.seed)
-            )
-            rate = made.calls / made.seconds if made.seconds else 0.0
-            print(
-                f"open cases: {made.by_state} in {made.seconds:.0f} s "
-                f"({made.calls:,} API calls, {rate:.0f}/s); errors {made.errors or 'none'}"
-            )
-            rng = random.Random(args.seed)
-            combos = [
-                {"state": s, "region": street, "sort": "deadline", "limit": args.limit}
-                for s in LIST_STATES
-                for street in city.streets
-            ]
-            rng.shuffle(combos)
-            token = tokens["lead"]
-            page1 = asyncio.run(measure(server, token, "page 1", combos, args.requests))
-            second = asyncio.run(page_two_queries(server, token, combos))
-            page2 = asyncio.run(measure(server, token, "page 2 (cursor)", second, args.requests))
-            everything = [{**q, "state": "open"} for q in combos[: len(city.streets)]]
-            open_all = asyncio.run(
-                measure(server, token, "state=open (info)", everything, args.requests)
-            )
-            print(f"\nEXPLAIN QUERY PLAN (state={LIST_STATES[2]}, region={city.streets[0]}):")
-            print("\n".join(explain(ws, LIST_STATES[2], city.streets[0], with_cursor=False)))
-            print("... with a page-2 cursor:")
-            print("\n".join(explain(ws, LIST_STATES[2], city.streets[0], with_cursor=True)))
+        yield ws, build_store(ws, args)
+
+
+def run(args: argparse.Namespace) -> list[Check]:
+    with store(args) as (ws, tokens), running_server(ws) as server:
+        city = load_city(server, tokens["lead"])
+        counts = open_counts(ws)
+        print(f"stored cases by state: {counts}")
+        rng = random.Random(args.seed)
+        combos = [
+            {"state": s, "region": street, "sort": "deadline", "limit": args.limit}
+            for s in LIST_STATES
+            for street in city.streets
+        ]
+        rng.shuffle(combos)
+        token = tokens["lead"]
+        page1 = asyncio.run(measure(server, token, "page 1", combos, args.requests))
+        second = asyncio.run(page_two_queries(server, token, combos))
+        page2 = asyncio.run(measure(server, token, "page 2 (cursor)", second, args.requests))
+        everything = [{**q, "state": "open"} for q in combos[: len(city.streets)]]
+        open_all = asyncio.run(
+            measure(server, token, "state=open (info)", everything, args.requests)
+        )
+        print(f"\nEXPLAIN QUERY PLAN (state={LIST_STATES[2]}, region={city.streets[0]}):")
+        print("\n".join(explain(ws, LIST_STATES[2], city.streets[0], with_cursor=False)))
+        print("... with a page-2 cursor:")
+        print("\n".join(explain(ws, LIST_STATES[2], city.streets[0], with_cursor=True)))
 
     rows = []
     for s in (page1, page2, open_all):
@@ -345,6 +375,11 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=200, help="page size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (db, server log)")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="measure on the store a --keep run left in DIR (skips the build)",
+    )
     args = parser.parse_args()
     print(environment_line())
     checks = run(args)

@@ -176,12 +176,12 @@ class CommandSuggester(Suggester):
         self.cg = app
 
     async def get_suggestion(self, value: str) -> str | None:
-        if not value.startswith(":"):
-            return None
-        words = value[1:].split(" ")
+        # The ``:`` key opens the prompt without typing a colon; accept one typed anyway.
+        colon = ":" if value.startswith(":") else ""
+        words = value[len(colon) :].split(" ")
         head = " ".join(words[:-1])
         last = words[-1]
-        prefix = ":" + (head + " " if head else "")
+        prefix = colon + (head + " " if head else "")
         if len(words) == 1:
             for verb in (*VIEW_VERBS, *sorted(VERBS, key=len, reverse=True)):
                 if verb.startswith(last) and verb != last:

@@ -353,8 +353,8 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Rows were inserted, removed or re-ordered.
 
         The cursor stays on the same key if it is still present (and at the same height
-        on screen if it was visible), else the cursor index is clamped.  Tags of rows that
-        are gone are dropped.  One refresh.
+        on screen if it was visible; a view scrolled away from the cursor stays put), else
+        the cursor index is clamped.  Tags of rows that are gone are dropped.  One refresh.
         """
         model = self._model
         count = len(model)
@@ -374,9 +374,10 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
                 self._tagged -= gone
                 self.post_message(self.TagsChanged(self, len(self._tagged)))
         self._update_virtual_size()
-        if self.is_mounted and body:
-            if was_visible:
-                self.scroll_to(y=max(0, index - screen_row), animate=False, force=True)
+        if self.is_mounted and body and was_visible:
+            # Keep the cursor row at the same height; if the operator had scrolled the
+            # cursor out of view (mouse wheel), leave the view where it is.
+            self.scroll_to(y=max(0, index - screen_row), animate=False, force=True)
             self._scroll_cursor_into_view()
         self.refresh()
         self._post_highlighted()

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.api.deps import Services
 from backend.services import idempotency
 from backend.services.access import Actor
+from backend.services.events import Outbox
 from backend_client.wire import ActionResult
 
 
@@ -20,10 +21,11 @@ async def run_write(
     actor: Actor,
     idempotency_key: str | None,
     status_code: int,
-    change: Callable[[AsyncSession], Awaitable[ActionResult]],
+    change: Callable[[AsyncSession, Outbox], Awaitable[ActionResult]],
 ) -> JSONResponse:
     now = services.now()
     body = await request.body()
+    outbox = Outbox(services.ref)
     async with services.db.write() as session:
         if idempotency_key is not None:
             print_ = idempotency.fingerprint(request.method, request.url.path, body)
@@ -36,11 +38,11 @@ async def run_write(
                     status_code=stored.status_code,
                     headers={"Idempotent-Replayed": "true"},
                 )
-        result = await change(session)
+        result = await change(session, outbox)
         payload = result.model_dump(mode="json")
         if idempotency_key is not None:
             await idempotency.store(session, actor.id, idempotency_key, status_code, payload)
-    services.broadcaster.poke()
+    services.broadcaster.offer(outbox.items)  # committed: hand the events to the stream
     headers = {"ETag": f'"{result.case.version}"'}
     if status_code == 201:
         headers["Location"] = f"{request.url.path.rstrip('/')}/{result.case.serial}"

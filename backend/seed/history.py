@@ -15,10 +15,15 @@ calendar and time-limit policy; working-time arithmetic runs on a precomputed ta
 of office windows (exactly :class:`~backend.domain.calendar.WorkingCalendar`'s
 rules, without its day-by-day walk).
 
-Speed: rows are written with the raw DBAPI — ``sqlite3`` ``executemany`` in large
-transactions, or PostgreSQL ``COPY`` — and generated in chunks of days by a worker
-process while the parent writes the previous chunk.  Events go in global time order,
-so ``seq`` order is time order across the whole history.
+Every history case is finished before ``end``: the newest are reported ``TAIL`` before
+it, and the rare case whose chain would still run past ``end`` is played again faster.
+
+Speed (a million cases, 7 million events, in well under three minutes on two cores):
+worker processes generate chunks of whole days and ``executemany`` them into scratch
+SQLite files; the parent attaches each file and copies it in with INSERT … SELECT in
+one transaction (SQLite, WAL, ``synchronous=OFF``), or streams it into ``COPY``
+(PostgreSQL).  Events go in global time order, so ``seq`` order is time order across
+the whole history.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
@@ -49,16 +55,17 @@ from backend.core.db import sync_url
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.geo import point_in_geometry
 from backend.domain.timelimits import WARN_FRACTION, TimeLimitPolicy
+from backend.services.clockwork import FAR_FUTURE
 from backend_client.vocab import AreaClass, CategoryKind, Stage, TimeUnit, Urgency
 
 Row = tuple[Any, ...]
 
-# --- volumes and mixes (domain.md §6–7; the same class mix as backend_client/simulator.py) --
+# --- volumes and mixes (domain.md §6–7; backend_client/simulator.py's class mix) ----------
 
 CASES_PER_DAY = 40_000 * 12 / 365  # Dongcheng: about 40,000 cases a month
 TAIL = timedelta(days=2)  # the newest history case is reported this long before ``end``
 CHUNK_CASES = 50_000  # cases per generated chunk (whole days)
-BIG_LOAD = 100_000  # from this many cases on, secondary indexes are rebuilt after the load
+BIG_LOAD = 100_000  # from this many cases on, a sink may rebuild its indexes after the load
 
 MATTER_SHARE = 0.975  # Tianmen: events 97.5% of filed cases, components 2.5%
 MATTER_CLASSES = {
@@ -133,7 +140,8 @@ _DAY_US = 86_400 * _US
 _HMS = tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400))
 _ZTABLE_SIZE = 4096
 _Z = tuple(NormalDist().inv_cdf((i + 0.5) / _ZTABLE_SIZE) for i in range(_ZTABLE_SIZE))
-FAR_FUTURE_TEXT = "9999-12-31 00:00:00.000000"  # clockwork.FAR_FUTURE as stored
+SERIAL_TZ = ZoneInfo("Asia/Shanghai")  # backend/services/cases.py LOCAL_TZ
+FAR_FUTURE_TEXT = FAR_FUTURE.strftime("%Y-%m-%d %H:%M:%S.%f")  # ``due_key`` of a closed case
 
 
 @dataclass(frozen=True)
@@ -475,8 +483,9 @@ def _plan(
         acc += w
         hour_cum.append(acc)
     hour_total, grid_total = hour_cum[-1], grid_cum[-1]
-    year_starts = {
-        y: _us(datetime(y, 1, 1, tzinfo=tz)) for y in range(days[0].year, days[-1].year + 2)
+    year_starts = {  # serials number by the local year, as CaseService does
+        y: _us(datetime(y, 1, 1, tzinfo=SERIAL_TZ))
+        for y in range(days[0].year - 1, days[-1].year + 2)
     }
     chunk_days = max(1, int(CHUNK_CASES / CASES_PER_DAY))
     next_id = first_id
@@ -562,6 +571,7 @@ class _Generator:
         self.offices = {d.region_code: d for d in ref.departments if d.kind == "street_office"}
         self.professional = [d for d in ref.departments if d.kind != "street_office"]
         self._category_rules: dict[tuple[str, str], list[_Rule]] = {}
+        self._routes: dict[tuple[str, str, str], _Dept | None] = {}
         self._limits: dict[tuple[bool, str, str, str], tuple[_Limit, ...]] = {}
         # Category weights: big-class share, split among its items (common ones boosted).
         pool = [c for c in ref.categories if c.kind in ("matter", "component")]
@@ -601,6 +611,9 @@ class _Generator:
         return COMMON_MATTERS.get(c.code, 1.0)
 
     def route(self, kind: str, code: str, grid: str) -> _Dept | None:
+        key = (kind, code, grid)
+        if key in self._routes:
+            return self._routes[key]
         rules = self._category_rules.get((kind, code))
         if rules is None:  # the rules that can match this category, in table order
             rules = self._category_rules[(kind, code)] = [
@@ -609,7 +622,8 @@ class _Generator:
                 if (not rule.category_kind or rule.category_kind == kind)
                 and code.startswith(rule.category_prefix)
             ]
-        return route(rules, self.depts, kind, code, grid)
+        found = self._routes[key] = route(rules, self.depts, kind, code, grid)
+        return found
 
     def limits(self, urgent: bool, area: str, kind: str, code: str) -> tuple[_Limit, ...]:
         key = (urgent, area, kind, code)
@@ -864,9 +878,9 @@ class _Generator:
             target = routed or self.offices.get(grid[:9]) or self.ref.departments[0]
             if r() < RETURN_SHARE:
                 wrong = self.offices.get(grid[:9])
-                if wrong is None or wrong.id == target.id:
+                if (wrong is None or wrong.id == target.id) and self.professional:
                     wrong = self.professional[int(r() * len(self.professional))]
-                if wrong.id != target.id:
+                if wrong is not None and wrong.id != target.id:
                     t = t + lognormal(240)
                     start(t, _SIGN)
                     t = emit(
@@ -915,14 +929,14 @@ class _Generator:
                 lim = lims[_DISPOSE]
                 # --- extension ------------------------------------------------------------
                 if round_ == 0 and r() < EXTENSION_SHARE:
+                    hours = EXTENSION_HOURS[int(r() * len(EXTENSION_HOURS))]
                     t = emit(
                         point(t, lim, 0.2 + 0.4 * r()),
                         "request_extension",
                         handler,
-                        due_json(f'"reason":"{EXTENSION_REASON}",'),
+                        due_json(f'"reason":"{EXTENSION_REASON}","hours":{hours},'),
                         target.id,
                     )
-                    hours = EXTENSION_HOURS[int(r() * len(EXTENSION_HOURS))]
                     t = t + lognormal(2700)
                     if r() < EXTENSION_APPROVE:
                         step = int(hours * 3600 * _US)
@@ -1124,6 +1138,8 @@ class _Sink:
 
     staging: sqlite3.Connection
     dropped: list[str]
+    # Drop the case/event secondary indexes for a big load and build them afterwards?
+    rebuild_indexes = False
 
     def _init_staging(self, conn: sqlite3.Connection) -> None:
         self.staging = conn
@@ -1189,6 +1205,11 @@ _INDEXED_TABLES = ("case_file", "event_log")
 
 
 class _SqliteSink(_Sink):
+    # Measured: keeping the indexes costs about the CPU time a rebuild would, but it is
+    # spread over the load, where the generator processes overlap it; a rebuild at the
+    # end would be a serial tail of 20-30 s for a million cases.
+    rebuild_indexes = False
+
     def __init__(self, path: str) -> None:
         conn = sqlite3.connect(path, isolation_level=None)
         for pragma in (
@@ -1261,6 +1282,8 @@ class _SqliteSink(_Sink):
 
 
 class _PostgresSink(_Sink):
+    rebuild_indexes = True  # COPY into unindexed tables, then CREATE INDEX: the usual way
+
     def __init__(self, dsn: str) -> None:
         import psycopg
 
@@ -1449,7 +1472,7 @@ def seed_history(
         clock = _Clock(calendar, first_day, end.date() + timedelta(days=800))
         generator = _Generator(ref, calendar, policy, clock, _us(end))
         specs = _plan(rng, ref, calendar, count, end, counters, first_id)
-        if count >= BIG_LOAD:
+        if count >= BIG_LOAD and sink.rebuild_indexes:
             sink.drop_indexes()
         made_cases = made_events = 0
         with tempfile.TemporaryDirectory(prefix="citygrid-history-") as directory:

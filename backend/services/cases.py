@@ -27,7 +27,7 @@ from backend.domain.statemachine import Clock, Effect, Plan
 from backend.models import CaseRow, EventRow, SerialCounterRow, UserRow
 from backend.services.access import Actor
 from backend.services.clockwork import FAR_FUTURE, Clockwork
-from backend.services.events import append_event
+from backend.services.events import Outbox, append_event
 from backend.services.reference import Reference
 from backend.services.views import case_detail
 from backend_client.labels import both
@@ -77,12 +77,23 @@ class CaseService:
             raise NotFound(f"No case {serial} in your jurisdiction.", serial=serial)
         return case
 
-    async def detail(self, session: AsyncSession, case: CaseRow, actor: Actor) -> CaseDetail:
-        events = (
-            await session.exec(
-                select(EventRow).where(EventRow.case_id == case.id).order_by(col(EventRow.seq))
+    async def detail(
+        self,
+        session: AsyncSession,
+        case: CaseRow,
+        actor: Actor,
+        events: list[EventRow] | None = None,
+    ) -> CaseDetail:
+        if events is None:
+            events = list(
+                (
+                    await session.exec(
+                        select(EventRow)
+                        .where(EventRow.case_id == case.id)
+                        .order_by(col(EventRow.seq))
+                    )
+                ).all()
             )
-        ).all()
         checker = await session.get(UserRow, case.checker_id) if case.checker_id else None
         preview = None
         if case.state == CaseState.FILED.value:
@@ -109,7 +120,12 @@ class CaseService:
     # --- creating ---------------------------------------------------------------------------
 
     async def create(
-        self, session: AsyncSession, actor: Actor, body: CaseCreate, now: datetime
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        body: CaseCreate,
+        now: datetime,
+        outbox: Outbox | None = None,
     ) -> ActionResult:
         outcome = statemachine.plan_report(actor.role, body.self_disposed)
         category = await self.ref.category(body.category_kind.value, body.category_code)
@@ -176,8 +192,10 @@ class CaseService:
             data=data,
             at=now,
             prev_department_id=None,
+            outbox=outbox,
         )
-        return ActionResult(case=await self.detail(session, case, actor), seq=event.seq or 0)
+        detail = await self.detail(session, case, actor, events=[event])
+        return ActionResult(case=detail, seq=event.seq or 0)
 
     def _resolve_grid(self, body: CaseCreate) -> str:
         if body.grid_code is not None:
@@ -205,6 +223,7 @@ class CaseService:
         request: ActionRequest,
         if_match: int | None,
         now: datetime,
+        outbox: Outbox | None = None,
     ) -> ActionResult:
         case = await self._load(session, serial, actor, lock=True)
         if if_match is not None and case.version != if_match:
@@ -227,7 +246,7 @@ class CaseService:
         if actor.is_handler and case.department_id != actor.department_id:
             raise Forbidden("This case is not dispatched to your department.")
         prev_department = case.department_id
-        data = await self._apply(session, case, plan, request, actor, now)
+        data = await self._apply(session, case, plan, request, actor, now, outbox)
         case.version += 1
         case.updated_at = now
         case.last_actor = actor.display_name
@@ -242,6 +261,7 @@ class CaseService:
             data=data,
             at=now,
             prev_department_id=prev_department,
+            outbox=outbox,
         )
         return ActionResult(case=await self.detail(session, case, actor), seq=event.seq or 0)
 
@@ -265,6 +285,7 @@ class CaseService:
         request: ActionRequest,
         actor: Actor,
         now: datetime,
+        outbox: Outbox | None,
     ) -> dict[str, Any]:
         """Carry out the plan on the row; return the event's data."""
         data: dict[str, Any] = request.model_dump(
@@ -319,11 +340,11 @@ class CaseService:
             ]
 
         if Effect.MERGE in effects:
-            await self._merge(session, case, request.target or "", actor, now)
+            await self._merge(session, case, request.target or "", actor, now, outbox)
             case.merge_snapshot = self.clockwork.snapshot(case)
             case.merged_into = request.target
         if Effect.UNMERGE in effects:
-            await self._unmerge(session, case, actor, now)
+            await self._unmerge(session, case, actor, now, outbox)
 
         if outcome.state is not None:
             case.state = outcome.state.value
@@ -379,7 +400,13 @@ class CaseService:
         return user
 
     async def _merge(
-        self, session: AsyncSession, case: CaseRow, target_serial: str, actor: Actor, now: datetime
+        self,
+        session: AsyncSession,
+        case: CaseRow,
+        target_serial: str,
+        actor: Actor,
+        now: datetime,
+        outbox: Outbox | None,
     ) -> None:
         if target_serial == case.serial:
             raise Invalid("A case cannot be merged into itself.", field="target")
@@ -392,11 +419,16 @@ class CaseService:
             )
         target.reporters = [*target.reporters, *case.reporters]
         await self._touch_other(
-            session, target, actor, now, {"from": case.serial, "role": "target"}
+            session, target, actor, now, {"from": case.serial, "role": "target"}, outbox
         )
 
     async def _unmerge(
-        self, session: AsyncSession, case: CaseRow, actor: Actor, now: datetime
+        self,
+        session: AsyncSession,
+        case: CaseRow,
+        actor: Actor,
+        now: datetime,
+        outbox: Outbox | None,
     ) -> None:
         if not case.merged_into:
             return
@@ -413,7 +445,13 @@ class CaseService:
             if (r.get("serial"), r.get("phone"), r.get("name")) not in mine
         ]
         await self._touch_other(
-            session, target, actor, now, {"from": case.serial, "role": "target"}, Action.UNMERGE
+            session,
+            target,
+            actor,
+            now,
+            {"from": case.serial, "role": "target"},
+            outbox,
+            Action.UNMERGE,
         )
 
     async def _touch_other(
@@ -423,6 +461,7 @@ class CaseService:
         actor: Actor,
         now: datetime,
         data: dict[str, Any],
+        outbox: Outbox | None,
         action: Action = Action.MERGE,
     ) -> None:
         """A second case changed by the same action gets its own version and event."""
@@ -440,6 +479,7 @@ class CaseService:
             data=data,
             at=now,
             prev_department_id=other.department_id,
+            outbox=outbox,
         )
 
 

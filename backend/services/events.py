@@ -54,6 +54,7 @@ async def append_event(
     data: dict[str, Any],
     at: datetime,
     prev_department_id: int | None,
+    outbox: Outbox | None = None,
 ) -> EventRow:
     if not db.is_sqlite:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
@@ -77,7 +78,20 @@ async def append_event(
         await session.execute(
             text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(row.seq)}
         )
+    if outbox is not None:
+        outbox.add(row, case)
     return row
+
+
+class Outbox:
+    """Events written by one transaction, encoded for the stream once it commits."""
+
+    def __init__(self, ref: Reference) -> None:
+        self.ref = ref
+        self.items: list[Published] = []
+
+    def add(self, row: EventRow, case: CaseRow) -> None:
+        self.items.append(publish(row, case, self.ref))
 
 
 async def head_seq(session: AsyncSession) -> int:
@@ -92,28 +106,28 @@ class Published:
     grid_code: str
     department_id: int | None
     prev_department_id: int | None
-    json: str  # the wire Event, encoded once per worker
+    frame: bytes  # the whole SSE frame (id, event, data), encoded once per worker
 
     def visible_to(self, actor: Actor) -> bool:
         return actor.sees_event(self.grid_code, self.department_id, self.prev_department_id)
 
 
-@dataclass(frozen=True)
-class Ping:
-    pass
+PING = b": ping\n\n"
 
 
-StreamItem = Published | Resync | Ping
+def sse_frame(seq: int, event: str, data: str) -> bytes:
+    return f"id: {seq}\nevent: {event}\ndata: {data}\n\n".encode()
 
 
 def publish(row: EventRow, case: CaseRow, ref: Reference) -> Published:
+    seq = row.seq or 0
     return Published(
-        seq=row.seq or 0,
+        seq=seq,
         action=row.action,
         grid_code=row.grid_code,
         department_id=row.department_id,
         prev_department_id=row.prev_department_id,
-        json=event_wire(row, case, ref).model_dump_json(),
+        frame=sse_frame(seq, row.action, event_wire(row, case, ref).model_dump_json()),
     )
 
 
@@ -129,6 +143,9 @@ def events_after(after: int, limit: int) -> Any:
 
 
 class Broadcaster:
+    """Per-worker fan-out.  Local commits hand their events over directly (``offer``);
+    the pump reads the table for everything else (other workers, gaps, restarts)."""
+
     FETCH_BATCH = 1000
 
     def __init__(self, db: Database, ref: Reference, settings: Settings) -> None:
@@ -137,8 +154,9 @@ class Broadcaster:
         self._settings = settings
         self._seqs: list[int] = []
         self._ring: list[Published] = []
+        self._pending: dict[int, Published] = {}
         self.head_seq = 0
-        self._changed = asyncio.Condition()
+        self._news = asyncio.Event()  # replaced by a fresh one each time the head moves
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -158,13 +176,39 @@ class Broadcaster:
         self._tasks.clear()
 
     def poke(self) -> None:
-        """Something was committed: look for new events now."""
+        """Something was committed elsewhere: look for new events now."""
         self._wake.set()
+
+    def offer(self, items: list[Published]) -> None:
+        """Events this worker just committed.  Taken in seq order; a gap (another
+        worker's commit, or a commit whose hand-off comes later) is read from the table."""
+        for item in items:
+            if item.seq > self.head_seq:
+                self._pending[item.seq] = item
+        moved = False
+        while self.head_seq + 1 in self._pending:
+            self._append(self._pending.pop(self.head_seq + 1))
+            moved = True
+        if moved:
+            self._announce()
+        if self._pending:
+            self.poke()
+
+    def _append(self, item: Published) -> None:
+        self._seqs.append(item.seq)
+        self._ring.append(item)
+        self.head_seq = item.seq
+
+    def _announce(self) -> None:
+        self._trim()
+        news, self._news = self._news, asyncio.Event()
+        news.set()
 
     async def _pump(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._settings.stream_poll_interval)
+                async with asyncio.timeout(self._settings.stream_poll_interval):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._fetch_new()
@@ -178,16 +222,18 @@ class Broadcaster:
         while True:
             async with self._db.read() as session:
                 rows = (await session.exec(events_after(self.head_seq, self.FETCH_BATCH))).all()
-            if not rows:
-                return
+            moved = False
             for row, case in rows:
-                item = publish(row, case, self._ref)
-                self._seqs.append(item.seq)
-                self._ring.append(item)
-            self._trim()
-            self.head_seq = self._seqs[-1]
-            async with self._changed:
-                self._changed.notify_all()
+                seq = row.seq or 0
+                if seq <= self.head_seq:
+                    continue  # handed over directly while we were reading
+                item = self._pending.pop(seq, None) or publish(row, case, self._ref)
+                self._append(item)
+                moved = True
+            for seq in [s for s in self._pending if s <= self.head_seq]:
+                del self._pending[seq]
+            if moved:
+                self._announce()
             if len(rows) < self.FETCH_BATCH:
                 return
 
@@ -223,47 +269,45 @@ class Broadcaster:
             rows = (await session.exec(events_after(after, limit))).all()
         return [publish(row, case, self._ref) for row, case in rows]
 
-    async def stream(self, actor: Actor, after: int | None) -> AsyncIterator[StreamItem]:
-        """Every event after ``after`` that ``actor`` may see, in seq order, forever.
+    async def stream(self, actor: Actor, after: int | None) -> AsyncIterator[bytes]:
+        """SSE bytes for every event after ``after`` that ``actor`` may see, in seq
+        order, forever: one write per wake-up however many events it carries.
 
-        ``after=None`` means "from now".  A client too far behind gets one ``Resync``
+        ``after=None`` means "from now".  A client too far behind gets one ``resync``
         and continues from the head; it reloads its snapshot and drops the duplicates.
         """
         cursor = self.head_seq if after is None else after
         if self.head_seq - cursor > self._settings.stream_max_backlog:
-            yield Resync(reason="too far behind", head_seq=self.head_seq)
+            yield _resync("too far behind", self.head_seq)
             cursor = self.head_seq
         while True:
             ring_start = self._seqs[0] if self._seqs else self.head_seq + 1
             if cursor + 1 < ring_start and cursor < self.head_seq:
                 batch = await self._read_range(cursor, 500)
                 if not batch:
-                    yield Resync(reason="events no longer kept", head_seq=self.head_seq)
+                    yield _resync("events no longer kept", self.head_seq)
                     cursor = self.head_seq
                     continue
-                for item in batch:
-                    if item.visible_to(actor):
-                        yield item
+                chunk = b"".join(i.frame for i in batch if i.visible_to(actor))
                 cursor = batch[-1].seq
+                if chunk:
+                    yield chunk
                 continue
             start = bisect.bisect_right(self._seqs, cursor)
             fresh = self._ring[start:]
             if fresh:
-                for item in fresh:
-                    if item.visible_to(actor):
-                        yield item
                 cursor = fresh[-1].seq
+                chunk = b"".join(i.frame for i in fresh if i.visible_to(actor))
+                if chunk:
+                    yield chunk
                 continue
-            if not await self._wait_beyond(cursor):
-                yield Ping()
-
-    async def _wait_beyond(self, cursor: int) -> bool:
-        async with self._changed:
+            news = self._news
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.head_seq > cursor),
-                    self._settings.ping_interval,
-                )
+                async with asyncio.timeout(self._settings.ping_interval):
+                    await news.wait()
             except TimeoutError:
-                return False
-        return True
+                yield PING
+
+
+def _resync(reason: str, head: int) -> bytes:
+    return sse_frame(head, "resync", Resync(reason=reason, head_seq=head).model_dump_json())

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, case, func, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,11 +17,46 @@ from backend.models import CaseRow, EventRow
 from backend.services.access import Actor
 from backend.services.events import events_after, head_seq
 from backend.services.reference import Reference
-from backend.services.views import case_summary, event_wire
+from backend.services.views import SUMMARY_CHARS, case_summary, event_wire
 from backend_client.vocab import CaseState
 from backend_client.wire import CasePage, EventPage, GridStat, GridStats
 
 OPEN_STATES = [s.value for s in CaseState if s.is_open]
+
+# What a queue row needs, and no more: the list never decodes the JSON columns, and the
+# description is cut in SQL.
+SUMMARY_COLUMNS = (
+    *(
+        col(getattr(CaseRow, name))
+        for name in (
+            "id",
+            "serial",
+            "state",
+            "source",
+            "category_kind",
+            "category_code",
+            "grid_code",
+            "street_code",
+            "address",
+            "urgency",
+            "department_id",
+            "rework_count",
+            "supervised",
+            "urge_count",
+            "pending_kind",
+            "stage",
+            "warn_at",
+            "deadline_at",
+            "paused_at",
+            "merged_into",
+            "version",
+            "created_at",
+            "updated_at",
+            "due_key",
+        )
+    ),
+    func.substr(col(CaseRow.description), 1, SUMMARY_CHARS).label("description"),
+)
 SORTS = ("deadline", "-deadline", "created", "-created")
 
 
@@ -134,25 +169,17 @@ async def list_cases(
     if sort not in SORTS:
         raise Invalid(f"sort must be one of {', '.join(SORTS)}.", field="sort")
     as_of = await head_seq(session)  # first statement: the snapshot the rows come from
-    stmt = select(CaseRow).where(*scope_clauses(actor), *flt.clauses(now))
+    stmt = select(*SUMMARY_COLUMNS).where(*scope_clauses(actor), *flt.clauses(now))
     descending = sort.startswith("-")
     by_deadline = sort.lstrip("-") == "deadline"
     if cursor:
         values = decode_cursor(cursor, sort)
         if by_deadline:
-            due, last_id = values
-            after = (
-                or_(
-                    col(CaseRow.due_key) < due,
-                    and_(col(CaseRow.due_key) == due, col(CaseRow.id) < last_id),
-                )
-                if descending
-                else or_(
-                    col(CaseRow.due_key) > due,
-                    and_(col(CaseRow.due_key) == due, col(CaseRow.id) > last_id),
-                )
-            )
-            stmt = stmt.where(after)
+            # A row-value comparison lets the index bound the deadline range too.
+            key = tuple_(col(CaseRow.due_key), col(CaseRow.id))
+            due_type = col(CaseRow.due_key).type  # type: ignore[attr-defined]
+            mark = tuple_(literal(values[0], due_type), literal(values[1]))
+            stmt = stmt.where(key < mark if descending else key > mark)
         else:
             stmt = stmt.where(
                 col(CaseRow.id) < values[0] if descending else col(CaseRow.id) > values[0]
@@ -166,7 +193,7 @@ async def list_cases(
         )
     else:
         order = [col(CaseRow.id).desc() if descending else col(CaseRow.id).asc()]
-    rows = (await session.exec(stmt.order_by(*order).limit(limit + 1))).all()
+    rows = (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

@@ -32,7 +32,8 @@ def department_wire(ref: Reference, dept_id: int | None) -> Department | None:
     return Department(code=dept.code, name=dept.name, kind=dept.kind, region_code=dept.region_code)
 
 
-def _summary_fields(case: CaseRow, ref: Reference, now: datetime | None = None) -> dict[str, Any]:
+def _summary_fields(case: Any, ref: Reference, now: datetime | None = None) -> dict[str, Any]:
+    """A CaseRow, or a result row with the same column names (the list selects only these)."""
     dept = ref.department(case.department_id)
     light = light_of(now or datetime.now(UTC), case.warn_at, case.deadline_at, case.paused_at)
     return {
@@ -65,7 +66,7 @@ def _summary_fields(case: CaseRow, ref: Reference, now: datetime | None = None) 
     }
 
 
-def case_summary(case: CaseRow, ref: Reference, now: datetime | None = None) -> CaseSummary:
+def case_summary(case: Any, ref: Reference, now: datetime | None = None) -> CaseSummary:
     return CaseSummary.model_validate(_summary_fields(case, ref, now))
 
 

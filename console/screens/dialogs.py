@@ -155,6 +155,9 @@ class VerifyDialog(ActionDialog):
         Binding("p", "pass_case", "pass", show=False),
         Binding("r", "send_back", "send back", show=False),
     ]
+    # Focus nothing until ``r`` shows the reason field: auto-focusing the hidden field
+    # would swallow ``p`` and ``r`` as typed text.
+    AUTO_FOCUS = ""
 
     def __init__(self, subtitle: str, lang: str, submit: Submit) -> None:
         super().__init__(t("dlg.verify", lang), subtitle, lang, submit)

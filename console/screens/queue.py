@@ -83,7 +83,7 @@ class QueueScreen(Screen[None]):
             grid_map = GridMap(id="map")
             grid_map.display = False
             yield grid_map
-        yield Input(id="prompt", suggester=CommandSuggester(self.cg))
+        yield Input(id="prompt")
         yield Static("", id="status")
         yield Static("", id="too-small")
         yield Footer()
@@ -269,6 +269,8 @@ class QueueScreen(Screen[None]):
         prompt = self.query_one("#prompt", Input)
         self.prompt_mode = mode
         prompt.placeholder = t(as_key(f"prompt.{mode}"), self.lang)
+        # Completion is for commands only: a filter such as "d" must not become "dispatch".
+        prompt.suggester = CommandSuggester(self.cg) if mode == "command" else None
         prompt.value = value
         prompt.display = True
         prompt.focus()
@@ -280,7 +282,10 @@ class QueueScreen(Screen[None]):
         self.table.focus()
 
     def action_clear(self) -> None:
-        """Esc clears the filter first, then the tags."""
+        """Esc closes the prompt, else clears the filter, else the tags: one step a press.
+
+        (Only the ``clear`` binding calls this: a ``key_escape`` handler as well would
+        run it twice per press, as the key bubbles to the app's bindings afterwards.)"""
         if self.prompt_mode is not None:
             self._close_prompt()
             return
@@ -288,9 +293,6 @@ class QueueScreen(Screen[None]):
             self.apply_filter("")
         elif self.table.tagged:
             self.clear_tags()
-
-    def key_escape(self) -> None:
-        self.action_clear()
 
     @on(Input.Submitted, "#prompt")
     async def _prompt_submitted(self, event: Input.Submitted) -> None:

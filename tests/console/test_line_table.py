@@ -289,6 +289,21 @@ async def test_tags_and_cursor_survive_a_resort(rows: list[Row]) -> None:
         assert table.tagged == {"k001", "k003"}
 
 
+async def test_model_change_leaves_a_view_scrolled_away_from_the_cursor(rows: list[Row]) -> None:
+    model = ListModel(rows)
+    app = TableApp(model)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.table
+        table.scroll_to(y=50, animate=False)  # as the mouse wheel does: the cursor stays
+        await pilot.pause()
+        assert (table.cursor_key, table.scroll_offset.y) == ("k000", 50)
+        model.reorder(rows[1:] + rows[:1])
+        table.model_changed()
+        await pilot.pause()
+        assert (table.cursor_key, table.cursor_index) == ("k000", 99)
+        assert table.scroll_offset.y == 50
+
+
 async def test_removed_rows_drop_tags_and_clamp_the_cursor(rows: list[Row]) -> None:
     model = ListModel(rows)
     app = TableApp(model)

@@ -16,7 +16,7 @@ Regenerate after an intended change with
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -64,6 +64,7 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 FROZEN = datetime(2026, 11, 23, 10, 0, tzinfo=LOCAL).astimezone(UTC)
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 DARK, ANSI = "citygrid-dark", "citygrid-ansi"
+MERGED_REPORT = "2026-110112-009001"  # a hotline report merged into the detail case
 
 # --- fixed data ------------------------------------------------------------------------------
 
@@ -92,8 +93,20 @@ CATEGORIES = [
     (CategoryKind.MATTER, "06036", "绿地脏乱", "YL"),
 ]
 SOURCES = [Source.SUPERVISOR, Source.HOTLINE, Source.SUPERVISOR, Source.VIDEO, Source.MEDIA]
-ADDRESSES = ["新华大街12号", "中仓路与北苑路交叉口", "翠屏北里3号楼", "玉带河东街", "运河西大街88号"]
-SUMMARIES = ["路边堆放生活垃圾", "井盖破损有塌陷风险", "占道经营影响通行", "夜间路灯不亮", "积水严重"]
+ADDRESSES = [
+    "新华大街12号",
+    "中仓路与北苑路交叉口",
+    "翠屏北里3号楼",
+    "玉带河东街",
+    "运河西大街88号",
+]
+SUMMARIES = [
+    "路边堆放生活垃圾",
+    "井盖破损有塌陷风险",
+    "占道经营影响通行",
+    "夜间路灯不亮",
+    "积水严重",
+]
 
 # state, how many, stage the deadline belongs to, department assigned
 STATES: list[tuple[CaseState, int, Stage | None, bool]] = [
@@ -157,7 +170,8 @@ def make_cases() -> list[CaseSummary]:
                     rework_count=1 if state is CaseState.IN_PROGRESS and n % 3 == 0 else 0,
                     supervised=n % 7 == 3,
                     urge_count=1 if n % 7 == 3 else 0,
-                    pending=PendingKind.EXTENSION if state is CaseState.IN_PROGRESS and n % 4 == 1
+                    pending=PendingKind.EXTENSION
+                    if state is CaseState.IN_PROGRESS and n % 4 == 1
                     else None,
                     stage=stage,
                     warn_at=due - span * 0.2,
@@ -240,31 +254,39 @@ def filed_detail() -> CaseDetail:
 
 
 def in_progress_detail() -> CaseDetail:
-    """The detail screen's case: in progress, urged and supervised, with an extension."""
+    """The detail screen's case: in progress, supervised and urged, extended, reworked once."""
     case = next(c for c in CASES if c.state is CaseState.IN_PROGRESS and c.supervised)
-    created = case.created_at
-    intake = stage_deadline(Stage.INTAKE, created, 1, done=True)
-    sign = stage_deadline(Stage.SIGN, created + timedelta(minutes=40), 0.5, done=True)
-    dispose = stage_deadline(Stage.DISPOSE, created + timedelta(minutes=70), 16, label="2工作日")
+    assert case.deadline_at is not None and case.department_code is not None
+    dispose_start = case.deadline_at - timedelta(hours=16)
+    dispatched = dispose_start - timedelta(minutes=25)
+    created = dispatched - timedelta(minutes=40)
     return CaseDetail(
-        **case.model_dump(),
-        description="小区门口路边堆放大量生活垃圾和建筑垃圾，已持续三天，异味明显。",
+        **case.model_dump(exclude={"created_at"}),
+        created_at=created,
+        description=f"{case.address}一段{case.category_name}夜间不亮，行人反映看不清路面，已持续三天。",
         lon=116.65621,
         lat=39.90912,
         area_class=AreaClass.A,
         reporters=[
-            Reporter(name="", phone="", source=Source.SUPERVISOR, serial=case.serial),
+            Reporter(name="", phone="", source=case.source, serial=case.serial),
             Reporter(
-                name="张先生", phone="139****7781", source=Source.HOTLINE, serial="2026-110112-009001"
+                name="张先生",
+                phone="139****7781",
+                source=Source.HOTLINE,
+                serial=MERGED_REPORT,
             ),
         ],
-        deadlines=[intake, sign, dispose],
+        deadlines=[
+            stage_deadline(Stage.INTAKE, created, 1, done=True),
+            stage_deadline(Stage.SIGN, dispatched, 0.5, done=True),
+            stage_deadline(Stage.DISPOSE, dispose_start, 16, label="2工作日"),
+        ],
         extension_hours=8,
         allowed_actions=[Action.SUPERVISE, Action.URGE, Action.COMMENT],
         timeline=[
             TimelineEntry(
-                seq=7001, action=Action.REPORT, actor="赵监督员", actor_role=Role.SUPERVISOR,
-                at=created, data={"source": "supervisor"},
+                seq=7001, action=Action.REPORT, actor="媒体热线", actor_role=Role.OPERATOR,
+                at=created, data={"source": case.source.value},
             ),
             TimelineEntry(
                 seq=7020, action=Action.FILE, actor="孙受理员", actor_role=Role.OPERATOR,
@@ -272,15 +294,15 @@ def in_progress_detail() -> CaseDetail:
             ),
             TimelineEntry(
                 seq=7044, action=Action.DISPATCH, actor="钱派遣员", actor_role=Role.DISPATCHER,
-                at=created + timedelta(minutes=40), data={"department": case.department_code},
+                at=dispatched, data={"department": case.department_code},
             ),
             TimelineEntry(
-                seq=7090, action=Action.SIGN, actor="环卫一队", actor_role=Role.HANDLER,
-                at=created + timedelta(minutes=70),
+                seq=7090, action=Action.SIGN, actor="路灯所一班", actor_role=Role.HANDLER,
+                at=dispatched + timedelta(minutes=15),
             ),
             TimelineEntry(
                 seq=7301, action=Action.SUPERVISE, actor="王建国", actor_role=Role.SHIFT_LEAD,
-                at=created + timedelta(hours=2), data={"note": "群众反映强烈"},
+                at=FROZEN - timedelta(minutes=30), data={"note": "群众反映强烈"},
             ),
         ],
     )  # fmt: skip
@@ -309,13 +331,12 @@ class FakeClient:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No user themes or keymaps from the real config dir, no 16-colour env leaking in."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
 
 
 def make_app(lang: str, theme: str, monkeypatch: pytest.MonkeyPatch) -> CityGridApp:
@@ -361,6 +382,8 @@ def prepare(
     async def run_before(pilot: Pilot[object]) -> None:
         app = pilot.app
         assert isinstance(app, CityGridApp)
+        # The queue screen must be composed before the model messages arrive.
+        await wait_until(pilot, lambda: bool(app.screen.query("#cases")))
         _no_blink(pilot)
         app.post_message(LinkChanged("live", 0.0, FROZEN))
         app.post_message(SnapshotLoaded(list(CASES), 9000, ME, 0.0))
@@ -389,7 +412,9 @@ async def open_detail(pilot: Pilot[object]) -> None:
     pilot.app.push_screen(CaseDetailScreen(DETAIL.serial))
     await wait_until(
         pilot,
-        lambda: isinstance(pilot.app.screen, CaseDetailScreen) and pilot.app.screen.case is not None,
+        lambda: (
+            isinstance(pilot.app.screen, CaseDetailScreen) and pilot.app.screen.case is not None
+        ),
     )
 
 
@@ -451,7 +476,9 @@ def test_case_detail(
 def test_fixture_covers_the_cases_the_snapshots_are_about() -> None:
     lights = {
         "overdue": any(c.deadline_at and c.deadline_at <= FROZEN for c in CASES),
-        "yellow": any(c.warn_at and c.warn_at <= FROZEN < c.deadline_at for c in CASES if c.deadline_at),
+        "yellow": any(
+            c.warn_at and c.warn_at <= FROZEN < c.deadline_at for c in CASES if c.deadline_at
+        ),
         "paused": any(c.paused_at for c in CASES),
         "urgent": any(c.urgency is Urgency.URGENT for c in CASES),
         "supervised": any(c.supervised for c in CASES),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ActorDep, ServicesDep, parse_if_match
 from backend.api.writes import run_write
@@ -32,11 +32,11 @@ async def report_case(
         actor,
         idempotency_key,
         201,
-        lambda session: services.cases.create(session, actor, body, services.now()),
+        lambda session, outbox: services.cases.create(session, actor, body, services.now(), outbox),
     )
 
 
-@router.get("/cases")
+@router.get("/cases", response_model=CasePage)
 async def cases(
     services: ServicesDep,
     actor: ActorDep,
@@ -53,7 +53,7 @@ async def cases(
     sort: str = "deadline",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
-) -> CasePage:
+) -> Response:
     """Cases in your jurisdiction.  Load this, then follow ``/events/stream`` from
     ``as_of_seq``: nothing is missed."""
     flt = CaseFilter(
@@ -73,7 +73,7 @@ async def cases(
             raise Invalid(f"Unknown department {department}.", field="department")
         flt.department_id = dept.id
     async with services.db.snapshot() as session:
-        return await list_cases(
+        page = await list_cases(
             session,
             services.ref,
             actor,
@@ -83,6 +83,8 @@ async def cases(
             limit=limit,
             now=services.now(),
         )
+    # Serialised once here; FastAPI would otherwise validate the page a second time.
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 def _states(raw: str | None) -> list[str]:
@@ -128,5 +130,7 @@ async def act(
         actor,
         idempotency_key,
         200,
-        lambda session: services.cases.act(session, actor, serial, body, expected, services.now()),
+        lambda session, outbox: services.cases.act(
+            session, actor, serial, body, expected, services.now(), outbox
+        ),
     )

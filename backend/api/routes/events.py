@@ -4,13 +4,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.responses import StreamingResponse
 
 from backend.api.deps import ActorDep, ServicesDep
 from backend.core.problems import Invalid
-from backend.services.events import Ping, Published
 from backend.services.queries import event_page
-from backend_client.wire import EventPage, Resync
+from backend_client.wire import EventPage
 
 router = APIRouter(tags=["events"])
 
@@ -29,28 +28,34 @@ async def events(
         return await event_page(session, services.ref, actor, after, limit)
 
 
-@router.get("/events/stream", response_class=EventSourceResponse)
+@router.get(
+    "/events/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "SSE stream"}},
+)
 async def stream(
     services: ServicesDep,
     actor: ActorDep,
     after: Annotated[int | None, Query(ge=0)] = None,
     last_event_id: Annotated[str | None, Header()] = None,
-) -> AsyncIterator[ServerSentEvent]:
-    """Server-sent events, ``id`` = event seq.  Resume with ``Last-Event-ID`` (or
-    ``?after=``); keep-alive comments every few seconds; ``event: resync`` when you
-    are too far behind — reload ``/cases`` and continue."""
+) -> StreamingResponse:
+    """Server-sent events, ``id`` = event seq, ``event`` = action name, ``data`` = the
+    event with the case's current queue row.  Resume with ``Last-Event-ID`` (or
+    ``?after=``); ``: ping`` comments keep idle connections alive; ``event: resync``
+    means you are too far behind — reload ``/cases`` and continue."""
     start = after
     if last_event_id:
         if not last_event_id.strip().isdigit():
             raise Invalid("Last-Event-ID must be an event seq (a whole number).")
         start = int(last_event_id)
-    yield ServerSentEvent(comment="citygrid event stream", retry=RETRY_MS)
-    async for item in services.broadcaster.stream(actor, start):
-        if isinstance(item, Published):
-            yield ServerSentEvent(raw_data=item.json, event=item.action, id=str(item.seq))
-        elif isinstance(item, Resync):
-            yield ServerSentEvent(
-                raw_data=item.model_dump_json(), event="resync", id=str(item.head_seq)
-            )
-        elif isinstance(item, Ping):
-            yield ServerSentEvent(comment="ping")
+
+    async def body() -> AsyncIterator[bytes]:
+        yield f": citygrid event stream\nretry: {RETRY_MS}\n\n".encode()
+        async for chunk in services.broadcaster.stream(actor, start):
+            yield chunk
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
