@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, case, func, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,11 +18,12 @@ from backend.models import CaseRow, EventRow
 from backend.services.access import Actor
 from backend.services.events import events_after, head_seq
 from backend.services.reference import Reference
-from backend.services.views import SUMMARY_CHARS, case_summary, event_wire
+from backend.services.views import SUMMARY_CHARS, event_wire, summary_fields
 from backend_client.vocab import CaseState
-from backend_client.wire import CasePage, EventPage, GridStat, GridStats
+from backend_client.wire import CasePage, CaseSummary, EventPage, GridStat, GridStats
 
 OPEN_STATES = [s.value for s in CaseState if s.is_open]
+SUMMARY_LIST = TypeAdapter(list[CaseSummary])  # validating a page at once is ~2x faster
 
 # What a queue row needs, and no more: the list never decodes the JSON columns, and the
 # description is cut in SQL.
@@ -193,7 +195,8 @@ async def list_cases(
         )
     else:
         order = [col(CaseRow.id).desc() if descending else col(CaseRow.id).asc()]
-    rows = (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
+    connection = await session.connection()  # Core rows: no ORM loading for a read model
+    rows = (await connection.execute(stmt.order_by(*order).limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
@@ -202,9 +205,8 @@ async def list_cases(
         next_cursor = encode_cursor(
             [last.due_key.isoformat(), last.id] if by_deadline else [last.id]
         )
-    return CasePage(
-        items=[case_summary(r, ref, now) for r in rows], next_cursor=next_cursor, as_of_seq=as_of
-    )
+    items = SUMMARY_LIST.validate_python([summary_fields(r, ref, now) for r in rows])
+    return CasePage(items=items, next_cursor=next_cursor, as_of_seq=as_of)
 
 
 async def grid_stats(session: AsyncSession, actor: Actor, now: datetime) -> GridStats:

@@ -32,7 +32,7 @@ def department_wire(ref: Reference, dept_id: int | None) -> Department | None:
     return Department(code=dept.code, name=dept.name, kind=dept.kind, region_code=dept.region_code)
 
 
-def _summary_fields(case: Any, ref: Reference, now: datetime | None = None) -> dict[str, Any]:
+def summary_fields(case: Any, ref: Reference, now: datetime | None = None) -> dict[str, Any]:
     """A CaseRow, or a result row with the same column names (the list selects only these)."""
     dept = ref.department(case.department_id)
     light = light_of(now or datetime.now(UTC), case.warn_at, case.deadline_at, case.paused_at)
@@ -67,7 +67,7 @@ def _summary_fields(case: Any, ref: Reference, now: datetime | None = None) -> d
 
 
 def case_summary(case: Any, ref: Reference, now: datetime | None = None) -> CaseSummary:
-    return CaseSummary.model_validate(_summary_fields(case, ref, now))
+    return CaseSummary.model_validate(summary_fields(case, ref, now))
 
 
 def timeline_entry(row: EventRow) -> TimelineEntry:
@@ -101,7 +101,7 @@ def case_detail(
         suggested = department_wire(ref, dept.id if dept else None)
     return CaseDetail.model_validate(
         {
-            **_summary_fields(case, ref, now),
+            **summary_fields(case, ref, now),
             "description": case.description,
             "lon": case.lon,
             "lat": case.lat,
@@ -152,6 +152,6 @@ def event_wire(row: EventRow, case: CaseRow, ref: Reference) -> Event:
             "actor_role": row.actor_role,
             "at": row.at,
             "data": row.data,
-            "case": _summary_fields(case, ref),
+            "case": summary_fields(case, ref),
         }
     )

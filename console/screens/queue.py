@@ -170,7 +170,7 @@ class QueueScreen(Screen[None]):
                 text.append(" ")
             else:
                 text.append(chunk, style="dim" if count == 0 else "")
-        self.query_one("#tabs", Static).update(text)
+        self.query_one("#tabs", Static).update(text, layout=False)  # fixed 1-line bar
 
     def refresh_status(self) -> None:
         cg = self.cg
@@ -199,7 +199,7 @@ class QueueScreen(Screen[None]):
             text.append(" │ " + self.progress)
         text.append(f" │ {len(cg.view)}/{len(cg.store.cases)}")
         text.append(" │ " + cg.now().astimezone(LOCAL).strftime("%H:%M:%S"))
-        self.query_one("#status", Static).update(text)
+        self.query_one("#status", Static).update(text, layout=False)  # fixed 1-line bar
 
     def show_progress(self, text: str) -> None:
         self.progress = text
