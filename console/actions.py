@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from backend_client.errors import CitygridError, Conflict, NotFound
 from backend_client.labels import label
 from backend_client.vocab import Action
-from backend_client.wire import ActionRequest, CaseDetail, CaseSummary
+from backend_client.wire import ActionRequest, CaseDetail
 from console.errors import describe
 from console.i18n import t
 from console.screens.dialogs import (
@@ -212,7 +212,3 @@ class CaseActions:
         else:
             self.app.notify(summary, timeout=8)
         return outcome
-
-
-def serial_of(case: CaseSummary | None) -> str | None:
-    return case.serial if case else None

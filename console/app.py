@@ -29,6 +29,7 @@ from console.i18n import t
 from console.keymap import validate_keymap
 from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded
 from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue
+from console.rows import QueueRow
 from console.store import CaseStore, Change, QueueView
 from themes.loader import ANSI_THEME, register_all, variable_defaults
 
@@ -44,16 +45,20 @@ class GridTally:
     def __init__(self) -> None:
         self.counts: dict[str, list[int]] = {}
 
-    def reset(self, cases: Iterable[CaseSummary], now: datetime) -> None:
+    def reset(self, cases: Iterable[QueueRow], now: datetime) -> None:
         self.counts = {}
         for case in cases:
             self._add(case, now, 1)
 
-    def _add(self, case: CaseSummary, now: datetime, sign: int) -> None:
+    def _add(self, case: QueueRow, now: datetime, sign: int) -> None:
         row = self.counts.setdefault(case.grid_code, [0, 0, 0])
         row[0] += sign
         row[1] += sign if is_overdue(case, now) else 0
         row[2] += sign if case.supervised else 0
+
+    def add_many(self, cases: Iterable[QueueRow], now: datetime) -> None:
+        for case in cases:
+            self._add(case, now, 1)
 
     def change(self, change: Change, now: datetime) -> None:
         if change.old is not None:
@@ -61,7 +66,7 @@ class GridTally:
         if change.new is not None:
             self._add(change.new, now, 1)
 
-    def overdue(self, case: CaseSummary) -> None:
+    def overdue(self, case: QueueRow) -> None:
         self.counts.setdefault(case.grid_code, [0, 0, 0])[1] += 1
 
 
@@ -93,6 +98,7 @@ class CityGridApp(App[int]):
         self.tally = GridTally()
         self.me: Me | None = None
         self.loaded = False
+        self.loading = False  # later snapshot pages still coming
         self.link_state = "connecting"
         self.link_since = datetime.now(UTC)
         self.link_retry = 0.0
@@ -161,21 +167,28 @@ class CityGridApp(App[int]):
     # --- the model ---------------------------------------------------------------------------
 
     def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        """The first page paints at once; later pages fill in behind it."""
         if self._clock is None:
             self.offset = message.offset
         self.me = message.me
         now = self.now()
-        self.store.load(message.cases, message.as_of_seq, now)
-        self.tally.reset(self.store.cases.values(), now)
+        if message.first:
+            self.store.load(message.cases, message.as_of_seq, now)
+            self.tally.reset(self.store.cases.values(), now)
+            self.rebuild_view()
+        else:
+            added = self.store.add_many(message.cases, now)
+            self.tally.add_many(added, now)
+            self.view.add(added, now)
         self.loaded = True
-        self.rebuild_view()
-        self.queue_screen().on_snapshot()
+        self.loading = not message.last
+        self.queue_screen().on_snapshot(first=message.first)
 
     def on_case_events(self, message: CaseEvents) -> None:
         now = self.now()
         changes: list[Change] = []
         for event in message.events:
-            change = self.store.apply(event.case, now)
+            change = self.store.apply(QueueRow.from_summary(event.case), now)
             self.events_applied += 1
             if change is None:
                 continue
@@ -194,9 +207,8 @@ class CityGridApp(App[int]):
 
     def take(self, case: CaseSummary) -> None:
         """A case the server just returned (an action's response, a refresh)."""
-        summary = CaseSummary.model_validate(case.model_dump(include=set(CaseSummary.model_fields)))
         now = self.now()
-        change = self.store.apply(summary, now)
+        change = self.store.apply(QueueRow.from_summary(case), now)
         if change is not None:
             self.tally.change(change, now)
             self._changed([change], now)
@@ -295,7 +307,7 @@ class CityGridApp(App[int]):
             with contextlib.suppress(OSError):
                 save_preference(self.settings.config_path, key, value)
 
-    def state_label(self, case: CaseSummary) -> str:
+    def state_label(self, case: QueueRow) -> str:
         return label(case.state, self.settings.lang)
 
     async def on_unmount(self) -> None:

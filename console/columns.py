@@ -6,8 +6,8 @@ from datetime import datetime
 
 from backend_client.labels import label
 from backend_client.vocab import Light, Urgency
-from backend_client.wire import CaseSummary
 from console.i18n import as_key, t
+from console.rows import QueueRow
 from widgets.countdown import COUNTDOWN_WIDTH, format_countdown
 from widgets.line_table import Column
 
@@ -20,13 +20,13 @@ LIGHT_CLASS = {
 }
 
 
-def _serial_short(case: CaseSummary) -> str:
+def _serial_short(case: QueueRow) -> str:
     year, _district, seq = case.serial.split("-")
     return f"{year[2:]}-{seq}"
 
 
 def case_columns(lang: str, *, wide: bool, ascii_glyphs: bool = False) -> list[Column]:
-    def countdown(case: CaseSummary, now: datetime) -> tuple[str, str]:
+    def countdown(case: QueueRow, now: datetime) -> tuple[str, str]:
         text, light = format_countdown(
             now,
             case.deadline_at,
@@ -37,26 +37,26 @@ def case_columns(lang: str, *, wide: bool, ascii_glyphs: bool = False) -> list[C
         )
         return text, LIGHT_CLASS[light]
 
-    def serial(case: CaseSummary, _now: datetime) -> tuple[str, str]:
+    def serial(case: QueueRow, _now: datetime) -> tuple[str, str]:
         mark = "!" if case.urgency is Urgency.URGENT else " "
         text = case.serial if wide else _serial_short(case)
         return f"{mark}{text}", "urgent" if case.urgency is Urgency.URGENT else ""
 
-    def grid(case: CaseSummary, _now: datetime) -> tuple[str, str]:
+    def grid(case: QueueRow, _now: datetime) -> tuple[str, str]:
         return (case.grid_code if wide else case.grid_code[6:]), ""
 
-    def category(case: CaseSummary, _now: datetime) -> tuple[str, str]:
+    def category(case: QueueRow, _now: datetime) -> tuple[str, str]:
         return f"{case.category_code} {case.category_name}", ""
 
-    def source(case: CaseSummary, _now: datetime) -> tuple[str, str]:
+    def source(case: QueueRow, _now: datetime) -> tuple[str, str]:
         return label(case.source, lang), ""
 
-    def department(case: CaseSummary, _now: datetime) -> tuple[str, str]:
+    def department(case: QueueRow, _now: datetime) -> tuple[str, str]:
         if case.department_name:
             return (case.department_name if wide else case.department_code or ""), ""
         return "—", "muted"
 
-    def state(case: CaseSummary, _now: datetime) -> tuple[str, str]:
+    def state(case: QueueRow, _now: datetime) -> tuple[str, str]:
         text = label(case.state, lang)
         if case.pending is not None:
             text += "*"
@@ -64,7 +64,7 @@ def case_columns(lang: str, *, wide: bool, ascii_glyphs: bool = False) -> list[C
             text = "督" + text if lang == "zh" else "S " + text
         return text, ""
 
-    def rework(case: CaseSummary, _now: datetime) -> tuple[str, str]:
+    def rework(case: QueueRow, _now: datetime) -> tuple[str, str]:
         return (str(case.rework_count) if case.rework_count else ""), ""
 
     def col(key: str, width: int, render: object, **kw: object) -> Column:
@@ -78,7 +78,7 @@ def case_columns(lang: str, *, wide: bool, ascii_glyphs: bool = False) -> list[C
             col("source", 7, source),
             col("department", 18, department),
             col("state", 8, state),
-            col("rework", 3, rework, align="right"),
+            col("rework", 4, rework, align="right"),
             col("deadline", COUNTDOWN_WIDTH, countdown, live=True, align="right"),
         ]
     return [
@@ -94,3 +94,8 @@ def case_columns(lang: str, *, wide: bool, ascii_glyphs: bool = False) -> list[C
 
 
 SORT_COLUMNS = ("deadline", "serial", "grid", "category", "source", "department", "state", "rework")
+
+
+def split_live(columns: list[Column]) -> tuple[list[Column], list[Column]]:
+    """Static columns for the table, live (countdown) ones for their own widget."""
+    return [c for c in columns if not c.live], [c for c in columns if c.live]

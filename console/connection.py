@@ -17,45 +17,48 @@ from textual.message import Message
 from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError
 from backend_client.events import EventFollower, ResyncNeeded, StreamState
-from backend_client.wire import CaseSummary, Event
+from backend_client.wire import Event, Me
 from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded
+from console.rows import QueueRow
 
 PAGE = 5000
 BATCH_WINDOW = 0.05  # seconds to gather a burst of events into one UI update
 
 
-async def load_snapshot(client: CitygridClient) -> tuple[list[CaseSummary], int]:
-    """All open cases; ``as_of_seq`` is the first page's (later pages may be newer, and
-    events older than the rows are then ignored by version)."""
-    cases: list[CaseSummary] = []
-    as_of: int | None = None
-    cursor: str | None = None
-    while True:
-        page = await client.cases(state="open", limit=PAGE, cursor=cursor)
-        if as_of is None:
-            as_of = page.as_of_seq
-        cases.extend(page.items)
-        cursor = page.next_cursor
-        if cursor is None:
-            return cases, as_of
-
-
 async def run_link(client: CitygridClient, post: Callable[[Message], object]) -> None:
-    """Load, follow, reload on resync — until cancelled."""
+    """Load page by page (the console paints after the first), follow, reload on resync."""
     while True:
         try:
             offset = await client.measure_offset()
             me = await client.me()
-            cases, as_of = await load_snapshot(client)
+            as_of = await _load_pages(client, me, offset, post)
         except CitygridError as exc:
             post(LoadFailed(str(exc)))
             post(LinkChanged("offline", 3.0, datetime.now(UTC), str(exc)))
             await asyncio.sleep(3.0)
             continue
-        post(SnapshotLoaded(cases, as_of, me, offset))
         follower = EventFollower(client, after=as_of)
         if await _follow(follower, post):
             continue  # resync: reload the snapshot
+
+
+async def _load_pages(
+    client: CitygridClient, me: Me, offset: float, post: Callable[[Message], object]
+) -> int:
+    """Open cases, most urgent first.  Returns the first page's ``as_of_seq``: later pages
+    may be newer, and the events in between are then ignored by version."""
+    cursor: str | None = None
+    as_of: int | None = None
+    while True:
+        page = await client.cases_raw(state="open", sort="deadline", limit=PAGE, cursor=cursor)
+        rows = [QueueRow.from_json(item) for item in page["items"]]
+        cursor = page.get("next_cursor")
+        first = as_of is None
+        if as_of is None:
+            as_of = int(page["as_of_seq"])
+        post(SnapshotLoaded(rows, as_of, me, offset, first=first, last=cursor is None))
+        if cursor is None:
+            return as_of
 
 
 async def _follow(follower: EventFollower, post: Callable[[Message], object]) -> bool:

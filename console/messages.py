@@ -7,15 +7,21 @@ from datetime import datetime
 
 from textual.message import Message
 
-from backend_client.wire import CaseSummary, Event, Me
+from backend_client.wire import Event, Me
+from console.rows import QueueRow
 
 
 @dataclass
 class SnapshotLoaded(Message):
-    cases: list[CaseSummary]
+    """One page of the start-up snapshot.  The first page (the most urgent cases)
+    replaces the model and paints at once; later pages add to it."""
+
+    cases: list[QueueRow]
     as_of_seq: int
     me: Me
     offset: float  # server clock minus local clock, seconds
+    first: bool = True
+    last: bool = True
 
 
 @dataclass

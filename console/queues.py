@@ -12,13 +12,13 @@ from datetime import datetime
 
 from backend_client.labels import en, zh
 from backend_client.vocab import CaseState, Source
-from backend_client.wire import CaseSummary
+from console.rows import QueueRow
 
 S = CaseState
-Predicate = Callable[[CaseSummary, datetime], bool]
+Predicate = Callable[[QueueRow, datetime], bool]
 
 
-def is_overdue(case: CaseSummary, now: datetime) -> bool:
+def is_overdue(case: QueueRow, now: datetime) -> bool:
     return case.paused_at is None and case.deadline_at is not None and case.deadline_at <= now
 
 
@@ -29,7 +29,7 @@ class Queue:
     states: frozenset[CaseState] | None  # None: not a state queue
     extra: Predicate | None = None
 
-    def holds(self, case: CaseSummary, now: datetime) -> bool:
+    def holds(self, case: QueueRow, now: datetime) -> bool:
         if not case.state.is_open:
             return False
         if self.states is not None and case.state not in self.states:
@@ -54,6 +54,25 @@ QUEUES: tuple[Queue, ...] = (
     Queue("all", "0", None),
 )
 QUEUE_BY_KEY = {q.key: q for q in QUEUES}
+_BY_STATE: dict[CaseState, tuple[str, ...]] = {
+    state: tuple(q.key for q in QUEUES if q.states is not None and state in q.states)
+    for state in CaseState
+}
+
+
+def queues_holding(case: QueueRow, now: datetime) -> list[str]:
+    """Every queue a case counts in — the same answer as ``Queue.holds`` for each queue,
+    in one pass (counting 100,000 cases at start-up)."""
+    if not case.state.is_open:
+        return []
+    keys = [*_BY_STATE[case.state], "all"]
+    if case.pending is not None:
+        keys.append("requests")
+    if is_overdue(case, now):
+        keys.append("overdue")
+    if case.supervised:
+        keys.append("supervised")
+    return keys
 
 
 class FilterError(ValueError):
@@ -108,32 +127,32 @@ def parse_filter(text: str) -> Predicate | None:
             raise FilterError(f"{field}: needs a value")
         checks.append(_field_check(field, value))
 
-    def predicate(case: CaseSummary, now: datetime) -> bool:
+    def predicate(case: QueueRow, now: datetime) -> bool:
         return all(check(case, now) for check in checks)
 
     return predicate
 
 
 def _field_check(field: str, value: str) -> Predicate:
-    test: Callable[[CaseSummary], bool]
+    test: Callable[[QueueRow], bool]
     if field == "dept":
 
-        def test(c: CaseSummary) -> bool:
+        def test(c: QueueRow) -> bool:
             return value in (c.department_code or "") or value in (c.department_name or "")
 
     elif field == "grid":
 
-        def test(c: CaseSummary) -> bool:
+        def test(c: QueueRow) -> bool:
             return c.grid_code.startswith(value)
 
     elif field == "st":
 
-        def test(c: CaseSummary) -> bool:
+        def test(c: QueueRow) -> bool:
             return c.street_code.startswith(value)
 
     elif field == "cat":
 
-        def test(c: CaseSummary) -> bool:
+        def test(c: QueueRow) -> bool:
             return c.category_code.startswith(value) or value in c.category_name
 
     elif field == "src":
@@ -141,7 +160,7 @@ def _field_check(field: str, value: str) -> Predicate:
         if source is None:
             raise FilterError(f"src:{value}: unknown source")
 
-        def test(c: CaseSummary) -> bool:
+        def test(c: QueueRow) -> bool:
             return c.source is source
 
     elif field == "state":
@@ -149,26 +168,26 @@ def _field_check(field: str, value: str) -> Predicate:
         if state is None:
             raise FilterError(f"state:{value}: unknown state")
 
-        def test(c: CaseSummary) -> bool:
+        def test(c: QueueRow) -> bool:
             return c.state is state
 
     elif field == "urgent":
         want = value.lower() in ("1", "yes", "y", "true", "是")
 
-        def test(c: CaseSummary) -> bool:
+        def test(c: QueueRow) -> bool:
             return (c.urgency.value == "urgent") is want
 
     else:
         raise FilterError(f"{field}: unknown field (use {', '.join(FIELDS)})")
 
-    def check(case: CaseSummary, _now: datetime) -> bool:
+    def check(case: QueueRow, _now: datetime) -> bool:
         return test(case)
 
     return check
 
 
 def _text_check(word: str) -> Predicate:
-    def check(case: CaseSummary, _now: datetime) -> bool:
+    def check(case: QueueRow, _now: datetime) -> bool:
         return (
             word in case.serial
             or word in case.summary.lower()

@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend_client.vocab import CaseState
-from backend_client.wire import CaseSummary
-from console.queues import QUEUES, Predicate, Queue, is_overdue
+from console.queues import QUEUES, Predicate, Queue, is_overdue, queues_holding
+from console.rows import QueueRow
 
 FAR = datetime(9999, 12, 31, tzinfo=UTC)
 STATE_ORDER = {s: i for i, s in enumerate(CaseState)}
 
-SortKey = Callable[[CaseSummary], tuple[Any, ...]]
+SortKey = Callable[[QueueRow], tuple[Any, ...]]
 SORTS: dict[str, SortKey] = {
     "deadline": lambda c: (FAR if c.paused_at or not c.deadline_at else c.deadline_at, c.serial),
     "serial": lambda c: (c.serial,),
@@ -41,51 +41,66 @@ SORTS: dict[str, SortKey] = {
 @dataclass
 class Change:
     serial: str
-    old: CaseSummary | None
-    new: CaseSummary | None  # None: the case left the open set
+    old: QueueRow | None
+    new: QueueRow | None  # None: the case left the open set
 
 
 @dataclass
 class CaseStore:
-    cases: dict[str, CaseSummary] = field(default_factory=dict)
+    cases: dict[str, QueueRow] = field(default_factory=dict)
     as_of_seq: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {q.key: 0 for q in QUEUES})
     _deadlines: list[tuple[datetime, str, int]] = field(default_factory=list)
-    _became_overdue: list[CaseSummary] = field(default_factory=list)
+    _became_overdue: list[QueueRow] = field(default_factory=list)
 
-    def load(self, cases: Iterable[CaseSummary], as_of_seq: int, now: datetime) -> None:
+    def load(self, cases: Iterable[QueueRow], as_of_seq: int, now: datetime) -> None:
         self.cases = {c.serial: c for c in cases if c.state.is_open}
         self.as_of_seq = as_of_seq
         self._deadlines = []
         self.recount(now)
 
     def recount(self, now: datetime) -> None:
-        counts = {q.key: 0 for q in QUEUES}
+        self.counts = {q.key: 0 for q in QUEUES}
         for case in self.cases.values():
-            for queue in QUEUES:
-                if queue.holds(case, now):
-                    counts[queue.key] += 1
+            self._count(case, now, 1)
             self._watch(case, now)
-        self.counts = counts
 
-    def _watch(self, case: CaseSummary, now: datetime) -> None:
+    def _count(self, case: QueueRow, now: datetime, sign: int) -> None:
+        for key in queues_holding(case, now):
+            self.counts[key] += sign
+
+    def add_many(self, cases: Iterable[QueueRow], now: datetime) -> list[QueueRow]:
+        """Snapshot pages after the first: add what is new or newer; return what was added."""
+        added: list[QueueRow] = []
+        for case in cases:
+            held = self.cases.get(case.serial)
+            if (held is not None and held.version >= case.version) or not case.state.is_open:
+                continue
+            if held is not None:
+                self._count(held, now, -1)
+            self.cases[case.serial] = case
+            self._count(case, now, 1)
+            self._watch(case, now)
+            added.append(case)
+        return added
+
+    def _watch(self, case: QueueRow, now: datetime) -> None:
         if case.deadline_at and not case.paused_at and case.deadline_at > now:
             heapq.heappush(self._deadlines, (case.deadline_at, case.serial, case.version))
 
-    def apply(self, case: CaseSummary, now: datetime) -> Change | None:
+    def apply(self, case: QueueRow, now: datetime) -> Change | None:
         """Take a newer version of a case; ignore stale or repeated ones."""
         self._advance(now)  # counts must reflect deadlines passed before this change
         old = self.cases.get(case.serial)
         if old is not None and case.version <= old.version:
             return None
-        new: CaseSummary | None = case if case.state.is_open else None
+        new: QueueRow | None = case if case.state.is_open else None
         if old is None and new is None:
             return None
-        for queue in QUEUES:
-            if old is not None and queue.holds(old, now):
-                self.counts[queue.key] -= 1
-            if new is not None and queue.holds(new, now):
-                self.counts[queue.key] += 1
+        if old is not None:
+            self._count(old, now, -1)
+        if new is not None:
+            self._count(new, now, 1)
         if new is None:
             del self.cases[case.serial]
         else:
@@ -102,13 +117,13 @@ class CaseStore:
             self._became_overdue.append(case)
             self.counts["overdue"] += 1
 
-    def newly_overdue(self, now: datetime) -> list[CaseSummary]:
+    def newly_overdue(self, now: datetime) -> list[QueueRow]:
         """Cases whose deadline passed since the last call (each reported once)."""
         self._advance(now)
         out, self._became_overdue = self._became_overdue, []
         return out
 
-    def find(self, text: str) -> CaseSummary | None:
+    def find(self, text: str) -> QueueRow | None:
         """A case by full serial or by its trailing sequence digits (``123`` → …-000123)."""
         text = text.strip()
         if text in self.cases:
@@ -140,10 +155,10 @@ class QueueView:
         self.text_filter = text_filter
         self._keys: list[tuple[Any, ...]] = []
 
-    def _key(self, case: CaseSummary) -> tuple[Any, ...]:
+    def _key(self, case: QueueRow) -> tuple[Any, ...]:
         return SORTS[self.sort](case)
 
-    def accepts(self, case: CaseSummary, now: datetime) -> bool:
+    def accepts(self, case: QueueRow, now: datetime) -> bool:
         if not self.queue.holds(case, now):
             return False
         return self.text_filter is None or self.text_filter(case, now)
@@ -162,7 +177,7 @@ class QueueView:
             moved = True
         return moved
 
-    def add(self, cases: Iterable[CaseSummary], now: datetime) -> bool:
+    def add(self, cases: Iterable[QueueRow], now: datetime) -> bool:
         added = False
         for case in cases:
             if self.accepts(case, now):
@@ -192,7 +207,7 @@ class QueueView:
         serial: str = self._at(index)[-1]
         return serial
 
-    def row_at(self, index: int) -> CaseSummary:
+    def row_at(self, index: int) -> QueueRow:
         return self.store.cases[self.key_at(index)]
 
     def index_of(self, key: str) -> int | None:

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, Self
 
 from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.segment import Segment
@@ -43,6 +43,7 @@ from textual.geometry import Region, Size, clamp
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 __all__ = ["Column", "LineTable", "TableModel", "fit_cells"]
 
@@ -271,6 +272,9 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._offsets: tuple[int, ...] = ()
         self._content_width = 0
         self._live_spans: tuple[tuple[int, int], ...] = ()
+        # Widgets drawn from this table's rows (the live countdown column): they repaint
+        # whenever the table does, and on every tick.
+        self.companions: list[Widget] = []
         self._cursor = 0
         self._cursor_key: str | None = None
         self._posted_key: object = _UNSET
@@ -394,8 +398,28 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
             if index is not None and top <= index < top + body:
                 self.refresh(Region(0, HEADER_HEIGHT + index - top, width, 1))
 
+    def refresh(self, *regions: Region, **kwargs: Any) -> Self:
+        for companion in self.companions:
+            companion.refresh()
+        return super().refresh(*regions, **kwargs)
+
+    def now(self) -> datetime:
+        return self._frame_now or self._now()
+
+    def row_styles(self) -> _Styles:
+        return self._get_styles()
+
+    def style_for(self, index: int, key: str) -> Style:
+        """The base style of a row: cursor, tagged or plain."""
+        styles = self._get_styles()
+        if index == self._cursor:
+            return styles.cursor
+        return styles.tagged if key in self._tagged else styles.base
+
     def tick(self) -> None:
         """Repaint only the live columns' cells of the visible rows (call once a second)."""
+        for companion in self.companions:
+            companion.refresh()
         if not self._live_spans or not self.is_mounted:
             return
         top = self.scroll_offset.y

@@ -3,10 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from backend.models.types import json_column
+from backend_client.vocab import CaseState
+
+# The one spelling of "open" in SQL: the partial index and the queries that should use it
+# must say it identically (SQLite matches partial-index conditions term by term).
+OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in CaseState if s.is_open))
 
 
 class CaseRow(SQLModel, table=True):
@@ -18,6 +23,14 @@ class CaseRow(SQLModel, table=True):
         Index("ix_case_dept_state_due", "department_id", "state", "due_key", "id"),
         Index("ix_case_state_due", "state", "due_key", "id"),
         Index("ix_case_grid_state", "grid_code", "state"),
+        # Open cases in deadline order (the console's start-up snapshot walks this).
+        Index(
+            "ix_case_open_due",
+            "due_key",
+            "id",
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, case, func, literal, or_, tuple_
+from sqlalchemy import ColumnElement, case, func, literal, or_, text, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.problems import Invalid
 from backend.models import CaseRow, EventRow
+from backend.models.case import OPEN_STATES_SQL
 from backend.services.access import Actor
 from backend.services.events import events_after, head_seq
 from backend.services.reference import Reference
@@ -23,6 +24,8 @@ from backend_client.vocab import CaseState
 from backend_client.wire import CasePage, CaseSummary, EventPage, GridStat, GridStats
 
 OPEN_STATES = [s.value for s in CaseState if s.is_open]
+OPEN_STATES_CLAUSE: ColumnElement[bool] = text(OPEN_STATES_SQL).self_group()  # type: ignore[assignment]
+CASE_TABLE = CaseRow.__table__  # type: ignore[attr-defined]
 SUMMARY_LIST = TypeAdapter(list[CaseSummary])  # validating a page at once is ~2x faster
 
 # What a queue row needs, and no more: the list never decodes the JSON columns, and the
@@ -96,9 +99,26 @@ class CaseFilter:
     urgent: bool | None = None
     q: str | None = None
 
+    def is_open_snapshot(self) -> bool:
+        """Every open case and no other filter: what a console loads at start-up."""
+        others = (
+            self.region,
+            self.department_id,
+            self.category,
+            self.source,
+            self.overdue,
+            self.supervised,
+            self.pending,
+            self.urgent,
+            self.q,
+        )
+        return set(self.states) == set(OPEN_STATES) and all(v is None for v in others)
+
     def clauses(self, now: datetime) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
-        if self.states:
+        if self.states and set(self.states) == set(OPEN_STATES):
+            out.append(OPEN_STATES_CLAUSE)  # spelled exactly like ix_case_open_due
+        elif self.states:
             out.append(col(CaseRow.state).in_(self.states))
         if self.region:
             out.append(region_clause(self.region))
@@ -174,6 +194,10 @@ async def list_cases(
     stmt = select(*SUMMARY_COLUMNS).where(*scope_clauses(actor), *flt.clauses(now))
     descending = sort.startswith("-")
     by_deadline = sort.lstrip("-") == "deadline"
+    if by_deadline and flt.is_open_snapshot():
+        # SQLite's planner prefers a state index plus a sort; the partial index of open
+        # cases is already in deadline order (3x faster at 20k open cases).
+        stmt = stmt.with_hint(CASE_TABLE, "INDEXED BY ix_case_open_due", "sqlite")
     if cursor:
         values = decode_cursor(cursor, sort)
         if by_deadline:

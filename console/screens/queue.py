@@ -21,7 +21,7 @@ from textual.widgets import Footer, Input, Static
 from backend_client.labels import label
 from backend_client.vocab import Action
 from backend_client.wire import GridStat
-from console.columns import SORT_COLUMNS, case_columns
+from console.columns import SORT_COLUMNS, case_columns, split_live
 from console.commandline import CommandError, CommandSuggester, parse_command
 from console.i18n import as_key, t
 from console.keymap import QUEUE_KEYS, bindings
@@ -29,6 +29,7 @@ from console.queues import QUEUES, FilterError, parse_filter
 from console.store import Change
 from widgets.grid_map import GridMap
 from widgets.line_table import LineTable
+from widgets.live_column import LiveColumns
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
@@ -50,6 +51,7 @@ class QueueScreen(Screen[None]):
         self.filter_text = ""
         self.map_on = False
         self.progress = ""
+        self._last_status: Text | None = None
 
     @property
     def cg(self) -> CityGridApp:
@@ -74,17 +76,19 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="tabs")
         with Horizontal(id="body"):
-            yield LineTable(
-                case_columns(self.lang, wide=False, ascii_glyphs=self.cg.settings.ascii),
-                self.cg.view,
-                now=self.cg.now,
-                id="cases",
+            static, live = split_live(
+                case_columns(self.lang, wide=False, ascii_glyphs=self.cg.settings.ascii)
             )
+            table = LineTable(static, self.cg.view, now=self.cg.now, id="cases")
+            yield table
+            yield LiveColumns(table, live, id="countdowns")
             grid_map = GridMap(id="map")
             grid_map.display = False
             yield grid_map
         yield Input(id="prompt")
-        yield Static("", id="status")
+        with Horizontal(id="statusbar"):
+            yield Static("", id="status")
+            yield Static("", id="clock")
         yield Static("", id="too-small")
         yield Footer()
 
@@ -108,9 +112,11 @@ class QueueScreen(Screen[None]):
         self.query_one("#too-small", Static).update(
             t("msg.too_small", self.lang, w=width, h=height) if small else ""
         )
-        self.table.set_columns(
+        static, live = split_live(
             case_columns(self.lang, wide=width >= WIDE, ascii_glyphs=self.cg.settings.ascii)
         )
+        self.table.set_columns(static)
+        self.query_one(LiveColumns).set_columns(live)
         self._layout_map(width)
 
     def _layout_map(self, width: int) -> None:
@@ -118,15 +124,19 @@ class QueueScreen(Screen[None]):
         side = width >= MAP_SIDE_BY_SIDE
         grid_map.display = self.map_on
         self.table.display = not self.map_on or side
+        self.query_one(LiveColumns).display = self.table.display
         self.set_class(self.map_on and side, "-split")
 
     # --- model notifications from the app --------------------------------------------------
 
-    def on_snapshot(self) -> None:
-        self.table.set_model(self.cg.view)
+    def on_snapshot(self, *, first: bool = True) -> None:
         grid_map = self.query_one(GridMap)
-        if self.cg.grid_cells:
-            grid_map.set_cells(self.cg.grid_cells, self.cg.region_names)
+        if first:
+            self.table.set_model(self.cg.view)
+            if self.cg.grid_cells:
+                grid_map.set_cells(self.cg.grid_cells, self.cg.region_names)
+        else:
+            self.table.model_changed()
         grid_map.set_stats(self._stats())
         self.refresh_tabs()
         self.refresh_status()
@@ -198,8 +208,13 @@ class QueueScreen(Screen[None]):
         if self.progress:
             text.append(" │ " + self.progress)
         text.append(f" │ {len(cg.view)}/{len(cg.store.cases)}")
-        text.append(" │ " + cg.now().astimezone(LOCAL).strftime("%H:%M:%S"))
-        self.query_one("#status", Static).update(text, layout=False)  # fixed 1-line bar
+        if cg.loading:
+            text.append(" " + t("msg.loading", self.lang), style="dim")
+        if text != self._last_status:  # repaint only what changed: the clock ticks alone
+            self._last_status = text
+            self.query_one("#status", Static).update(text, layout=False)
+        clock = cg.now().astimezone(LOCAL).strftime("%H:%M:%S")
+        self.query_one("#clock", Static).update(clock, layout=False)
 
     def show_progress(self, text: str) -> None:
         self.progress = text

@@ -54,6 +54,7 @@ from backend_client.wire import (
 from console.app import CityGridApp
 from console.config import ConsoleSettings
 from console.messages import LinkChanged, SnapshotLoaded
+from console.rows import QueueRow
 from console.screens.detail import CaseDetailScreen
 from console.screens.dialogs import DispatchDialog
 from widgets.grid_map import GridMap
@@ -386,7 +387,7 @@ def prepare(
         await wait_until(pilot, lambda: bool(app.screen.query("#cases")))
         _no_blink(pilot)
         app.post_message(LinkChanged("live", 0.0, FROZEN))
-        app.post_message(SnapshotLoaded(list(CASES), 9000, ME, 0.0))
+        app.post_message(SnapshotLoaded([QueueRow.from_summary(c) for c in CASES], 9000, ME, 0.0))
         await wait_until(pilot, lambda: app.loaded and app.link_state == "live")
         if then is not None:
             await then(pilot)
