@@ -28,6 +28,7 @@ from console.connection import run_link
 from console.i18n import t
 from console.keymap import validate_keymap
 from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded
+from console.palette import CityGridCommands
 from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue
 from console.rows import QueueRow
 from console.store import CaseStore, Change, QueueView
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from console.screens.queue import QueueScreen
 
 Clock = Callable[[], datetime]
+OVERDUE_DIGEST_SECONDS = 30.0
 
 
 class GridTally:
@@ -73,6 +75,7 @@ class GridTally:
 class CityGridApp(App[int]):
     TITLE = "citygrid"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {CityGridCommands}
     CSS_PATH = "console.tcss"
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+p", "command_palette", "palette", show=False, priority=True),
@@ -108,6 +111,8 @@ class CityGridApp(App[int]):
         self.region_names: dict[str, str] = {}
         self.theme_errors: list[str] = []
         self.events_applied = 0
+        self._overdue_digest: list[QueueRow] = []
+        self._last_overdue_alert = -OVERDUE_DIGEST_SECONDS
 
     # --- time ------------------------------------------------------------------------------
 
@@ -241,20 +246,33 @@ class CityGridApp(App[int]):
         overdue = self.store.newly_overdue(now)
         for case in overdue:
             self.tally.overdue(case)
+        moved = False
         if overdue:
             if self.view.queue.time_dependent:
-                self.view.add(overdue, now)
-            first = overdue[0]
-            self.alert(
-                t(
-                    "alert.overdue",
-                    self.settings.lang,
-                    serial=first.serial,
-                    n=len(overdue),
-                    category=first.category_name,
-                )
+                moved = self.view.add(overdue, now)
+            self._overdue_digest.extend(overdue)
+        self._flush_overdue_digest()
+        self.queue_screen().on_tick(overdue, moved)
+
+    def _flush_overdue_digest(self) -> None:
+        """Overdue alerts come as a digest, at most one every ``OVERDUE_DIGEST_SECONDS``:
+        a big district has a case passing its deadline every few seconds."""
+        if not self._overdue_digest:
+            return
+        if time.monotonic() - self._last_overdue_alert < OVERDUE_DIGEST_SECONDS:
+            return
+        first = self._overdue_digest[0]
+        self.alert(
+            t(
+                "alert.overdue",
+                self.settings.lang,
+                serial=first.serial,
+                n=len(self._overdue_digest),
+                category=first.category_name,
             )
-        self.queue_screen().on_tick(overdue)
+        )
+        self._overdue_digest = []
+        self._last_overdue_alert = time.monotonic()
 
     def alert(self, text: str) -> None:
         self.notify(text, severity="warning", timeout=6)

@@ -22,6 +22,7 @@ from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded
 from console.rows import QueueRow
 
 PAGE = 5000
+FIRST_PAGE = 500  # a few screens of the most urgent cases: paint those, load the rest behind
 BATCH_WINDOW = 0.05  # seconds to gather a burst of events into one UI update
 
 
@@ -50,7 +51,8 @@ async def _load_pages(
     cursor: str | None = None
     as_of: int | None = None
     while True:
-        page = await client.cases_raw(state="open", sort="deadline", limit=PAGE, cursor=cursor)
+        limit = FIRST_PAGE if cursor is None else PAGE
+        page = await client.cases_raw(state="open", sort="deadline", limit=limit, cursor=cursor)
         rows = [QueueRow.from_json(item) for item in page["items"]]
         cursor = page.get("next_cursor")
         first = as_of is None

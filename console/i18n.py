@@ -433,8 +433,8 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     # --- alerts --------------------------------------------------------------
     "alert.urgent": ("新紧急案件 {serial}：{category}", "new urgent case {serial}: {category}"),
     "alert.overdue": (
-        "案件超期：{serial} {category}（本次 {n} 件）",
-        "case overdue: {serial} {category} ({n} just now)",
+        "新超期 {n} 件，如 {serial} {category}",
+        "{n} cases went overdue, e.g. {serial} {category}",
     ),
     # --- errors --------------------------------------------------------------
     "err.conflict": (

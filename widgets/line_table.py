@@ -419,7 +419,11 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
     def tick(self) -> None:
         """Repaint only the live columns' cells of the visible rows (call once a second)."""
         for companion in self.companions:
-            companion.refresh()
+            tick = getattr(companion, "tick", None)
+            if callable(tick):
+                tick()
+            else:
+                companion.refresh()
         if not self._live_spans or not self.is_mounted:
             return
         top = self.scroll_offset.y

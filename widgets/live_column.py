@@ -14,6 +14,7 @@ from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -61,6 +62,15 @@ class LiveColumns(Widget):
             style = base + styles.cells.get(suffix, Style.null()) if suffix else base
             if suffix and index == table.cursor_index:
                 style += styles.cursor_partial
-            segments.append(Segment(" ", base))
-            segments.append(Segment(fit_cells(text, column.width, column.align), style))
+            # The separating space shares the cell's style (same background, so it looks
+            # the same): one style change per row on the wire instead of two.
+            segments.append(Segment(" " + fit_cells(text, column.width, column.align), style))
         return Strip(segments).crop_extend(0, width, base)
+
+    def tick(self) -> None:
+        """Repaint the countdown cells of the visible rows, not the header."""
+        rows = min(
+            self.table.body_height, max(0, len(self.table.model) - self.table.scroll_offset.y)
+        )
+        if rows and self.size.width:
+            self.refresh(Region(0, HEADER_HEIGHT, self.size.width, rows))

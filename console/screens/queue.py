@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -26,6 +27,7 @@ from console.commandline import CommandError, CommandSuggester, parse_command
 from console.i18n import as_key, t
 from console.keymap import QUEUE_KEYS, bindings
 from console.queues import QUEUES, FilterError, parse_filter
+from console.rows import QueueRow
 from console.store import Change
 from widgets.grid_map import GridMap
 from widgets.line_table import LineTable
@@ -52,6 +54,7 @@ class QueueScreen(Screen[None]):
         self.map_on = False
         self.progress = ""
         self._last_status: Text | None = None
+        self._tab_text: dict[str, tuple[str, str]] = {}
 
     @property
     def cg(self) -> CityGridApp:
@@ -74,7 +77,9 @@ class QueueScreen(Screen[None]):
     # --- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="tabs")
+        with Horizontal(id="tabs"):
+            for queue in QUEUES:
+                yield Static("", id=f"tab-{queue.key}", classes="tab")
         with Horizontal(id="body"):
             static, live = split_live(
                 case_columns(self.lang, wide=False, ascii_glyphs=self.cg.settings.ascii)
@@ -159,28 +164,40 @@ class QueueScreen(Screen[None]):
             grid_map.update_stat(code, o, d, s)
         self.refresh_tabs()
 
-    def on_tick(self, overdue: Sequence[object]) -> None:
+    def on_tick(self, overdue: Sequence[QueueRow], moved: bool) -> None:
+        """Once a second: countdowns, and only what a passed deadline really changed."""
         self.table.tick()
-        if overdue:
+        if moved:  # the overdue queue is on screen and gained rows
             self.table.model_changed()
+        if overdue:
             self.refresh_tabs()
-            self.query_one(GridMap).set_stats(self._stats())
+            grid_map = self.query_one(GridMap)
+            for code in {case.grid_code for case in overdue}:
+                o, d, s = self.cg.tally.counts.get(code, [0, 0, 0])
+                grid_map.update_stat(code, o, d, s)
         self.refresh_status()
 
     # --- tabs and status ---------------------------------------------------------------------
 
     def refresh_tabs(self) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
+        """One small widget per queue, repainted only when its own text changes."""
         for queue in QUEUES:
             name = t(as_key(f"queue.{queue.key}"), self.lang)
             count = self.cg.store.counts.get(queue.key, 0)
-            chunk = f" {queue.hotkey} {name} {count} "
-            if queue is self.cg.queue:
-                text.append(f"[{chunk.strip()}]", style="bold reverse")
-                text.append(" ")
-            else:
-                text.append(chunk, style="dim" if count == 0 else "")
-        self.query_one("#tabs", Static).update(text, layout=False)  # fixed 1-line bar
+            current = queue is self.cg.queue
+            label = (
+                f"[{queue.hotkey} {name} {count}]"
+                if current
+                else f" {queue.hotkey} {name} {count} "
+            )
+            style = "bold reverse" if current else ("dim" if count == 0 else "")
+            if self._tab_text.get(queue.key) != (label, style):
+                self._tab_text[queue.key] = (label, style)
+                tab = self.query_one(f"#tab-{queue.key}", Static)
+                tab.update(Text(label, style=style, no_wrap=True), layout=False)
+                width = cell_len(label) + (1 if current else 0)
+                if tab.styles.width is None or tab.styles.width.value != width:
+                    tab.styles.width = width  # relayout only when the digits grow
 
     def refresh_status(self) -> None:
         cg = self.cg
@@ -207,7 +224,7 @@ class QueueScreen(Screen[None]):
             text.append(" │ /" + self.filter_text)
         if self.progress:
             text.append(" │ " + self.progress)
-        text.append(f" │ {len(cg.view)}/{len(cg.store.cases)}")
+        text.append(f" │ {len(cg.view)}/{len(cg.store.cases)} │")
         if cg.loading:
             text.append(" " + t("msg.loading", self.lang), style="dim")
         if text != self._last_status:  # repaint only what changed: the clock ticks alone
