@@ -299,7 +299,7 @@ class CityGridApp(App[int]):
         from console.screens.queue import QueueScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, QueueScreen):
+            if isinstance(screen, QueueScreen) and screen.is_mounted:
                 return screen
         return _NullScreen()  # type: ignore[return-value]
 

@@ -110,7 +110,7 @@ class CaseDetailScreen(Screen[None]):
         )
         row(
             "detail.category",
-            f"{case.category_kind.value} {case.category_code} {case.category_name}",
+            f"{label(case.category_kind, lang)} {case.category_code} {case.category_name}",
         )
         row("detail.source", label(case.source, lang))
         row("detail.urgency", label(case.urgency, lang))

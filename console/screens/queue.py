@@ -103,6 +103,8 @@ class QueueScreen(Screen[None]):
         self.refresh_tabs()
         self.refresh_status()
         self._fit(self.size.width, self.size.height)
+        if self.cg.loaded:  # the snapshot arrived before this screen was mounted
+            self.on_snapshot(first=True)
 
     @property
     def table(self) -> LineTable:
