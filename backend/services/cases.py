@@ -59,7 +59,7 @@ class CaseService:
             )
             .returning(table.c.last_value)
         )
-        value = (await session.execute(stmt)).scalar_one()
+        value = (await (await session.connection()).execute(stmt)).scalar_one()
         return f"{year}-{district}-{value:06d}"
 
     # --- reading ----------------------------------------------------------------------------

@@ -57,7 +57,8 @@ async def append_event(
     outbox: Outbox | None = None,
 ) -> EventRow:
     if not db.is_sqlite:
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+        connection = await session.connection()
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
     assert case.id is not None
     row = EventRow(
         case_id=case.id,
@@ -75,7 +76,7 @@ async def append_event(
     session.add(row)
     await session.flush()
     if not db.is_sqlite:
-        await session.execute(
+        await (await session.connection()).execute(
             text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(row.seq)}
         )
     if outbox is not None:

@@ -48,7 +48,7 @@ async def claim(
         .on_conflict_do_nothing()
         .returning(table.c.key)
     )
-    if (await session.execute(stmt)).first() is not None:
+    if (await (await session.connection()).execute(stmt)).first() is not None:
         return None
     existing = await session.get(IdempotencyRow, (user_id, key))
     assert existing is not None
