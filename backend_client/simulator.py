@@ -29,6 +29,12 @@ from typing import Any, Generic, TypeVar
 from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError, Conflict, Forbidden, Unauthorized, Unavailable
 from backend_client.events import EventFollower, ResyncNeeded, StreamState
+from backend_client.mix import (
+    COMMON_COMPONENTS,
+    COMPONENT_CLASSES,
+    MATTER_CLASSES,
+    MATTER_SHARE,
+)
 from backend_client.paths import DemoUser
 from backend_client.vocab import (
     Action,
@@ -75,21 +81,6 @@ class SimStats:
 
 # --- the report mix ---------------------------------------------------------------------------
 
-MATTER_SHARE = 0.97  # Tianmen: events 97.5% of filed cases, components 2.5%
-MATTER_CLASSES = {
-    "06": 40.0,
-    "09": 30.0,
-    "07": 10.0,
-    "08": 8.0,
-    "10": 4.0,
-    "01": 3.0,
-    "02": 2.0,
-    "03": 2.0,
-    "04": 1.0,
-    "05": 0.5,
-}
-COMPONENT_CLASSES = {"01": 75.0, "02": 12.0, "03": 7.0, "04": 5.0, "05": 1.0}
-COMMON_COMPONENTS = ("井盖", "路灯")  # within 01, the usual suspects
 HOTLINE_SHARE = 0.30
 URGENT_SHARE = 0.05
 SELF_DISPOSED_SHARE = 0.02

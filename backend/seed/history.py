@@ -54,8 +54,15 @@ from backend.core.config import get_settings
 from backend.core.db import sync_url
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.geo import point_in_geometry
+from backend.domain.routing import choose_department
 from backend.domain.timelimits import WARN_FRACTION, TimeLimitPolicy
 from backend.services.clockwork import FAR_FUTURE
+from backend_client.mix import (
+    COMMON_COMPONENTS,
+    COMPONENT_CLASSES,
+    MATTER_CLASSES,
+    MATTER_SHARE,
+)
 from backend_client.vocab import AreaClass, CategoryKind, Stage, TimeUnit, Urgency
 
 Row = tuple[Any, ...]
@@ -67,21 +74,6 @@ TAIL = timedelta(days=2)  # the newest history case is reported this long before
 CHUNK_CASES = 50_000  # cases per generated chunk (whole days)
 BIG_LOAD = 100_000  # from this many cases on, a sink may rebuild its indexes after the load
 
-MATTER_SHARE = 0.975  # Tianmen: events 97.5% of filed cases, components 2.5%
-MATTER_CLASSES = {
-    "06": 40.0,
-    "09": 30.0,
-    "07": 10.0,
-    "08": 8.0,
-    "10": 4.0,
-    "01": 3.0,
-    "02": 2.0,
-    "03": 2.0,
-    "04": 1.0,
-    "05": 0.5,
-}
-COMPONENT_CLASSES = {"01": 75.0, "02": 12.0, "03": 7.0, "04": 5.0, "05": 1.0}
-COMMON_COMPONENTS = ("井盖", "路灯")
 # Within a big class, the everyday matters come up far more often than the rare ones.
 COMMON_MATTERS = {
     "06010": 6.0, "06012": 5.0, "06036": 4.0, "06042": 4.0, "06001": 2.0, "06013": 2.0,
@@ -319,31 +311,9 @@ def route(
     category_code: str,
     grid_code: str,
 ) -> _Dept | None:
-    """``Reference.route`` without the async service: most specific rule wins (category
-    prefix, then region prefix, first rule on a tie); the street office is the fallback.
-    ``departments`` by id, in id order (the order the service loads them)."""
-    best: tuple[int, int] | None = None
-    chosen: _Dept | None = None
-    for rule in rules:
-        if rule.category_kind and rule.category_kind != category_kind:
-            continue
-        if not category_code.startswith(rule.category_prefix):
-            continue
-        if not grid_code.startswith(rule.region_prefix):
-            continue
-        score = (
-            len(rule.category_prefix) + (1 if rule.category_kind else 0),
-            len(rule.region_prefix),
-        )
-        if best is None or score > best:
-            best, chosen = score, departments.get(rule.department_id)
-    if chosen is not None:
-        return chosen
-    street = grid_code[:9]
-    for dept in departments.values():
-        if dept.kind == "street_office" and dept.region_code == street:
-            return dept
-    return None
+    """``Reference.route`` without the async service: the same rule, from
+    ``backend.domain.routing``.  ``departments`` by id, in id order."""
+    return choose_department(rules, departments, category_kind, category_code, grid_code)
 
 
 def _grid_points(

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from backend.core.db import Database
 from backend.domain.geo import point_in_geometry
+from backend.domain.routing import choose_department
 from backend.models import CategoryRow, DepartmentRow, RegionRow, RoutingRuleRow
 from backend_client.vocab import RegionKind
 
@@ -125,30 +126,10 @@ class Reference:
         return None
 
     def route(self, category_kind: str, category_code: str, grid_code: str) -> DepartmentRow | None:
-        """Most specific routing rule wins (category first, then region); the street office
-        of the grid's street is the fallback (属地兜底)."""
-        best: tuple[int, int] | None = None
-        chosen: DepartmentRow | None = None
-        for rule in self.rules:
-            if rule.category_kind and rule.category_kind != category_kind:
-                continue
-            if not category_code.startswith(rule.category_prefix):
-                continue
-            if not grid_code.startswith(rule.region_prefix):
-                continue
-            score = (
-                len(rule.category_prefix) + (1 if rule.category_kind else 0),
-                len(rule.region_prefix),
-            )
-            if best is None or score > best:
-                best, chosen = score, self.departments.get(rule.department_id)
-        if chosen is not None:
-            return chosen
-        street = grid_code[:9]
-        for dept in self.departments.values():
-            if dept.kind == "street_office" and dept.region_code == street:
-                return dept
-        return None
+        """The routed department (see ``backend.domain.routing``)."""
+        return choose_department(
+            self.rules, self.departments, category_kind, category_code, grid_code
+        )
 
 
 def _bucket(value: float) -> int:
