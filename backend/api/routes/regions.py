@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import select
 
 from backend.api.deps import ActorDep, ServicesDep
 from backend.core.problems import Invalid, NotFound
@@ -90,6 +89,3 @@ async def _grid(services: ServicesDep, code: str) -> GridPublic:
         centroid=(row.centroid_lon, row.centroid_lat),
         geometry=row.geometry,
     )
-
-
-__all__ = ["router", "select"]
