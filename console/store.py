@@ -22,6 +22,7 @@ from console.queues import QUEUES, Predicate, Queue, is_overdue, queues_holding
 from console.rows import QueueRow
 
 FAR = datetime(9999, 12, 31, tzinfo=UTC)
+BATCH_MERGE = 256  # above this many rows, QueueView.add merges with a sort
 STATE_ORDER = {s: i for i, s in enumerate(CaseState)}
 
 SortKey = Callable[[QueueRow], tuple[Any, ...]]
@@ -178,14 +179,20 @@ class QueueView:
         return moved
 
     def add(self, cases: Iterable[QueueRow], now: datetime) -> bool:
+        """New rows (a snapshot page, cases gone overdue).  Keys are unique per case
+        version; a large batch is merged with one sort instead of an insert each."""
+        keys = [self._key(c) for c in cases if self.accepts(c, now)]
+        if len(keys) > BATCH_MERGE:
+            merged = sorted(set(self._keys).union(keys))
+            added = len(merged) != len(self._keys)
+            self._keys = merged
+            return added
         added = False
-        for case in cases:
-            if self.accepts(case, now):
-                key = self._key(case)
-                i = bisect.bisect_left(self._keys, key)
-                if i == len(self._keys) or self._keys[i] != key:
-                    self._keys.insert(i, key)
-                    added = True
+        for key in keys:
+            i = bisect.bisect_left(self._keys, key)
+            if i == len(self._keys) or self._keys[i] != key:
+                self._keys.insert(i, key)
+                added = True
         return added
 
     def _remove(self, key: tuple[Any, ...]) -> bool:

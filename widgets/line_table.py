@@ -211,41 +211,35 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # --- messages ------------------------------------------------------------------------
 
-    class Highlighted(Message):
+    class _TableMessage(Message):
+        def __init__(self, table: LineTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class Highlighted(_TableMessage):
         """The cursor moved to another row (``key`` is None when the table is empty)."""
 
         def __init__(self, table: LineTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.key = key
 
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class Selected(Message):
+    class Selected(_TableMessage):
         """Enter (or a double click) on a row."""
 
         def __init__(self, table: LineTable, key: str) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.key = key
 
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class TagsChanged(Message):
+    class TagsChanged(_TableMessage):
         """The set of tagged rows changed; ``count`` is its new size."""
 
         def __init__(self, table: LineTable, count: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.count = count
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
 
     # --- construction --------------------------------------------------------------------
 

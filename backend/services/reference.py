@@ -8,6 +8,7 @@ may have added a category or department).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from backend.domain.routing import choose_department
 from backend.models import CategoryRow, DepartmentRow, RegionRow, RoutingRuleRow
 from backend_client.vocab import RegionKind
 
+MISS_REFRESH_SECONDS = 5.0
 BUCKET_DEG = 0.02  # ~2 km buckets for the point-to-grid index
 
 
@@ -37,6 +39,7 @@ class Reference:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._lock = asyncio.Lock()
+        self._codes_loaded_at = -MISS_REFRESH_SECONDS
         self.categories: dict[tuple[str, str], CategoryRow] = {}
         self.departments: dict[int, DepartmentRow] = {}
         self.departments_by_code: dict[str, DepartmentRow] = {}
@@ -46,15 +49,31 @@ class Reference:
         self._buckets: dict[tuple[int, int], list[tuple[str, float, float, float, float]]] = {}
 
     async def load(self) -> None:
+        """Everything: at start-up, and after the catalogue is extended."""
+        await self.load_codes()
+        await self._load_regions()
+
+    async def load_codes(self) -> None:
+        """Catalogue, departments and routing: small, and what a lookup miss may need."""
         async with self._lock, self._db.read() as s:
             cats = (await s.exec(select(CategoryRow))).all()
             depts = (await s.exec(select(DepartmentRow))).all()
             rules = (await s.exec(select(RoutingRuleRow))).all()
-            regions = (await s.exec(select(RegionRow))).all()
         self.categories = {(c.kind, c.code): c for c in cats}
         self.departments = {d.id: d for d in depts if d.id is not None}
         self.departments_by_code = {d.code: d for d in depts}
         self.rules = list(rules)
+        self._codes_loaded_at = time.monotonic()
+
+    async def _refresh_codes_on_miss(self) -> None:
+        """Another worker or the CLI may have added a class or department; look again,
+        but at most every ``MISS_REFRESH_SECONDS``, so bad input cannot make us reload."""
+        if time.monotonic() - self._codes_loaded_at >= MISS_REFRESH_SECONDS:
+            await self.load_codes()
+
+    async def _load_regions(self) -> None:
+        async with self._lock, self._db.read() as s:
+            regions = (await s.exec(select(RegionRow))).all()
         self.regions = {
             r.code: RegionInfo(
                 r.code,
@@ -85,14 +104,14 @@ class Reference:
     async def category(self, kind: str, code: str) -> CategoryRow | None:
         found = self.categories.get((kind, code))
         if found is None:
-            await self.load()
+            await self._refresh_codes_on_miss()
             found = self.categories.get((kind, code))
         return found
 
     async def department_by_code(self, code: str) -> DepartmentRow | None:
         found = self.departments_by_code.get(code)
         if found is None:
-            await self.load()
+            await self._refresh_codes_on_miss()
             found = self.departments_by_code.get(code)
         return found
 

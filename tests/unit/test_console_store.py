@@ -109,3 +109,20 @@ def test_deadlines_passing_move_cases_into_overdue_once() -> None:
     assert store.counts["overdue"] == 1
     assert store.newly_overdue(later) == []
     assert view.add(became, later) and view.serials() == [soon.serial]
+
+
+def test_a_large_batch_merges_like_a_rebuild() -> None:
+    rng = random.Random(5)
+    rows = [QueueRow.from_summary(summary(n, rng)) for n in range(1200)]
+    all_queue = next(q for q in QUEUES if q.key == "all")
+    for sort in ("grid", "deadline", "state"):
+        store = CaseStore()
+        store.load(rows[:300], 1, NOW)
+        view = QueueView(store, all_queue, sort=sort)
+        view.rebuild(NOW)
+        added = store.add_many(rows[300:], NOW)
+        assert view.add(added, NOW)
+        assert not view.add(added, NOW)  # the same rows again change nothing
+        expected = QueueView(store, all_queue, sort=sort)
+        expected.rebuild(NOW)
+        assert view.serials() == expected.serials()

@@ -66,7 +66,7 @@ async def add_local_category(
         if await session.get(CategoryRow, (row.kind, row.code)) is not None:
             raise Conflict(f"{body.kind.value} {body.code} already exists in the catalogue.")
         session.add(row)
-    await services.ref.load()
+    await services.ref.load_codes()
     return category_wire(row)
 
 
