@@ -42,6 +42,16 @@ def postgres_available() -> bool:
 
 
 PG_AVAILABLE = postgres_available()
+# CI sets this: there, a PostgreSQL test that would be skipped is a failure instead.
+PG_REQUIRED = os.environ.get("CITYGRID_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if PG_REQUIRED and not PG_AVAILABLE:
+        raise pytest.UsageError(
+            f"CITYGRID_REQUIRE_POSTGRES=1 but PostgreSQL does not answer at {PG_ADMIN_URL}; "
+            "start it (see .ci/run) or unset the variable to skip the PostgreSQL tests."
+        )
 
 
 def fresh_pg_database() -> str:

@@ -131,12 +131,10 @@ async def test_client_too_far_behind_is_told_to_resync(seeded: Seeded, tmp_path:
 
 
 @pytest.mark.slow
-async def test_two_postgres_workers_share_the_stream(
-    seeded: Seeded, backend_name: str, tmp_path: Path
-) -> None:
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend_name", ["postgres"], indirect=True)
+async def test_two_postgres_workers_share_the_stream(seeded: Seeded, tmp_path: Path) -> None:
     """An action through one worker process reaches a stream served by another."""
-    if backend_name != "postgres":
-        pytest.skip("several workers need PostgreSQL")
     one = start_server(seeded.url, tmp_path / "w1.log")
     two = start_server(seeded.url, tmp_path / "w2.log")
     token = seeded.tokens["lead"]
