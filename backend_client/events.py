@@ -2,7 +2,8 @@
 
 httpx-sse has no reconnection of its own, so :class:`EventFollower` does it: it sends
 ``Last-Event-ID`` with the last seq it saw, honours the server's ``retry:`` hint,
-backs off exponentially with jitter, skips keep-alive comments (they surface as
+backs off exponentially with jitter up to a short cap (so it is back within about
+``backoff_max`` of the server answering again), skips keep-alive comments (they surface as
 events with empty data) and reads with no read timeout (the server pings every 15 s).
 Besides events it yields :class:`StreamState` changes for a status bar and
 :class:`ResyncNeeded` when the server says the client is too far behind.
@@ -32,6 +33,9 @@ log = logging.getLogger("citygrid.events")
 STREAM_PATH = "/events/stream"
 STREAM_TIMEOUT = httpx.Timeout(10.0, read=None)
 DEFAULT_RETRY = 1.0  # seconds, until the server sends its ``retry:`` hint
+# A refused connection costs the server nothing, and an operator waits for the console to
+# come back: retry at most this long apart (jittered, so a room of consoles spreads out).
+BACKOFF_MAX = 1.5
 
 StateName = Literal["live", "reconnecting", "stale"]
 
@@ -66,9 +70,12 @@ def _now() -> datetime:
 
 
 def backoff_delay(base: float, attempt: int, cap: float, rng: random.Random) -> float:
-    """``base`` doubled per failed attempt, capped, plus up to 25% jitter (still capped)."""
-    delay = min(cap, base * 2.0**attempt)
-    return min(cap, delay * (1.0 + 0.25 * rng.random()))
+    """``base`` doubled per failed attempt plus up to 25% jitter; once that reaches
+    ``cap``, a wait between 75% and 100% of the cap (jittered below it, so clients that
+    went down together do not retry in step)."""
+    jitter = rng.random()
+    delay = base * 2.0**attempt * (1.0 + 0.25 * jitter)
+    return delay if delay < cap else cap * (1.0 - 0.25 * jitter)
 
 
 class EventFollower:
@@ -79,7 +86,7 @@ class EventFollower:
         client: CitygridClient,
         *,
         after: int | None,
-        backoff_max: float = 30.0,
+        backoff_max: float = BACKOFF_MAX,
         stale_after: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
@@ -166,6 +173,7 @@ class EventFollower:
 
 
 __all__ = [
+    "BACKOFF_MAX",
     "EventFollower",
     "FollowItem",
     "ResyncNeeded",
