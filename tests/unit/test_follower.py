@@ -13,7 +13,14 @@ import pytest
 
 from backend_client.client import CitygridClient
 from backend_client.errors import Forbidden, Unauthorized
-from backend_client.events import EventFollower, FollowItem, ResyncNeeded, StreamState
+from backend_client.events import (
+    BACKOFF_MAX,
+    EventFollower,
+    FollowItem,
+    ResyncNeeded,
+    StreamState,
+    backoff_delay,
+)
 from backend_client.wire import Event
 
 AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC).isoformat()
@@ -180,3 +187,13 @@ async def test_a_long_outage_is_reported_as_stale() -> None:
     follower = make(server, 3, Sleeps(), stale_after=0.0)
     items = await collect(follower, Unauthorized)
     assert [i.state for i in items if isinstance(i, StreamState)] == ["stale"]
+
+
+def test_capped_waits_stay_short_and_spread_out() -> None:
+    """With the server's 2 s hint every wait is capped; the cap keeps a console quick to
+    come back, and the jitter below it keeps a room of consoles from retrying in step."""
+    rng = random.Random(7)
+    waits = [backoff_delay(2.0, attempt, BACKOFF_MAX, rng) for attempt in range(40)]
+    assert BACKOFF_MAX <= 2.0
+    assert all(0.75 * BACKOFF_MAX <= w <= BACKOFF_MAX for w in waits)
+    assert len({round(w, 3) for w in waits}) > 20
