@@ -1,8 +1,10 @@
 """The citygrid console: a Textual app for the duty operators of a command centre.
 
 The app owns the model (``CaseStore``), the link to the centre and the one timer
-that drives every countdown.  Screens and widgets read the model and send actions
-through ``CaseActions``; nothing in the UI talks to the network directly.
+that drives every countdown.  It never calls into a screen: it publishes on
+:class:`~console.signals.ConsoleSignals`, which screens and widgets subscribe to while
+they are mounted.  Screens read the model and send actions through ``CaseActions``;
+nothing in the UI talks to the network directly.
 """
 
 from __future__ import annotations
@@ -27,10 +29,19 @@ from console.config import ConsoleSettings, save_preference
 from console.connection import run_link
 from console.i18n import t
 from console.keymap import validate_keymap
-from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded
+from console.link import LinkStatus
+from console.messages import (
+    CaseEvents,
+    LinkChanged,
+    LinkState,
+    LoadFailed,
+    SnapshotLoaded,
+    TokenRefused,
+)
 from console.palette import CityGridCommands
 from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue
 from console.rows import QueueRow
+from console.signals import Changes, ConsoleSignals, Tick
 from console.store import CaseStore, Change, QueueView
 from themes.loader import ANSI_THEME, register_all, variable_defaults
 
@@ -39,6 +50,9 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 OVERDUE_DIGEST_SECONDS = 30.0
+TICK_SECONDS = 1.0
+EXIT_TOKEN_REFUSED = 3  # the exit status after the server refused the token
+REFUSED_NOTICE_SECONDS = 24 * 3600.0  # the how-to-fix notice stays until the operator quits
 
 
 class GridTally:
@@ -87,12 +101,17 @@ class CityGridApp(App[int]):
         *,
         client: CitygridClient | None = None,
         clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        tick_seconds: float = TICK_SECONDS,
         connect: bool = True,
     ) -> None:
         super().__init__(ansi_color=_ansi_terminal())
         self.settings = settings
         self.client = client or CitygridClient(settings.server, settings.token)
         self._clock = clock
+        self.monotonic = monotonic  # for countdowns to the next reconnect attempt
+        self._tick_seconds = tick_seconds
+        self.signals = ConsoleSignals(self)
         self.connect_on_mount = connect
         self.offset = 0.0  # server clock − local clock
         self.store = CaseStore()
@@ -102,9 +121,8 @@ class CityGridApp(App[int]):
         self.me: Me | None = None
         self.loaded = False
         self.loading = False  # later snapshot pages still coming
-        self.link_state = "connecting"
-        self.link_since = datetime.now(UTC)
-        self.link_retry = 0.0
+        self.link = LinkStatus("connecting", datetime.now(UTC))
+        self.token_refused: str | None = None  # the server's sentence, once it said 401
         self.actions_ = CaseActions(self)
         self._departments: list[Department] | None = None
         self.grid_cells: list[GridCell] = []
@@ -142,7 +160,7 @@ class CityGridApp(App[int]):
         if problems:
             self.notify("\n".join(problems), severity="warning", timeout=10)
         self.set_keymap({k: v for k, v in self.settings.keymap.items() if not problems})
-        self.set_interval(1.0, self.tick, name="countdowns")
+        self.set_interval(self._tick_seconds, self.tick, name="countdowns")
         if self.connect_on_mount:
             self.run_worker(self._link(), name="link", group="link", exclusive=True)
 
@@ -187,7 +205,7 @@ class CityGridApp(App[int]):
             self.view.add(added, now)
         self.loaded = True
         self.loading = not message.last
-        self.queue_screen().on_snapshot(first=message.first)
+        self.signals.snapshot.publish(message.first)
 
     def on_case_events(self, message: CaseEvents) -> None:
         now = self.now()
@@ -224,7 +242,7 @@ class CityGridApp(App[int]):
         moved = False
         for change in changes:
             moved |= self.view.update(change, now)
-        self.queue_screen().on_changes(changes, moved)
+        self.signals.changed.publish(Changes(changes, moved))
 
     def rebuild_view(self) -> None:
         self.view.rebuild(self.now())
@@ -252,7 +270,7 @@ class CityGridApp(App[int]):
                 moved = self.view.add(overdue, now)
             self._overdue_digest.extend(overdue)
         self._flush_overdue_digest()
-        self.queue_screen().on_tick(overdue, moved)
+        self.signals.ticked.publish(Tick(overdue, moved))
 
     def _flush_overdue_digest(self) -> None:
         """Overdue alerts come as a digest, at most one every ``OVERDUE_DIGEST_SECONDS``:
@@ -281,12 +299,44 @@ class CityGridApp(App[int]):
 
     # --- link ---------------------------------------------------------------------------------
 
+    @property
+    def link_state(self) -> LinkState:
+        return self.link.state
+
     def on_link_changed(self, message: LinkChanged) -> None:
-        self.link_state = message.state
-        self.link_since = message.since
-        self.link_retry = message.retry_in
-        self.link_changed_at = time.monotonic()
-        self.queue_screen().refresh_status()
+        if self.token_refused is not None:
+            return  # the link has stopped; nothing may make the view look live again
+        retry_at = self.monotonic() + message.retry_in if message.retry_in > 0 else None
+        self.link = LinkStatus(message.state, message.since, retry_at, message.error)
+        self.signals.link.publish(self.link)
+
+    def on_token_refused(self, message: TokenRefused) -> None:
+        """The link has stopped: keep the last view, marked as frozen, and say what to do."""
+        self.token_refused = message.detail
+        frozen_at = self.link.since if self.link.state != "live" else datetime.now(UTC)
+        self.link = LinkStatus("refused", frozen_at, None, message.detail)
+        self.signals.link.publish(self.link)
+        user = self.me.username if self.me is not None else "<username>"
+        config = self.settings.config_path or "config.toml"
+        self.notify(
+            t(
+                "err.token_refused",
+                self.settings.lang,
+                detail=message.detail.rstrip("."),
+                user=user,
+                config=config,
+            ),
+            severity="error",
+            timeout=REFUSED_NOTICE_SECONDS,
+        )
+
+    def exit_code(self) -> int:
+        """0, or non-zero when the console quits after the server refused its token."""
+        return EXIT_TOKEN_REFUSED if self.token_refused is not None else 0
+
+    async def action_quit(self) -> None:
+        code = self.exit_code()
+        self.exit(code, return_code=code)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.notify(
@@ -295,26 +345,27 @@ class CityGridApp(App[int]):
 
     # --- helpers used by screens ----------------------------------------------------------
 
-    def queue_screen(self) -> QueueScreen:
+    def queue_screen(self) -> QueueScreen | None:
+        """The queue screen, if it is on the stack and mounted."""
         from console.screens.queue import QueueScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, QueueScreen) and screen.is_mounted:
                 return screen
-        return _NullScreen()  # type: ignore[return-value]
+        return None
 
     def bulk_progress(self, action: str, done: int, total: int) -> None:
-        self.queue_screen().show_progress(
+        self.signals.progress.publish(
             t("msg.bulk_progress", self.settings.lang, action=action, done=done, total=total)
         )
 
     def clear_tags(self) -> None:
-        self.queue_screen().clear_tags()
+        self.signals.tags_cleared.publish(None)
 
     def set_language(self, lang: str) -> None:
         self.settings = self.settings.with_(lang=lang)
         self._persist("lang", lang)
-        self.queue_screen().relabel()
+        self.signals.language.publish(lang)
 
     def watch_theme(self, theme: str) -> None:
         if self.loaded:
@@ -337,10 +388,3 @@ def _ansi_terminal() -> bool:
     import os
 
     return os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
-
-
-class _NullScreen:
-    """Stands in while the queue screen is not mounted (start-up, tests)."""
-
-    def __getattr__(self, _name: str) -> Callable[..., None]:
-        return lambda *args, **kwargs: None

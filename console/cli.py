@@ -341,7 +341,9 @@ def _run_console(settings: ConsoleSettings, *, mouse: bool) -> int:
             "('citygrid users add')."
         )
     app = CityGridApp(settings)
-    return int(app.run(mouse=mouse) or 0)
+    result = app.run(mouse=mouse)
+    # Non-zero after a crash (Textual sets 1) or a refused token; else what the app chose.
+    return app.return_code or int(result or 0)
 
 
 @app.command()

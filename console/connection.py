@@ -3,22 +3,34 @@
 On ``resync`` it reloads the snapshot; the stream's own reconnects resume with
 ``Last-Event-ID``, so a server restart loses nothing.  Events are batched per
 event-loop turn so a burst costs the UI one repaint.
+
+A refused token (401, at any step) ends the link: retrying cannot help until the
+operator has a new token, so the console says so (:class:`TokenRefused`) and keeps the
+last view on screen.  Any other failure is retried with the follower's backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from textual.message import Message
 
 from backend_client.client import CitygridClient
-from backend_client.errors import CitygridError
-from backend_client.events import EventFollower, ResyncNeeded, StreamState
+from backend_client.errors import CitygridError, Unauthorized
+from backend_client.events import (
+    BACKOFF_MAX,
+    DEFAULT_RETRY,
+    EventFollower,
+    ResyncNeeded,
+    StreamState,
+    backoff_delay,
+)
 from backend_client.wire import Event, Me
-from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded
+from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded, TokenRefused
 from console.rows import QueueRow
 
 PAGE = 5000
@@ -26,21 +38,37 @@ FIRST_PAGE = 500  # a few screens of the most urgent cases: paint those, load th
 BATCH_WINDOW = 0.05  # seconds to gather a burst of events into one UI update
 
 
-async def run_link(client: CitygridClient, post: Callable[[Message], object]) -> None:
-    """Load page by page (the console paints after the first), follow, reload on resync."""
+async def run_link(
+    client: CitygridClient,
+    post: Callable[[Message], object],
+    *,
+    rng: random.Random | None = None,
+) -> None:
+    """Load page by page (the console paints after the first), follow, reload on resync.
+
+    Returns only when the server refuses the token (after posting :class:`TokenRefused`).
+    """
+    rng = rng or random.Random()
+    failures = 0
     while True:
         try:
             offset = await client.measure_offset()
             me = await client.me()
             as_of = await _load_pages(client, me, offset, post)
+            failures = 0
+            await _follow(EventFollower(client, after=as_of), post)
+        except Unauthorized as exc:
+            post(TokenRefused(str(exc)))
+            return
         except CitygridError as exc:
-            post(LoadFailed(str(exc)))
-            post(LinkChanged("offline", 3.0, datetime.now(UTC), str(exc)))
-            await asyncio.sleep(3.0)
-            continue
-        follower = EventFollower(client, after=as_of)
-        if await _follow(follower, post):
-            continue  # resync: reload the snapshot
+            # Unreachable, or an answer the follower does not retry (403, 404...): say so
+            # once per outage, then load the snapshot again after the usual backoff.
+            wait = backoff_delay(DEFAULT_RETRY, failures, BACKOFF_MAX, rng)
+            if failures == 0:
+                post(LoadFailed(str(exc)))
+            failures += 1
+            post(LinkChanged("offline", wait, datetime.now(UTC), str(exc)))
+            await asyncio.sleep(wait)
 
 
 async def _load_pages(
@@ -63,8 +91,9 @@ async def _load_pages(
             return as_of
 
 
-async def _follow(follower: EventFollower, post: Callable[[Message], object]) -> bool:
-    """Forward events in small batches; True when the server asked for a resync."""
+async def _follow(follower: EventFollower, post: Callable[[Message], object]) -> None:
+    """Forward events in small batches; returns when the server asked for a resync.
+    Raises what the follower does not retry (a refused token, a 4xx answer)."""
     batch: list[Event] = []
     flush_task: asyncio.Task[None] | None = None
 
@@ -86,17 +115,13 @@ async def _follow(follower: EventFollower, post: Callable[[Message], object]) ->
                     flush_task = asyncio.create_task(flush_later())
             elif isinstance(item, ResyncNeeded):
                 flush()
-                return True
+                return
             elif isinstance(item, StreamState):
                 flush()
                 post(LinkChanged(item.state, item.retry_in, item.since, item.error))
-    except CitygridError as exc:
-        post(LinkChanged("offline", 0.0, datetime.now(UTC), str(exc)))
-        raise
     finally:
         if flush_task is not None:
             flush_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flush_task
         flush()
-    return False

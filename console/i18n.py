@@ -70,6 +70,7 @@ Key = Literal[
     "status.live",
     "status.reconnecting",
     "status.stale",
+    "status.refused",
     "status.tagged",
     "prompt.filter",
     "prompt.command",
@@ -214,6 +215,7 @@ Key = Literal[
     "err.load",
     "err.filter",
     "err.theme",
+    "err.token_refused",
 ]
 """Every string id; ``mypy`` checks calls such as ``t("col.serial", lang)``."""
 
@@ -245,6 +247,7 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     "status.live": ("● 在线", "● live"),
     "status.reconnecting": ("◌ 重连中 {n}s", "◌ reconnecting {n}s"),
     "status.stale": ("✕ 已离线 自 {since}", "✕ stale since {since}"),
+    "status.refused": ("✕ 令牌被拒 画面停在 {since}", "✕ token refused, view as of {since}"),
     "status.tagged": ("已标记 {n}", "{n} tagged"),
     # --- prompts (prompt.{mode}) ---------------------------------------------
     "prompt.filter": (
@@ -449,6 +452,15 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     "err.load": ("加载失败：{detail}", "loading failed: {detail}"),
     "err.filter": ("筛选条件有误：{detail}", "bad filter: {detail}"),
     "err.theme": ("主题文件有误：{detail}", "theme file error: {detail}"),
+    "err.token_refused": (
+        "服务器拒绝了本控制台的令牌（{detail}），画面已停止更新。"
+        "请管理员运行 citygrid tokens rotate {user} 发放新令牌，"
+        "再用 --token、环境变量 CITYGRID_TOKEN 或配置文件 {config} 设置后重新启动控制台。",
+        "The server refused this console's token ({detail}); the view has stopped updating. "
+        "Ask an admin to run 'citygrid tokens rotate {user}' for a new token, then set it "
+        'with --token, CITYGRID_TOKEN or token = "…" in {config}, and start the console '
+        "again.",
+    ),
 }
 
 

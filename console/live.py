@@ -29,7 +29,7 @@ async def run_console_or_simulator(
         settings = load_settings().with_(server=url, token=lead.token)
         app = CityGridApp(settings)
         result = await app.run_async()
-        return int(result or 0)
+        return app.return_code or int(result or 0)
     finally:
         stop.set()
         simulator.cancel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from textual.message import Message
 
@@ -31,12 +32,22 @@ class CaseEvents(Message):
     events: list[Event]
 
 
+LinkState = Literal["connecting", "live", "reconnecting", "stale", "offline", "refused"]
+
+
 @dataclass
 class LinkChanged(Message):
-    state: str  # live / reconnecting / stale / offline
-    retry_in: float
+    state: LinkState
+    retry_in: float  # seconds until the next attempt
     since: datetime
     error: str = ""
+
+
+@dataclass
+class TokenRefused(Message):
+    """The server answered 401: the link has stopped until the console gets a new token."""
+
+    detail: str
 
 
 @dataclass

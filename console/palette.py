@@ -60,7 +60,8 @@ class CityGridCommands(Provider):
 
     def _run(self, action: str) -> None:
         screen = self.cg.queue_screen()
-        self.app.call_later(screen.run_action, action)
+        if screen is not None:
+            self.app.call_later(screen.run_action, action)
 
     def _theme(self, name: str) -> None:
         self.app.theme = name

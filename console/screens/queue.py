@@ -1,13 +1,13 @@
 """The main screen: queue tabs with live counts, the case table, the grid map,
-the filter / command line, and the status bar."""
+the filter / command line, and the status bar.
+
+It subscribes to the app's signals while mounted (and only then): no tick or event
+reaches it, or its widgets, once Textual has begun removing them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
-from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -26,9 +26,9 @@ from console.columns import SORT_COLUMNS, case_columns, split_live
 from console.commandline import CommandError, CommandSuggester, parse_command
 from console.i18n import as_key, t
 from console.keymap import QUEUE_KEYS, bindings
+from console.link import LOCAL, LinkIndicator
 from console.queues import QUEUES, FilterError, parse_filter
-from console.rows import QueueRow
-from console.store import Change
+from console.signals import Changes, Tick
 from widgets.grid_map import GridMap
 from widgets.line_table import LineTable
 from widgets.live_column import LiveColumns
@@ -36,7 +36,6 @@ from widgets.live_column import LiveColumns
 if TYPE_CHECKING:
     from console.app import CityGridApp
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 MIN_W, MIN_H = 80, 24
 WIDE = 110
 MAP_SIDE_BY_SIDE = 150
@@ -92,19 +91,31 @@ class QueueScreen(Screen[None]):
             yield grid_map
         yield Input(id="prompt")
         with Horizontal(id="statusbar"):
+            yield LinkIndicator(id="link")
             yield Static("", id="status")
             yield Static("", id="clock")
         yield Static("", id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
+        signals = self.cg.signals
+        signals.snapshot.subscribe(self, self._on_snapshot_signal)
+        signals.changed.subscribe(self, self.on_changes)
+        signals.ticked.subscribe(self, self.on_tick)
+        signals.progress.subscribe(self, self.show_progress)
+        signals.tags_cleared.subscribe(self, self._on_tags_cleared)
+        signals.language.subscribe(self, self._on_language)
         self.query_one("#prompt", Input).display = False
         self.query_one(GridMap).ascii = self.cg.settings.ascii
         self.refresh_tabs()
         self.refresh_status()
         self._fit(self.size.width, self.size.height)
+        self._show_clock()
         if self.cg.loaded:  # the snapshot arrived before this screen was mounted
             self.on_snapshot(first=True)
+
+    def on_unmount(self) -> None:
+        self.cg.signals.unsubscribe(self)
 
     @property
     def table(self) -> LineTable:
@@ -134,7 +145,16 @@ class QueueScreen(Screen[None]):
         self.query_one(LiveColumns).display = self.table.display
         self.set_class(self.map_on and side, "-split")
 
-    # --- model notifications from the app --------------------------------------------------
+    # --- the app's signals --------------------------------------------------------------------
+
+    def _on_snapshot_signal(self, first: bool) -> None:
+        self.on_snapshot(first=first)
+
+    def _on_tags_cleared(self, _: None) -> None:
+        self.clear_tags()
+
+    def _on_language(self, _lang: str) -> None:
+        self.relabel()
 
     def on_snapshot(self, *, first: bool = True) -> None:
         grid_map = self.query_one(GridMap)
@@ -154,30 +174,33 @@ class QueueScreen(Screen[None]):
             for code, c in self.cg.tally.counts.items()
         }
 
-    def on_changes(self, changes: list[Change], moved: bool) -> None:
-        if moved:
+    def on_changes(self, batch: Changes) -> None:
+        if batch.moved:
             self.table.model_changed()
         else:
-            self.table.rows_changed(c.serial for c in changes)
+            self.table.rows_changed(c.serial for c in batch.changes)
         grid_map = self.query_one(GridMap)
-        codes = {case.grid_code for c in changes for case in (c.old, c.new) if case is not None}
+        codes = {
+            case.grid_code for c in batch.changes for case in (c.old, c.new) if case is not None
+        }
         for code in codes:
             o, d, s = self.cg.tally.counts.get(code, [0, 0, 0])
             grid_map.update_stat(code, o, d, s)
         self.refresh_tabs()
 
-    def on_tick(self, overdue: Sequence[QueueRow], moved: bool) -> None:
+    def on_tick(self, tick: Tick) -> None:
         """Once a second: countdowns, and only what a passed deadline really changed."""
         self.table.tick()
-        if moved:  # the overdue queue is on screen and gained rows
+        if tick.moved:  # the overdue queue is on screen and gained rows
             self.table.model_changed()
-        if overdue:
+        if tick.overdue:
             self.refresh_tabs()
             grid_map = self.query_one(GridMap)
-            for code in {case.grid_code for case in overdue}:
+            for code in {case.grid_code for case in tick.overdue}:
                 o, d, s = self.cg.tally.counts.get(code, [0, 0, 0])
                 grid_map.update_stat(code, o, d, s)
-        self.refresh_status()
+            self.refresh_status()
+        self._show_clock()
 
     # --- tabs and status ---------------------------------------------------------------------
 
@@ -202,19 +225,9 @@ class QueueScreen(Screen[None]):
                     tab.styles.width = width  # relayout only when the digits grow
 
     def refresh_status(self) -> None:
+        """The status bar after the link segment (which :class:`LinkIndicator` keeps)."""
         cg = self.cg
-        state = cg.link_state
-        if state == "live":
-            link = t("status.live", self.lang)
-            style = "bold"
-        elif state in ("reconnecting", "connecting"):
-            link = t("status.reconnecting", self.lang, n=int(cg.link_retry))
-            style = "bold"
-        else:
-            link = t("status.stale", self.lang, since=_hhmm(cg.link_since))
-            style = "bold reverse"
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(link, style=style)
         if cg.me is not None:
             text.append(
                 f" │ {cg.me.display_name} {label(cg.me.role, self.lang)} {cg.me.jurisdiction_name}"
@@ -232,7 +245,9 @@ class QueueScreen(Screen[None]):
         if text != self._last_status:  # repaint only what changed: the clock ticks alone
             self._last_status = text
             self.query_one("#status", Static).update(text, layout=False)
-        clock = cg.now().astimezone(LOCAL).strftime("%H:%M:%S")
+
+    def _show_clock(self) -> None:
+        clock = self.cg.now().astimezone(LOCAL).strftime("%H:%M:%S")
         self.query_one("#clock", Static).update(clock, layout=False)
 
     def show_progress(self, text: str) -> None:
@@ -399,7 +414,7 @@ class QueueScreen(Screen[None]):
             self.table.focus()
 
     async def action_quit(self) -> None:
-        self.app.exit(0)
+        await self.cg.action_quit()
 
     # --- widget messages -------------------------------------------------------------------
 
@@ -422,7 +437,3 @@ class QueueScreen(Screen[None]):
             self.map_on = False
             self._layout_map(self.size.width)
         self.table.focus()
-
-
-def _hhmm(value: datetime) -> str:
-    return value.astimezone(LOCAL).strftime("%H:%M")

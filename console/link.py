@@ -1,0 +1,95 @@
+"""The console's link to the centre as the status bar shows it, and the widget that does.
+
+``◌ reconnecting 3s`` counts down to the next attempt, one second a tick; the widget
+repaints only itself, and only when its text changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widgets import Static
+
+from console.i18n import t
+from console.messages import LinkState
+
+if TYPE_CHECKING:
+    from console.app import CityGridApp
+    from console.signals import Tick
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    state: LinkState
+    since: datetime  # when this state began (for "stale" and "refused": when the view froze)
+    retry_at: float | None = None  # monotonic time of the next attempt
+    error: str = ""
+
+    def retry_in(self, now: float) -> int:
+        """Whole seconds until the next attempt (rounded up, never below 0)."""
+        if self.retry_at is None:
+            return 0
+        return max(0, math.ceil(self.retry_at - now - 1e-9))
+
+
+def hhmm(value: datetime) -> str:
+    return value.astimezone(LOCAL).strftime("%H:%M")
+
+
+def link_text(link: LinkStatus, lang: str, now: float) -> Text:
+    """The status bar's link segment; never colour alone (glyphs, bold, reverse)."""
+    if link.state == "live":
+        return Text(t("status.live", lang), style="bold")
+    if link.state in ("reconnecting", "connecting"):
+        return Text(t("status.reconnecting", lang, n=link.retry_in(now)), style="bold")
+    if link.state == "refused":
+        return Text(t("status.refused", lang, since=hhmm(link.since)), style="bold reverse")
+    return Text(t("status.stale", lang, since=hhmm(link.since)), style="bold reverse")
+
+
+class LinkIndicator(Static):
+    """The link segment of the status bar, subscribed to the app's link and tick signals."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._shown: Text | None = None
+
+    @property
+    def cg(self) -> CityGridApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self.cg.signals.link.subscribe(self, self._on_link)
+        self.cg.signals.ticked.subscribe(self, self._on_tick)
+        self.cg.signals.language.subscribe(self, self._on_language)
+        self.show()
+
+    def on_unmount(self) -> None:
+        self.cg.signals.unsubscribe(self)
+
+    def _on_link(self, _link: LinkStatus) -> None:
+        self.show()
+
+    def _on_tick(self, _tick: Tick) -> None:
+        self.show()
+
+    def _on_language(self, _lang: str) -> None:
+        self.show()
+
+    def show(self) -> None:
+        text = link_text(self.cg.link, self.cg.settings.lang, self.cg.monotonic())
+        if text == self._shown:
+            return
+        self._shown = text
+        width = cell_len(text.plain)
+        if self.styles.width is None or self.styles.width.value != width:
+            self.styles.width = width  # relayout only when the text's width changes
+        self.update(text, layout=False)
