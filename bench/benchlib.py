@@ -119,6 +119,7 @@ class Server:
     base: str
     proc: subprocess.Popen[bytes]
     log: Path
+    ready_at: float = math.nan  # time.monotonic() of the first answer from /health
 
     @property
     def api(self) -> str:
@@ -136,10 +137,15 @@ class Server:
 
 @contextlib.contextmanager
 def running_server(
-    ws: Workspace, *, extra_env: dict[str, str] | None = None, log_name: str = "server.log"
+    ws: Workspace,
+    *,
+    extra_env: dict[str, str] | None = None,
+    log_name: str = "server.log",
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """``python -m console serve`` on a free loopback port; stopped on exit."""
-    port = free_port()
+    """``python -m console serve`` on a loopback port (a free one by default); stopped on
+    exit."""
+    port = port or free_port()
     log = ws.tmp / log_name
     env = {**os.environ, "CITYGRID_DATABASE_URL": ws.url, **(extra_env or {})}
     with log.open("ab") as out:
@@ -176,9 +182,10 @@ def _wait_ready(server: Server, timeout: float = 120.0) -> None:
             raise RuntimeError(f"server exited:\n{server.log.read_text()[-3000:]}")
         try:
             if httpx.get(f"{server.api}/health", timeout=1.0).status_code == 200:
+                server.ready_at = time.monotonic()
                 return
         except httpx.TransportError:
-            time.sleep(0.05)
+            time.sleep(0.01)
     raise RuntimeError(f"server not ready:\n{server.log.read_text()[-3000:]}")
 
 

@@ -18,10 +18,12 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+from backend_client.events import BACKOFF_MAX
 from backend_client.labels import label
 from backend_client.vocab import CaseState
 from console.app import CityGridApp
 from console.config import ConsoleSettings
+from console.link import LinkIndicator
 from console.screens.dialogs import DispatchDialog, TextDialog, VerifyDialog
 from console.screens.help import HelpScreen
 from console.screens.intake import IntakeScreen
@@ -127,6 +129,11 @@ def queue_screen(app: CityGridApp) -> QueueScreen:
 
 def text_of(widget: Static) -> str:
     return str(widget.content)
+
+
+def link_text(app: CityGridApp) -> str:
+    """The status bar's link segment."""
+    return text_of(queue_screen(app).query_one("#link", LinkIndicator))
 
 
 def notes(app: CityGridApp) -> list[str]:
@@ -662,10 +669,14 @@ async def test_reconnects_after_a_server_restart_without_losing_events(
                 before = await reported(lead, grid)  # while live
                 await wait_for(pilot, lambda: before in app.store.cases)
 
-                await asyncio.to_thread(server.stop)
+                await asyncio.to_thread(server.stop, True)  # SIGKILL: no goodbye on the stream
                 await wait_for(
                     pilot, lambda: app.link_state in ("reconnecting", "stale", "offline")
                 )
+                # The status bar says so, and never promises a wait longer than the cap.
+                await wait_for(pilot, lambda: link_text(app).startswith("◌ 重连中 "))
+                assert app.link.retry_at is not None
+                assert app.link.retry_at - app.monotonic() <= BACKOFF_MAX
                 server = await asyncio.to_thread(start_server, console_seeded.url, log, port=port)
 
                 after = await reported(lead, grid)
@@ -674,6 +685,7 @@ async def test_reconnects_after_a_server_restart_without_losing_events(
                 await wait_for(pilot, lambda: state_of(app, after) is CaseState.FILED, 60)
                 await wait_for(pilot, lambda: state_of(app, before) is CaseState.FILED)
                 assert app.link_state == "live"
+                await wait_for(pilot, lambda: link_text(app) == "● 在线")
 
                 held = {s: c.version for s, c in app.store.cases.items()}
                 assert held == await server_open_versions(lead)

@@ -15,13 +15,19 @@ from textual.widgets import Static
 from backend.core.clock import FrozenClock
 from console.app import EXIT_TOKEN_REFUSED, CityGridApp
 from console.config import ConsoleSettings
-from console.link import LinkIndicator
 from console.messages import LinkChanged, SnapshotLoaded
 from console.rows import QueueRow
 from tests.conftest import REPO, Seeded, free_port, start_server
 from tests.console.conftest import wait_for
 from tests.console.test_alerts import ME, START, case
-from tests.console.test_interactions import SIZE, _client, fresh_grid, queue_screen, reported
+from tests.console.test_interactions import (
+    SIZE,
+    _client,
+    fresh_grid,
+    link_text,
+    queue_screen,
+    reported,
+)
 
 
 class Monotonic:
@@ -32,10 +38,6 @@ class Monotonic:
 
     def __call__(self) -> float:
         return self.now
-
-
-def link_of(app: CityGridApp) -> str:
-    return str(queue_screen(app).query_one("#link", LinkIndicator).content)
 
 
 async def test_the_reconnect_countdown_ticks_down_each_second_repainting_only_its_widget(
@@ -53,19 +55,19 @@ async def test_the_reconnect_countdown_ticks_down_each_second_repainting_only_it
         status = queue_screen(app).query_one("#status", Static)
 
         app.post_message(LinkChanged("reconnecting", 3.0, START, "connection refused"))
-        await wait_for(pilot, lambda: link_of(app) == "◌ reconnecting 3s")
+        await wait_for(pilot, lambda: link_text(app) == "◌ reconnecting 3s")
         shown = status.content
         seen = []
         for _ in range(3):
             mono.now += 1.0
             app.tick()
             await pilot.pause()
-            seen.append(link_of(app))
+            seen.append(link_text(app))
         assert seen == ["◌ reconnecting 2s", "◌ reconnecting 1s", "◌ reconnecting 0s"]
         assert status.content is shown  # the rest of the status bar was not repainted
 
         app.post_message(LinkChanged("live", 0.0, START))
-        await wait_for(pilot, lambda: link_of(app) == "● live")
+        await wait_for(pilot, lambda: link_text(app) == "● live")
 
 
 def _add_user(database_url: str, username: str, jurisdiction: str) -> str:
@@ -126,7 +128,7 @@ async def test_a_refused_token_says_how_to_get_a_new_one_keeps_the_view_and_quit
             assert f"citygrid tokens rotate {username}" in refused[0]
             assert "--token" in refused[0] and "CITYGRID_TOKEN" in refused[0]
             await pilot.pause()
-            assert link_of(app).startswith("✕ token refused, view as of ")
+            assert link_text(app).startswith("✕ token refused, view as of ")
             # Still running, the last view still on screen, and the link has stopped asking.
             assert app.is_running
             assert len(app.view) == rows and serial in app.view.serials()
