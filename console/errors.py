@@ -11,6 +11,7 @@ from backend_client.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    Unauthorized,
     Unavailable,
 )
 from backend_client.labels import label
@@ -29,6 +30,8 @@ def describe(error: CitygridError, lang: str) -> str:
         if error.current_version is not None and error.extra("updated_at"):
             return t("err.conflict", lang, who=who, at=at, state=state_text)
         return t("err.refused", lang, detail=str(error))
+    if isinstance(error, Unauthorized):
+        return t("err.unauthorized", lang, detail=str(error))
     if isinstance(error, Forbidden):
         return t("err.forbidden", lang, detail=str(error))
     if isinstance(error, NotFound):

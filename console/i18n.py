@@ -216,6 +216,7 @@ Key = Literal[
     "err.filter",
     "err.theme",
     "err.token_refused",
+    "err.unauthorized",
 ]
 """Every string id; ``mypy`` checks calls such as ``t("col.serial", lang)``."""
 
@@ -446,6 +447,10 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     ),
     "err.refused": ("操作被拒绝：{detail}", "refused: {detail}"),
     "err.forbidden": ("无权限：{detail}", "not allowed: {detail}"),
+    "err.unauthorized": (
+        "令牌被拒绝：{detail} 请管理员运行 citygrid tokens rotate 发放新令牌",
+        "token refused: {detail} Ask an admin for a new one ('citygrid tokens rotate')",
+    ),
     "err.not_found": ("未找到：{detail}", "not found: {detail}"),
     "err.invalid": ("输入有误：{detail}", "invalid input: {detail}"),
     "err.offline": ("离线：操作未发送，已保留输入", "offline: not sent, your input is kept"),
