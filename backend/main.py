@@ -16,6 +16,7 @@ from backend.core.db import Database
 from backend.core.problems import BodyLimitMiddleware, install_problem_handlers
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.timelimits import TimeLimitPolicy
+from backend.services.auth import AuthGate
 from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
 from backend.services.events import Broadcaster
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
         broadcaster = Broadcaster(db, ref, settings)
         await broadcaster.start()
+        auth = AuthGate(db, settings.auth_poll_interval)
+        await auth.start()
         app.state.services = Services(
             settings=settings,
             db=db,
@@ -46,12 +49,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             cases=CaseService(db, ref, clockwork, clock or system_clock),
             broadcaster=broadcaster,
             clock=clock or system_clock,
-            token_cache={},
+            auth=auth,
         )
         log.info("citygrid API ready on %s", db.dialect)
         try:
             yield
         finally:
+            await auth.stop()
             await broadcaster.stop()
             await db.dispose()
 

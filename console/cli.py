@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from console.admin_cli import DatabaseOpt, audit_app, database_url, fail, tokens_app, users_app
+
 if TYPE_CHECKING:
     from console.config import ConsoleSettings
 
@@ -20,35 +22,14 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
-users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 grids_app = typer.Typer(help="The unit-grid layer.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="The component/matter catalogue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 app.add_typer(grids_app, name="grids")
 app.add_typer(catalogue_app, name="catalogue")
-
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        envvar="CITYGRID_DATABASE_URL",
-        help="sqlite:///path or postgresql://… (default: SQLite in the user data dir).",
-    ),
-]
-
-
-def _database(url: str | None) -> str:
-    if url:
-        return url
-    from backend.core.config import default_database_url
-
-    return default_database_url()
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, err=True, fg=typer.colors.RED)
-    return typer.Exit(1)
 
 
 @app.callback(invoke_without_command=True)
@@ -67,10 +48,10 @@ def serve(
     log_level: str = "info",
 ) -> None:
     """Run the REST API (upgrades the database schema first)."""
-    url = _database(database)
+    url = database_url(database)
     os.environ["CITYGRID_DATABASE_URL"] = url
     if workers > 1 and url.startswith("sqlite"):
-        raise _fail("SQLite has a single writer: run one worker, or use PostgreSQL for --workers.")
+        raise fail("SQLite has a single writer: run one worker, or use PostgreSQL for --workers.")
     import uvicorn
 
     from backend.core.schema import upgrade
@@ -92,7 +73,7 @@ def db_upgrade(database: DatabaseOpt = None) -> None:
     """Create or migrate the schema to the newest version."""
     from backend.core.schema import upgrade
 
-    url = _database(database)
+    url = database_url(database)
     upgrade(url)
     typer.echo(f"schema up to date: {url}")
 
@@ -112,7 +93,7 @@ def seed(
     from backend.seed.writer import seed_demo_city, write_tokens_file
     from backend_client.paths import demo_tokens_path
 
-    url = _database(database)
+    url = database_url(database)
     started = time.perf_counter()
     report = seed_demo_city(url, seed=seed)
     path = tokens_out or demo_tokens_path()
@@ -153,7 +134,7 @@ def simulate(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     path = tokens or demo_tokens_path()
     if not path.exists():
-        raise _fail(f"No tokens file at {path}; run 'citygrid seed' first.")
+        raise fail(f"No tokens file at {path}; run 'citygrid seed' first.")
     config = SimConfig(
         rate_per_min=rate, seed=seed, centre_share=centre_share, pace=pace, duration=duration
     )
@@ -162,70 +143,6 @@ def simulate(
     except KeyboardInterrupt:
         return
     typer.echo(f"simulator stopped: {stats}")
-
-
-@users_app.command("add")
-def users_add(
-    username: Annotated[str, typer.Argument()],
-    role: Annotated[
-        str,
-        typer.Option(help="operator, dispatcher, shift_lead, supervisor, handler, leader or admin"),
-    ],
-    jurisdiction: Annotated[str, typer.Option(help="Region code the user works in.")],
-    name: Annotated[str | None, typer.Option(help="Display name (default: username).")] = None,
-    department: Annotated[str | None, typer.Option(help="Department code (handlers).")] = None,
-    database: DatabaseOpt = None,
-) -> None:
-    """Create a user (or update one) and print a new bearer token for it."""
-    from datetime import UTC, datetime
-
-    from sqlmodel import Session
-
-    from backend.seed.users import UserSpec
-    from backend.seed.writer import SeedError, add_user, sync_engine
-    from backend_client.vocab import Role
-
-    try:
-        parsed = Role(role)
-    except ValueError:
-        raise _fail(
-            f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
-        ) from None
-    engine = sync_engine(_database(database))
-    try:
-        with Session(engine) as session:
-            issued = add_user(
-                session,
-                UserSpec(username, name or username, parsed, jurisdiction, department),
-                now=datetime.now(UTC),
-            )
-            session.commit()
-    except SeedError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        engine.dispose()
-    typer.echo(issued.token)
-
-
-@users_app.command("list")
-def users_list(database: DatabaseOpt = None) -> None:
-    """List users with role, jurisdiction and department."""
-    from sqlmodel import Session, select
-
-    from backend.models import DepartmentRow, UserRow
-    from backend.seed.writer import sync_engine
-
-    engine = sync_engine(_database(database))
-    with Session(engine) as session:
-        depts = {d.id: d.code for d in session.exec(select(DepartmentRow)).all()}
-        for u in session.exec(select(UserRow).order_by(UserRow.username)).all():
-            dept = depts.get(u.department_id, "") if u.department_id else ""
-            state = "" if u.active else " (disabled)"
-            typer.echo(
-                f"{u.username:16} {u.role:11} {u.jurisdiction_code:15} {dept:6} "
-                f"{u.display_name}{state}"
-            )
-    engine.dispose()
 
 
 @grids_app.command("import")
@@ -238,15 +155,16 @@ def grids_import(
     """Import a city's real unit-grid layer from GeoJSON (features with a 15-digit 'code')."""
     from sqlmodel import Session
 
+    from backend.core.db import sync_engine
     from backend.core.schema import upgrade
     from backend.domain.geojson_import import GeoJSONImportError, import_grid_layer
-    from backend.seed.writer import sync_engine, write_regions
+    from backend.seed.writer import write_regions
 
-    url = _database(database)
+    url = database_url(database)
     try:
         specs = import_grid_layer(file.read_bytes(), district_name, city_name=city_name)
     except GeoJSONImportError as exc:
-        raise _fail(f"{file}: {exc}") from exc
+        raise fail(f"{file}: {exc}") from exc
     upgrade(url)
     engine = sync_engine(url)
     with Session(engine) as session:
@@ -264,14 +182,15 @@ def catalogue_import(
     """Import a city's local extension classes (CSV: kind,code,big_class,…,name,gloss)."""
     from sqlmodel import Session
 
+    from backend.core.db import sync_engine
     from backend.domain.catalogue import CatalogueError, parse_local_extensions
-    from backend.seed.writer import sync_engine, write_catalogue
+    from backend.seed.writer import write_catalogue
 
     try:
         entries = parse_local_extensions(file)
     except CatalogueError as exc:
-        raise _fail(str(exc)) from exc
-    engine = sync_engine(_database(database))
+        raise fail(str(exc)) from exc
+    engine = sync_engine(database_url(database))
     with Session(engine) as session:
         count = write_catalogue(session, entries)
         session.commit()
@@ -307,15 +226,15 @@ def console(
     try:
         settings = load_settings()
     except ConfigError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     settings = settings.with_(server=server, token=token, lang=lang, theme=theme)
     if ascii_glyphs:
         settings = settings.with_(ascii=True)
     if no_bell:
         settings = settings.with_(bell=False)
     if not settings.token:
-        raise _fail(
-            "No token. Ask your admin for one ('citygrid users add NAME --role …'), then pass "
+        raise fail(
+            "No token. Ask your admin for one ('citygrid tokens add NAME'), then pass "
             '--token, set CITYGRID_TOKEN, or put token = "…" under [console] in '
             f"{settings.config_path}."
         )
@@ -334,11 +253,11 @@ def _run_console(settings: ConsoleSettings, *, mouse: bool) -> int:
             timeout=5.0,
         )
     except httpx.TransportError as exc:
-        raise _fail(f"Cannot reach {settings.server}: {exc}") from exc
+        raise fail(f"Cannot reach {settings.server}: {exc}") from exc
     if probe.status_code == 401:
-        raise _fail(
+        raise fail(
             "The server does not accept this token: ask your admin for a new one "
-            "('citygrid users add')."
+            "('citygrid tokens add NAME')."
         )
     app = CityGridApp(settings)
     result = app.run(mouse=mouse)

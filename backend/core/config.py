@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     stream_ring_size: int = 4096
     # Fallback poll of the event table (PostgreSQL), in case a NOTIFY was missed.
     stream_poll_interval: float = 2.0
+    # Seconds between looks at the auth generation: a revoked token or disabled user is
+    # refused, and its streams closed, within about this long on every worker.
+    auth_poll_interval: float = 0.25
     max_body_bytes: int = 256 * 1024
     calendar_path: Path | None = None
     timelimits_path: Path | None = None

@@ -8,15 +8,19 @@ PostgreSQL uses one engine for both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+log = logging.getLogger("citygrid.db")
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -46,6 +50,22 @@ def sync_url(url: str) -> str:
     backend = parsed.get_backend_name()
     driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}[backend]
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def sync_engine(url: str) -> Engine:
+    """A synchronous engine for the command line's short transactions (admin, seeding)."""
+    engine = create_engine(sync_url(url))
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    return engine
 
 
 def _sqlite_hooks(engine: AsyncEngine, immediate: bool) -> None:
@@ -109,6 +129,30 @@ class Database:
             if not self.is_sqlite:
                 await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
+
+    async def listen(self, channel: str, on_notify: Callable[[], None]) -> None:
+        """PostgreSQL: call ``on_notify`` for every NOTIFY on ``channel``, and once each
+        time the LISTEN connection is (re)established (a notification may have been
+        missed meanwhile).  Runs until cancelled, reconnecting with a backoff."""
+        import psycopg
+
+        dsn = make_url(self.url).set(drivername="postgresql").render_as_string(False)
+        backoff = 1.0
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+                async with conn:
+                    await conn.execute(f"LISTEN {channel}")
+                    on_notify()
+                    backoff = 1.0
+                    async for _ in conn.notifies():
+                        on_notify()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("LISTEN %s lost (%s); reconnecting in %.0fs", channel, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
 
     async def dispose(self) -> None:
         await self.writer.dispose()

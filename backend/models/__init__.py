@@ -5,9 +5,11 @@ from backend.models.catalogue import CategoryRow
 from backend.models.department import DepartmentRow, RoutingRuleRow
 from backend.models.event import EventRow, IdempotencyRow
 from backend.models.region import RegionRow
-from backend.models.user import TokenRow, UserRow
+from backend.models.user import AuditRow, AuthStateRow, TokenRow, UserRow
 
 __all__ = [
+    "AuditRow",
+    "AuthStateRow",
     "CaseRow",
     "CategoryRow",
     "DepartmentRow",

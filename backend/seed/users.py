@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from backend.services.admin import UserSpec
 from backend_client.vocab import Role
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰红梅志强海燕春梅"
-
-
-@dataclass(frozen=True)
-class UserSpec:
-    username: str
-    display_name: str
-    role: Role
-    jurisdiction_code: str
-    department_code: str | None = None
 
 
 def person(index: int) -> str:

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine
 from sqlmodel import Session, select
 
-from backend.core.db import sync_url
+from backend.core.db import sync_engine
 from backend.core.schema import upgrade
-from backend.core.security import hash_token, new_token
 from backend.domain.catalogue import CatalogueEntry, load_standard_catalogue
 from backend.domain.geo import bbox, centroid
 from backend.domain.gridcode import RegionSpec
@@ -27,8 +25,6 @@ from backend.models import (
     DepartmentRow,
     RegionRow,
     RoutingRuleRow,
-    TokenRow,
-    UserRow,
 )
 from backend.seed.citylayout import build_demo_city
 from backend.seed.departments import (
@@ -38,28 +34,9 @@ from backend.seed.departments import (
     DepartmentSpec,
     street_office,
 )
-from backend.seed.users import UserSpec, demo_users
-from backend_client.vocab import RegionKind, Role
-
-
-class SeedError(ValueError):
-    pass
-
-
-def sync_engine(url: str) -> Engine:
-    engine = create_engine(sync_url(url))
-    if engine.dialect.name == "sqlite":
-        from sqlalchemy import event
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=10000")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-    return engine
+from backend.seed.users import demo_users
+from backend.services.admin import IssuedToken, default_actor, provision_user
+from backend_client.vocab import RegionKind
 
 
 def region_row(spec: RegionSpec) -> RegionRow:
@@ -154,67 +131,6 @@ def write_routes(session: Session, dept_ids: dict[str, int], streets: list[Regio
     return count
 
 
-@dataclass(frozen=True)
-class IssuedToken:
-    username: str
-    display_name: str
-    role: Role
-    jurisdiction_code: str
-    department_code: str | None
-    token: str
-
-
-def add_user(
-    session: Session,
-    spec: UserSpec,
-    *,
-    now: datetime,
-    label: str = "",
-) -> IssuedToken:
-    """Create the user if new (or update it), and issue a fresh token for it."""
-    dept_id = None
-    if spec.department_code:
-        dept = session.exec(
-            select(DepartmentRow).where(DepartmentRow.code == spec.department_code)
-        ).first()
-        if dept is None:
-            raise SeedError(f"Unknown department {spec.department_code}.")
-        dept_id = dept.id
-    if spec.role is Role.HANDLER and dept_id is None:
-        raise SeedError("A department handler must be bound to a department (--department).")
-    region = session.get(RegionRow, spec.jurisdiction_code)
-    if region is None:
-        raise SeedError(f"Unknown jurisdiction {spec.jurisdiction_code}: no such region.")
-    user = session.exec(select(UserRow).where(UserRow.username == spec.username)).first()
-    if user is None:
-        user = UserRow(
-            username=spec.username,
-            display_name=spec.display_name,
-            role=spec.role.value,
-            jurisdiction_code=spec.jurisdiction_code,
-            department_id=dept_id,
-            created_at=now,
-        )
-    else:
-        user.display_name, user.role = spec.display_name, spec.role.value
-        user.jurisdiction_code, user.department_id = spec.jurisdiction_code, dept_id
-    session.add(user)
-    session.flush()
-    assert user.id is not None
-    token = new_token()
-    session.add(
-        TokenRow(user_id=user.id, token_hash=hash_token(token), label=label, created_at=now)
-    )
-    return IssuedToken(
-        spec.username,
-        spec.display_name,
-        spec.role,
-        spec.jurisdiction_code,
-        spec.department_code,
-        token,
-    )
-
-
 def write_tokens_file(path: Path, tokens: list[IssuedToken], server: str | None = None) -> None:
     """The demo's credentials, readable only by this user."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,12 +166,15 @@ class SeedReport:
     tokens: list[IssuedToken]
 
 
-def seed_demo_city(url: str, *, seed: int = 20261122, now: datetime | None = None) -> SeedReport:
+def seed_demo_city(
+    url: str, *, seed: int = 20261122, now: datetime | None = None, by: str | None = None
+) -> SeedReport:
     """Build the synthetic Tongzhou-shaped district with departments, routing and users.
 
-    Every run issues fresh tokens for the demo users (old ones stay valid).
+    Every run issues a fresh token for each demo user and revokes its older ones.
     """
     now = now or datetime.now(UTC)
+    by = by or default_actor()
     upgrade(url)
     specs = build_demo_city(seed)
     streets = [s for s in specs if s.kind is RegionKind.STREET]
@@ -273,7 +192,7 @@ def seed_demo_city(url: str, *, seed: int = 20261122, now: datetime | None = Non
                 [(s.code, s.name) for s in streets],
                 [d.code for d in dept_specs],
             )
-            tokens = [add_user(session, u, now=now, label="demo") for u in users]
+            tokens = [provision_user(session, u, now=now, by=by, label="demo") for u in users]
             session.commit()
     finally:
         engine.dispose()

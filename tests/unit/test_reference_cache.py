@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from backend.core.db import Database
+from backend.core.db import Database, sync_engine
 from backend.core.schema import upgrade
 from backend.models import CategoryRow
-from backend.seed.writer import sync_engine
 from backend.services import reference
 from backend.services.reference import Reference
 

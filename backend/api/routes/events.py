@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from backend.api.deps import ActorDep, ServicesDep
+from backend.api.deps import ActorDep, ServicesDep, SignInDep
 from backend.core.problems import Invalid
 from backend.services.queries import event_page
+from backend.services.streams import until_closed
 from backend_client.wire import EventPage
 
 router = APIRouter(tags=["events"])
@@ -35,14 +36,16 @@ async def events(
 )
 async def stream(
     services: ServicesDep,
-    actor: ActorDep,
+    signin: SignInDep,
     after: Annotated[int | None, Query(ge=0)] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events, ``id`` = event seq, ``event`` = action name, ``data`` = the
     event with the case's current queue row.  Resume with ``Last-Event-ID`` (or
     ``?after=``); ``: ping`` comments keep idle connections alive; ``event: resync``
-    means you are too far behind — reload ``/cases`` and continue."""
+    means you are too far behind — reload ``/cases`` and continue.  The stream ends
+    within about a second of its token being revoked or expiring, or its user being
+    disabled (reconnecting then answers 401 with the reason)."""
     start = after
     if last_event_id:
         if not last_event_id.strip().isdigit():
@@ -51,8 +54,12 @@ async def stream(
 
     async def body() -> AsyncIterator[bytes]:
         yield f": citygrid event stream\nretry: {RETRY_MS}\n\n".encode()
-        async for chunk in services.broadcaster.stream(actor, start):
-            yield chunk
+        with services.auth.guard(signin) as guard:
+            events = services.broadcaster.stream(signin.actor, start)
+            async for chunk in until_closed(events, guard.closed):
+                yield chunk
+            if guard.closed.is_set():
+                yield f": closed: {guard.reason}\n\n".encode()
 
     return StreamingResponse(
         body(),

@@ -1,0 +1,358 @@
+"""Administering users and tokens: synchronous, run from the command line (not a server).
+
+Every change is written with an audit row (who, when, what) and a bump of the auth
+generation in the same transaction, so each worker drops cached sign-ins and closes
+streams that are no longer allowed within a second; on PostgreSQL a ``NOTIFY`` on
+:data:`AUTH_CHANNEL` makes that immediate.  The caller commits.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from backend.core.security import hash_token, new_token
+from backend.domain.tokens import TokenState, token_state
+from backend.models import AuditRow, AuthStateRow, DepartmentRow, RegionRow, TokenRow, UserRow
+from backend_client.vocab import Role
+
+AUTH_CHANNEL = "citygrid_auth"
+
+
+class AdminError(ValueError):
+    """A refused admin change, with a sentence saying what to do instead."""
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    username: str
+    display_name: str
+    role: Role
+    jurisdiction_code: str
+    department_code: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    username: str
+    display_name: str
+    role: Role
+    jurisdiction_code: str
+    department_code: str | None
+    token: str
+    token_id: int
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    username: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    state: TokenState
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    username: str
+    display_name: str
+    role: str
+    jurisdiction_code: str
+    department_code: str
+    active: bool
+
+
+def default_actor() -> str:
+    """Who is running the command, for the audit log."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers without a passwd entry)
+        return "unknown"
+
+
+def record(
+    session: Session, *, by: str, action: str, target: str, now: datetime, **detail: Any
+) -> None:
+    """Audit one change and tell every worker that sign-ins must be checked again."""
+    session.add(AuditRow(at=now, actor=by[:64], action=action, target=target[:128], detail=detail))
+    state = session.get(AuthStateRow, 1)
+    if state is None:
+        session.add(AuthStateRow(id=1, generation=1))
+    else:
+        state.generation += 1
+        session.add(state)
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:c, '')"), {"c": AUTH_CHANNEL})
+
+
+def _user(session: Session, username: str) -> UserRow:
+    user = session.exec(select(UserRow).where(UserRow.username == username)).first()
+    if user is None:
+        raise AdminError(f"There is no user {username!r}; 'citygrid users list' shows them.")
+    return user
+
+
+def _apply_spec(session: Session, user: UserRow | None, spec: UserSpec, now: datetime) -> UserRow:
+    dept_id = None
+    if spec.department_code:
+        dept = session.exec(
+            select(DepartmentRow).where(DepartmentRow.code == spec.department_code)
+        ).first()
+        if dept is None:
+            raise AdminError(f"Unknown department {spec.department_code}.")
+        dept_id = dept.id
+    if spec.role is Role.HANDLER and dept_id is None:
+        raise AdminError("A department handler must be bound to a department (--department).")
+    if session.get(RegionRow, spec.jurisdiction_code) is None:
+        raise AdminError(f"Unknown jurisdiction {spec.jurisdiction_code}: no such region.")
+    if user is None:
+        user = UserRow(
+            username=spec.username,
+            display_name=spec.display_name,
+            created_at=now,
+            role=spec.role.value,
+            jurisdiction_code=spec.jurisdiction_code,
+        )
+    user.display_name, user.role = spec.display_name, spec.role.value
+    user.jurisdiction_code, user.department_id = spec.jurisdiction_code, dept_id
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _issue(
+    session: Session, user: UserRow, *, now: datetime, label: str, expires_at: datetime | None
+) -> IssuedToken:
+    assert user.id is not None
+    token = new_token()
+    row = TokenRow(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        label=label,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    dept = session.get(DepartmentRow, user.department_id) if user.department_id else None
+    return IssuedToken(
+        user.username,
+        user.display_name,
+        Role(user.role),
+        user.jurisdiction_code,
+        dept.code if dept else None,
+        token,
+        row.id,
+    )
+
+
+def _expiry_detail(expires_at: datetime | None) -> str | None:
+    return expires_at.isoformat() if expires_at else None
+
+
+def add_user(
+    session: Session,
+    spec: UserSpec,
+    *,
+    now: datetime,
+    by: str,
+    label: str = "",
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    """Create a user with its first token.  An existing user is refused: a second token
+    is issued on purpose (``tokens add``) or replaces the old ones (``tokens rotate``)."""
+    if session.exec(select(UserRow).where(UserRow.username == spec.username)).first():
+        raise AdminError(
+            f"The user {spec.username!r} already exists. Issue another token with "
+            f"'citygrid tokens add {spec.username}', or replace its tokens with "
+            f"'citygrid tokens rotate {spec.username}'."
+        )
+    user = _apply_spec(session, None, spec, now)
+    issued = _issue(session, user, now=now, label=label, expires_at=expires_at)
+    record(
+        session,
+        by=by,
+        action="user.add",
+        target=spec.username,
+        now=now,
+        role=spec.role.value,
+        jurisdiction=spec.jurisdiction_code,
+        department=spec.department_code,
+        token_id=issued.token_id,
+        label=label,
+        expires_at=_expiry_detail(expires_at),
+    )
+    return issued
+
+
+def issue_token(
+    session: Session,
+    username: str,
+    *,
+    now: datetime,
+    by: str,
+    label: str = "",
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    """Another token for an existing user; the old ones stay valid."""
+    issued = _issue(session, _user(session, username), now=now, label=label, expires_at=expires_at)
+    record(
+        session,
+        by=by,
+        action="token.add",
+        target=username,
+        now=now,
+        token_id=issued.token_id,
+        label=label,
+        expires_at=_expiry_detail(expires_at),
+    )
+    return issued
+
+
+def _revoke_all(session: Session, user: UserRow, now: datetime) -> list[int]:
+    rows = session.exec(
+        select(TokenRow).where(TokenRow.user_id == user.id, col(TokenRow.revoked_at).is_(None))
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return [row.id for row in rows if row.id is not None]
+
+
+def rotate_tokens(
+    session: Session,
+    username: str,
+    *,
+    now: datetime,
+    by: str,
+    label: str = "",
+    expires_at: datetime | None = None,
+) -> tuple[IssuedToken, list[int]]:
+    """A new token for the user, and every older one revoked."""
+    user = _user(session, username)
+    revoked = _revoke_all(session, user, now)
+    issued = _issue(session, user, now=now, label=label, expires_at=expires_at)
+    record(
+        session,
+        by=by,
+        action="token.rotate",
+        target=username,
+        now=now,
+        token_id=issued.token_id,
+        revoked=revoked,
+        label=label,
+        expires_at=_expiry_detail(expires_at),
+    )
+    return issued, revoked
+
+
+def revoke_token(session: Session, token_id: int, *, now: datetime, by: str) -> TokenInfo | None:
+    """Revoke one token; ``None`` if it already was (nothing changes, nothing audited)."""
+    row = session.get(TokenRow, token_id)
+    if row is None:
+        raise AdminError(f"There is no token {token_id}; 'citygrid tokens list' shows them.")
+    user = session.get(UserRow, row.user_id)
+    assert user is not None
+    if row.revoked_at is not None:
+        return None
+    row.revoked_at = now
+    session.add(row)
+    record(session, by=by, action="token.revoke", target=user.username, now=now, token_id=token_id)
+    return _info(row, user, now)
+
+
+def revoke_user_tokens(session: Session, username: str, *, now: datetime, by: str) -> list[int]:
+    user = _user(session, username)
+    revoked = _revoke_all(session, user, now)
+    if revoked:
+        record(session, by=by, action="token.revoke", target=username, now=now, revoked=revoked)
+    return revoked
+
+
+def set_user_active(
+    session: Session, username: str, active: bool, *, now: datetime, by: str
+) -> bool:
+    """Disable or enable a user; ``False`` if it already was in that state."""
+    user = _user(session, username)
+    if user.active == active:
+        return False
+    user.active = active
+    session.add(user)
+    record(
+        session, by=by, action="user.enable" if active else "user.disable", target=username, now=now
+    )
+    return True
+
+
+def _info(row: TokenRow, user: UserRow, now: datetime) -> TokenInfo:
+    assert row.id is not None
+    state = token_state(
+        revoked_at=row.revoked_at, expires_at=row.expires_at, user_active=user.active, now=now
+    )
+    return TokenInfo(
+        row.id,
+        user.username,
+        row.label,
+        row.created_at,
+        row.expires_at,
+        row.revoked_at,
+        row.last_used_at,
+        state,
+    )
+
+
+def list_tokens(session: Session, *, now: datetime, username: str | None = None) -> list[TokenInfo]:
+    query = select(TokenRow, UserRow).join(UserRow, col(UserRow.id) == col(TokenRow.user_id))
+    if username is not None:
+        query = query.where(UserRow.id == _user(session, username).id)
+    rows = session.exec(query.order_by(col(UserRow.username), col(TokenRow.id))).all()
+    return [_info(token, user, now) for token, user in rows]
+
+
+def list_users(session: Session) -> list[UserInfo]:
+    depts = {d.id: d.code for d in session.exec(select(DepartmentRow)).all()}
+    return [
+        UserInfo(
+            u.username,
+            u.display_name,
+            u.role,
+            u.jurisdiction_code,
+            depts.get(u.department_id, "") if u.department_id else "",
+            u.active,
+        )
+        for u in session.exec(select(UserRow).order_by(col(UserRow.username))).all()
+    ]
+
+
+def audit_entries(
+    session: Session, *, limit: int = 100, target: str | None = None
+) -> list[AuditRow]:
+    """The newest ``limit`` entries, oldest first."""
+    query = select(AuditRow)
+    if target is not None:
+        query = query.where(AuditRow.target == target)
+    rows = session.exec(query.order_by(col(AuditRow.id).desc()).limit(limit)).all()
+    return list(reversed(rows))
+
+
+def provision_user(
+    session: Session, spec: UserSpec, *, now: datetime, by: str, label: str = ""
+) -> IssuedToken:
+    """Create the user, or bring an existing one to ``spec`` and rotate its tokens
+    (re-seeding the demo replaces its users' tokens instead of piling up valid ones)."""
+    user = session.exec(select(UserRow).where(UserRow.username == spec.username)).first()
+    if user is None:
+        return add_user(session, spec, now=now, by=by, label=label)
+    _apply_spec(session, user, spec, now)
+    issued, _ = rotate_tokens(session, spec.username, now=now, by=by, label=label)
+    return issued
