@@ -6,7 +6,6 @@ stays fast and a console process never loads the server's frameworks.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -35,7 +34,11 @@ DatabaseOpt = Annotated[
 ]
 ByOpt = Annotated[
     str | None,
-    typer.Option("--by", help="Who makes the change, for the audit log (default: the OS user)."),
+    typer.Option(
+        "--by",
+        envvar="CITYGRID_ADMIN",
+        help="Who makes the change, for the audit log (default: the OS user).",
+    ),
 ]
 LabelOpt = Annotated[str, typer.Option(help="A name for the token, e.g. the desk it is for.")]
 ExpiresOpt = Annotated[
@@ -66,7 +69,7 @@ def _now() -> datetime:
 def _by(by: str | None) -> str:
     from backend.services.admin import default_actor
 
-    return by or os.environ.get("CITYGRID_ADMIN") or default_actor()
+    return by or default_actor()
 
 
 def _expiry(text: str | None, now: datetime) -> datetime | None:

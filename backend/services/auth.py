@@ -97,7 +97,7 @@ class AuthGate:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        await self._check()
+        await self.refresh()
         self._tasks.append(asyncio.create_task(self._watch(), name="auth-watch"))
         self._tasks.append(asyncio.create_task(self._record_use(), name="auth-last-used"))
         if not self._db.is_sqlite:
@@ -115,7 +115,7 @@ class AuthGate:
                 await task
         self._tasks.clear()
         with contextlib.suppress(Exception):
-            await self._flush_use()
+            await self.flush_last_used()
 
     # --- signing in -------------------------------------------------------------------
 
@@ -192,13 +192,14 @@ class AuthGate:
                     await self._wake.wait()
             self._wake.clear()
             try:
-                await self._check()
+                await self.refresh()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("cannot read the auth generation (%s); looking tokens up", exc)
 
-    async def _check(self) -> None:
+    async def refresh(self) -> None:
+        """Look at the auth generation now; drop the cache and check streams if it moved."""
         async with self._db.read() as session:
             state = await session.get(AuthStateRow, 1)
         generation = state.generation if state else 0
@@ -255,7 +256,7 @@ class AuthGate:
             await self._use_wake.wait()
             self._use_wake.clear()
             try:
-                await self._flush_use()
+                await self.flush_last_used()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -263,7 +264,7 @@ class AuthGate:
                 self._use_wake.set()
             await asyncio.sleep(1.0)  # batch the next second's sign-ins into one write
 
-    async def _flush_use(self) -> None:
+    async def flush_last_used(self) -> None:
         if not self._used:
             return
         used, self._used = self._used, {}

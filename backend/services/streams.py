@@ -11,29 +11,37 @@ T = TypeVar("T")
 
 
 async def until_closed(source: AsyncIterator[T], closed: asyncio.Event) -> AsyncIterator[T]:
-    """Yield from ``source`` until it ends or ``closed`` is set, whichever comes first;
-    a ``source`` waiting for its next item is cancelled and closed."""
+    """Yield from ``source`` until it ends or ``closed`` is set, whichever comes first.
+
+    ``source`` runs in one task of its own from start to end (so a generator may hold
+    task-bound contexts such as ``asyncio.timeout`` across its yields) and hands over one
+    item at a time; when ``closed`` is set that task is cancelled, ending ``source``.
+    """
+    queue: asyncio.Queue[T] = asyncio.Queue(maxsize=1)
+
+    async def pump() -> None:
+        async for item in source:
+            await queue.put(item)
+
+    producer = asyncio.ensure_future(pump())
     stop = asyncio.ensure_future(closed.wait())
-    pending: asyncio.Future[T] | None = None
+    get: asyncio.Future[T] | None = None
     try:
-        while not closed.is_set():
-            pending = asyncio.ensure_future(anext(source))
-            await asyncio.wait((pending, stop), return_when=asyncio.FIRST_COMPLETED)
-            if not pending.done():
-                break
-            try:
-                item = pending.result()
-            except StopAsyncIteration:
+        while True:
+            get = asyncio.ensure_future(queue.get())
+            await asyncio.wait((get, stop, producer), return_when=asyncio.FIRST_COMPLETED)
+            if get.done():
+                yield get.result()
+                continue
+            if stop.done():
                 return
-            pending = None
-            yield item
+            while not queue.empty():  # the source ended: hand over what it left
+                yield queue.get_nowait()
+            producer.result()  # its error, if it failed
+            return
     finally:
-        stop.cancel()
-        if pending is not None and not pending.done():
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await pending
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            with contextlib.suppress(Exception):
-                await aclose()
+        for future in (get, stop, producer):
+            if future is not None:
+                future.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -317,7 +318,7 @@ async def test_revocation_reaches_every_postgres_worker(
                 assert (await c.get("/me")).status_code == 200
             citygrid(seeded.url, "tokens", "revoke", str(token_id))
             for c in every:
-                await eventually(lambda c=c: refused(c, "revoked"))  # type: ignore[misc]
+                await eventually(partial(refused, c, "revoked"))
             for s in (s0, s1, s2, s3, s4):
                 lines = await s.closed()
                 assert any(line.startswith(": closed:") for line in lines)

@@ -1,0 +1,136 @@
+"""The worker's sign-in cache against a real SQLite database, driven step by step: a
+change by the admin functions is seen at the next look at the generation, an open
+stream is closed, and last use is written at most once a minute."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from sqlmodel import Session
+
+from backend.core.clock import FrozenClock
+from backend.core.db import Database, sync_engine
+from backend.core.problems import Unauthorized
+from backend.core.schema import upgrade
+from backend.domain.gridcode import RegionSpec
+from backend.models import TokenRow
+from backend.seed.writer import write_regions
+from backend.services import admin
+from backend.services.auth import AuthGate
+from backend_client.vocab import AreaClass, RegionKind, Role
+
+T = TypeVar("T")
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    url: str
+    gate: AuthGate
+    clock: FrozenClock
+    token: str
+    token_id: int
+
+    def change(self, fn: Callable[..., T], *args: object) -> T:
+        engine = sync_engine(self.url)
+        try:
+            with Session(engine) as session:
+                result = fn(session, *args, now=self.clock(), by="test")
+                session.commit()
+                return result
+        finally:
+            engine.dispose()
+
+    def last_used(self) -> datetime | None:
+        engine = sync_engine(self.url)
+        try:
+            with Session(engine) as session:
+                row = session.get(TokenRow, self.token_id)
+                assert row is not None
+                return row.last_used_at
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    url = f"sqlite:///{tmp_path / 'auth.db'}"
+    upgrade(url)
+    engine = sync_engine(url)
+    with Session(engine) as session:
+        square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+        write_regions(
+            session,
+            [RegionSpec("110112", "通州区", RegionKind.DISTRICT, None, AreaClass.A, square)],
+        )
+        spec = admin.UserSpec("lead", "Lead", Role.SHIFT_LEAD, "110112")
+        issued = admin.add_user(session, spec, now=START, by="test")
+        session.commit()
+    engine.dispose()
+    clock = FrozenClock(START)
+    db = Database(url)
+    gate = AuthGate(db, poll_interval=3600, clock=clock)  # looks only when told to
+    await gate.refresh()
+    yield World(url, gate, clock, issued.token, issued.token_id)
+    await db.dispose()
+
+
+async def test_a_revocation_is_seen_at_the_next_look(world: World) -> None:
+    signin = await world.gate.authenticate(world.token)
+    assert signin.actor.username == "lead"
+    world.change(admin.revoke_token, world.token_id)
+    assert (await world.gate.authenticate(world.token)).token_id == world.token_id  # cached
+    await world.gate.refresh()
+    with pytest.raises(Unauthorized, match="revoked"):
+        await world.gate.authenticate(world.token)
+
+
+async def test_an_open_stream_is_closed_when_its_user_is_disabled(world: World) -> None:
+    signin = await world.gate.authenticate(world.token)
+    with world.gate.guard(signin) as guard:
+        await world.gate.refresh()
+        assert not guard.closed.is_set()  # nothing changed
+        world.change(admin.set_user_active, "lead", False)
+        await world.gate.refresh()
+        assert guard.closed.is_set() and "disabled" in guard.reason
+
+
+async def test_an_open_stream_is_closed_when_its_token_expires(world: World) -> None:
+    issued = world.change(
+        lambda s, **kw: admin.issue_token(s, "lead", expires_at=START + timedelta(hours=1), **kw)
+    )
+    signin = await world.gate.authenticate(issued.token)
+    with world.gate.guard(signin) as guard:
+        world.clock.advance(minutes=59)
+        await world.gate.refresh()
+        assert not guard.closed.is_set()
+        world.clock.advance(minutes=1)
+        await world.gate.refresh()
+        assert guard.closed.is_set() and "expired" in guard.reason
+    with pytest.raises(Unauthorized, match="expired"):
+        await world.gate.authenticate(issued.token)
+
+
+async def test_last_use_is_written_at_most_once_a_minute(world: World) -> None:
+    await world.gate.authenticate(world.token)
+    await world.gate.flush_last_used()
+    assert world.last_used() == START
+    world.clock.advance(seconds=59)
+    for _ in range(20):
+        await world.gate.authenticate(world.token)
+    await world.gate.flush_last_used()
+    assert world.last_used() == START
+    world.clock.advance(seconds=1)
+    await world.gate.authenticate(world.token)
+    await world.gate.flush_last_used()
+    assert world.last_used() == START + timedelta(seconds=60)
+
+
+async def test_an_unknown_token_is_refused(world: World) -> None:
+    with pytest.raises(Unauthorized, match="not one this server issued"):
+        await world.gate.authenticate("cg_" + "x" * 43)
