@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, text
-from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -245,25 +244,7 @@ class Broadcaster:
             del self._seqs[:-size]
 
     async def _listen(self) -> None:
-        import psycopg
-
-        dsn = make_url(self._db.url).set(drivername="postgresql").render_as_string(False)
-        backoff = 1.0
-        while True:
-            try:
-                conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
-                async with conn:
-                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    self.poke()  # catch up on anything committed while not listening
-                    backoff = 1.0
-                    async for _ in conn.notifies():
-                        self.poke()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("LISTEN connection lost (%s); reconnecting in %.0fs", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+        await self._db.listen(NOTIFY_CHANNEL, self.poke)
 
     async def _read_range(self, after: int, limit: int) -> list[Published]:
         async with self._db.read() as session:
