@@ -142,6 +142,7 @@ def running_server(
     extra_env: dict[str, str] | None = None,
     log_name: str = "server.log",
     port: int | None = None,
+    workers: int = 1,
 ) -> Iterator[Server]:
     """``python -m console serve`` on a loopback port (a free one by default); stopped on
     exit."""
@@ -159,6 +160,8 @@ def running_server(
                 ws.url,
                 "--port",
                 str(port),
+                "--workers",
+                str(workers),
                 "--log-level",
                 "warning",
             ],
