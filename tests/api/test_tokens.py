@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -27,9 +27,11 @@ from sqlmodel import Session, col, select
 
 from backend.core.db import sync_engine
 from backend.models import AuditRow, TokenRow
+from backend.services import admin
 from tests.conftest import REPO, Seeded, Server, start_server
 
 LIMIT_S = 3.0
+EXPIRES_S = 5.0  # long enough to sign in and open a stream on a loaded machine
 
 
 def citygrid(url: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -178,15 +180,19 @@ async def test_disabled_user_is_refused_and_enabled_again(server: Server, seeded
 async def test_expired_token_is_refused_and_its_stream_closed(
     server: Server, seeded: Seeded
 ) -> None:
-    label = f"x{uuid.uuid4().hex[:8]}"
-    token = citygrid(
-        seeded.url, "tokens", "add", "lead", "--label", label, "--expires", "3s"
-    ).stdout.strip()
-    expires_at = token_row(seeded.url, label=label).expires_at
-    assert expires_at is not None
+    expires_at = datetime.now(UTC) + timedelta(seconds=EXPIRES_S)
+    engine = sync_engine(seeded.url)
+    try:
+        with Session(engine) as session:
+            token = admin.issue_token(
+                session, "lead", now=datetime.now(UTC), by="tester", expires_at=expires_at
+            ).token
+            session.commit()
+    finally:
+        engine.dispose()
     async with client(server, token) as c, open_stream(server, token) as stream:
         assert (await c.get("/me")).status_code == 200
-        await eventually(lambda: refused(c, "expired", "tokens add lead"), limit_s=3 + LIMIT_S)
+        await eventually(lambda: refused(c, "expired", "tokens add lead"), EXPIRES_S + LIMIT_S)
         assert datetime.now(UTC) >= expires_at
         lines = await stream.closed()
         assert any(line.startswith(": closed:") and "expired" in line for line in lines)
@@ -215,7 +221,11 @@ async def test_rotate_refuses_the_old_tokens_and_the_new_one_works(
 
 
 def test_users_add_on_an_existing_user_is_refused(seeded: Seeded) -> None:
-    before = citygrid(seeded.url, "tokens", "list", "--user", "lead").stdout
+    def token_ids() -> list[str]:
+        listing = citygrid(seeded.url, "tokens", "list", "--user", "lead").stdout
+        return [line.split()[0] for line in listing.splitlines()[1:]]
+
+    before = token_ids()
     district = seeded.user("shift_lead")["jurisdiction_code"]
     done = citygrid(
         seeded.url,
@@ -232,13 +242,15 @@ def test_users_add_on_an_existing_user_is_refused(seeded: Seeded) -> None:
     assert done.stdout == ""  # no token printed
     assert "already exists" in done.stderr
     assert "tokens add lead" in done.stderr and "tokens rotate lead" in done.stderr
-    assert citygrid(seeded.url, "tokens", "list", "--user", "lead").stdout == before
+    assert token_ids() == before
 
 
 def test_every_change_is_audited_with_who_and_when(seeded: Seeded) -> None:
     started = datetime.now(UTC)
     name, _ = new_user(seeded, by="carol")
-    citygrid(seeded.url, "tokens", "add", name, "--label", "desk", "--by", "dave")
+    citygrid(
+        seeded.url, "tokens", "add", name, "--label", "desk", "--expires", "90d", "--by", "dave"
+    )
     citygrid(seeded.url, "users", "disable", name, "--by", "erin")
     citygrid(seeded.url, "users", "enable", name, "--by", "erin")
     citygrid(seeded.url, "tokens", "rotate", name, "--by", "frank")
@@ -262,6 +274,9 @@ def test_every_change_is_audited_with_who_and_when(seeded: Seeded) -> None:
     ]
     assert all(started <= r.at <= ended for r in rows)
     assert rows[1].detail["label"] == "desk"
+    desk = token_row(seeded.url, id=rows[1].detail["token_id"])
+    assert desk.label == "desk" and desk.expires_at is not None
+    assert timedelta(days=90) <= desk.expires_at - started <= timedelta(days=90) + (ended - started)
     shown = citygrid(seeded.url, "audit", "list", "--target", name).stdout.splitlines()
     assert [line.split()[2:4] for line in shown] == [[r.actor, r.action] for r in rows]
 
