@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -55,6 +56,20 @@ def actor_for(user: UserRow) -> Actor:
         scope_prefix=prefix,
         department_id=user.department_id,
     )
+
+
+def _with_user() -> Any:
+    return select(TokenRow, UserRow).join(UserRow, col(UserRow.id) == col(TokenRow.user_id))
+
+
+def _refusal(token: TokenRow, user: UserRow, now: datetime) -> str | None:
+    """Why this token is refused now, or ``None`` if it is accepted."""
+    state = token_state(
+        revoked_at=token.revoked_at, expires_at=token.expires_at, user_active=user.active, now=now
+    )
+    if state is TokenState.ACTIVE:
+        return None
+    return refusal(state, user.username, token.revoked_at or token.expires_at)
 
 
 @dataclass
@@ -147,25 +162,13 @@ class AuthGate:
 
     async def _lookup(self, digest: str, now: datetime, generation: int) -> SignIn:
         async with self._db.read() as session:
-            found = (
-                await session.exec(
-                    select(TokenRow, UserRow)
-                    .join(UserRow, col(UserRow.id) == col(TokenRow.user_id))
-                    .where(TokenRow.token_hash == digest)
-                )
-            ).first()
+            found = (await session.exec(_with_user().where(TokenRow.token_hash == digest))).first()
         if found is None:
             raise Unauthorized(UNKNOWN_TOKEN)
         token, user = found
-        state = token_state(
-            revoked_at=token.revoked_at,
-            expires_at=token.expires_at,
-            user_active=user.active,
-            now=now,
-        )
-        if state is not TokenState.ACTIVE:
-            when = token.revoked_at if state is TokenState.REVOKED else token.expires_at
-            raise Unauthorized(refusal(state, user.username, when))
+        refused = _refusal(token, user, now)
+        if refused is not None:
+            raise Unauthorized(refused)
         assert token.id is not None
         return SignIn(token.id, actor_for(user), token.expires_at, token.last_used_at, generation)
 
@@ -221,31 +224,16 @@ class AuthGate:
     async def _recheck(self, guards: list[StreamGuard], generation: int, now: datetime) -> None:
         ids = {g.signin.token_id for g in guards}
         async with self._db.read() as session:
-            rows = (
-                await session.exec(
-                    select(TokenRow, UserRow)
-                    .join(UserRow, col(UserRow.id) == col(TokenRow.user_id))
-                    .where(col(TokenRow.id).in_(ids))
-                )
-            ).all()
-        states: dict[int, str] = {}
-        for token, user in rows:
-            state = token_state(
-                revoked_at=token.revoked_at,
-                expires_at=token.expires_at,
-                user_active=user.active,
-                now=now,
-            )
-            if state is not TokenState.ACTIVE and token.id is not None:
-                when = token.revoked_at if state is TokenState.REVOKED else token.expires_at
-                states[token.id] = refusal(state, user.username, when)
-        known = {token.id for token, _ in rows}
+            rows = (await session.exec(_with_user().where(col(TokenRow.id).in_(ids)))).all()
+        found = {token.id: (token, user) for token, user in rows}
         for guard in guards:
-            reason = states.get(guard.signin.token_id)
-            if guard.signin.token_id not in known:
-                reason = UNKNOWN_TOKEN
-            if reason is not None:
-                guard.close(reason)
+            token, user = found.get(guard.signin.token_id, (None, None))
+            if token is None or user is None:
+                guard.close(UNKNOWN_TOKEN)
+            elif (refused := _refusal(token, user, now)) is not None:
+                guard.close(refused)
+            elif actor_for(user) != guard.signin.actor:
+                guard.close("The user's role or jurisdiction changed; reconnect to stream again.")
             else:
                 guard.checked_generation = generation
 

@@ -33,6 +33,7 @@ def loaded_roots(*modules: str) -> set[str]:
     [
         "console.app",
         "console.cli",
+        "console.admin_cli",
         "console.screens.queue",
         "console.screens.intake",
         "console.demo",
@@ -56,7 +57,9 @@ def test_console_side_never_loads_server_frameworks(module: str) -> None:
     }
 
 
-@pytest.mark.parametrize("module", ["backend.main", "backend.asgi", "backend.seed.writer"])
+@pytest.mark.parametrize(
+    "module", ["backend.main", "backend.asgi", "backend.seed.writer", "backend.services.admin"]
+)
 def test_backend_never_loads_textual(module: str) -> None:
     roots = loaded_roots(module)
     assert not roots & {"textual", "console", "widgets", "themes"}
