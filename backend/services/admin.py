@@ -94,6 +94,14 @@ def record(
         session.execute(text("SELECT pg_notify(:c, '')"), {"c": AUTH_CHANNEL})
 
 
+NAME_MAX = 64  # usernames, display names and token labels (the columns' width)
+
+
+def _check_length(what: str, value: str) -> None:
+    if len(value) > NAME_MAX:
+        raise AdminError(f"The {what} is {len(value)} characters long; at most {NAME_MAX} fit.")
+
+
 def _user(session: Session, username: str) -> UserRow:
     user = session.exec(select(UserRow).where(UserRow.username == username)).first()
     if user is None:
@@ -102,6 +110,10 @@ def _user(session: Session, username: str) -> UserRow:
 
 
 def _apply_spec(session: Session, user: UserRow | None, spec: UserSpec, now: datetime) -> UserRow:
+    if not spec.username.strip():
+        raise AdminError("A user needs a name.")
+    _check_length("username", spec.username)
+    _check_length("display name", spec.display_name)
     dept_id = None
     if spec.department_code:
         dept = session.exec(
@@ -133,6 +145,7 @@ def _issue(
     session: Session, user: UserRow, *, now: datetime, label: str, expires_at: datetime | None
 ) -> IssuedToken:
     assert user.id is not None
+    _check_length("label", label)
     token = new_token()
     row = TokenRow(
         user_id=user.id,
@@ -258,7 +271,7 @@ def rotate_tokens(
 
 def revoke_token(session: Session, token_id: int, *, now: datetime, by: str) -> TokenInfo | None:
     """Revoke one token; ``None`` if it already was (nothing changes, nothing audited)."""
-    row = session.get(TokenRow, token_id)
+    row = session.get(TokenRow, token_id) if 0 < token_id < 2**31 else None
     if row is None:
         raise AdminError(f"There is no token {token_id}; 'citygrid tokens list' shows them.")
     user = session.get(UserRow, row.user_id)

@@ -134,3 +134,26 @@ async def test_last_use_is_written_at_most_once_a_minute(world: World) -> None:
 async def test_an_unknown_token_is_refused(world: World) -> None:
     with pytest.raises(Unauthorized, match="not one this server issued"):
         await world.gate.authenticate("cg_" + "x" * 43)
+
+
+def test_bad_admin_input_gets_a_sentence_not_a_database_error(world: World) -> None:
+    with pytest.raises(admin.AdminError, match="at most 64"):
+        world.change(lambda s, **kw: admin.issue_token(s, "lead", label="x" * 65, **kw))
+    with pytest.raises(admin.AdminError, match="no token 9223372036854775808"):
+        world.change(admin.revoke_token, 2**63)
+    with pytest.raises(admin.AdminError, match="no user 'nobody'"):
+        world.change(admin.rotate_tokens, "nobody")
+
+
+def test_revoking_twice_changes_and_audits_once(world: World) -> None:
+    assert world.change(admin.revoke_token, world.token_id) is not None
+    assert world.change(admin.revoke_token, world.token_id) is None
+    assert world.change(admin.set_user_active, "lead", False) is True
+    assert world.change(admin.set_user_active, "lead", False) is False
+    engine = sync_engine(world.url)
+    try:
+        with Session(engine) as session:
+            actions = [r.action for r in admin.audit_entries(session, target="lead")]
+    finally:
+        engine.dispose()
+    assert actions == ["user.add", "token.revoke", "user.disable"]
