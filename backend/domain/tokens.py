@@ -53,7 +53,7 @@ def refusal(state: TokenState, username: str, when: datetime | None = None) -> s
 
 
 UNKNOWN_TOKEN = (
-    "This token is not one this server issued. Ask an admin for one "
+    "This token is unknown: it is not one this server issued. Ask an admin for one "
     "('citygrid tokens add NAME' or 'citygrid users add NAME')."
 )
 MISSING_TOKEN = (
