@@ -255,10 +255,11 @@ def _run_console(settings: ConsoleSettings, *, mouse: bool) -> int:
     except httpx.TransportError as exc:
         raise fail(f"Cannot reach {settings.server}: {exc}") from exc
     if probe.status_code == 401:
-        raise fail(
-            "The server does not accept this token: ask your admin for a new one "
-            "('citygrid tokens add NAME')."
-        )
+        try:
+            reason = str(probe.json()["detail"])
+        except (ValueError, KeyError, TypeError):
+            reason = "Ask your admin for a new one ('citygrid tokens add NAME')."
+        raise fail(f"The server does not accept this token. {reason}")
     app = CityGridApp(settings)
     result = app.run(mouse=mouse)
     # Non-zero after a crash (Textual sets 1) or a refused token; else what the app chose.

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from backend.core.db import sync_engine
 from backend.models import AuditRow, TokenRow
 from backend.services import admin
-from tests.conftest import REPO, Seeded, Server, start_server
+from tests.conftest import REPO, Seeded, Server, seed_database, start_server
 
 LIMIT_S = 3.0
 EXPIRES_S = 5.0  # long enough to sign in and open a stream on a loaded machine
@@ -340,3 +340,19 @@ async def test_revocation_reaches_every_postgres_worker(
     finally:
         multi.stop()
         single.stop()
+
+
+def test_seeding_again_rotates_the_demo_tokens(tmp_path: Path) -> None:
+    """A second ``citygrid seed`` writes new demo tokens and revokes the ones it replaces,
+    instead of leaving every earlier tokens file valid."""
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    first = seed_database(url, tmp_path / "one")
+    second = seed_database(url, tmp_path / "two")
+    engine = sync_engine(url)
+    try:
+        with Session(engine) as session:
+            lead = admin.list_tokens(session, now=datetime.now(UTC), username="lead")
+    finally:
+        engine.dispose()
+    assert [t.state.value for t in lead] == ["revoked", "active"]
+    assert first.tokens["lead"] != second.tokens["lead"]
