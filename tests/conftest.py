@@ -112,6 +112,33 @@ def seed_database(url: str, tmp: Path) -> Seeded:
     return Seeded(url=url, tokens={u["username"]: u["token"] for u in users}, users=users)
 
 
+def add_user(seeded: Seeded, username: str, role: str, jurisdiction: str) -> str:
+    """Create a user with the real CLI and return its bearer token (the last output line)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "users",
+            "add",
+            username,
+            "--role",
+            role,
+            "--jurisdiction",
+            jurisdiction,
+            "--database",
+            seeded.url,
+        ],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    token = done.stdout.strip().splitlines()[-1].strip()
+    seeded.tokens[username] = token
+    return token
+
+
 @dataclass
 class Server:
     url: str

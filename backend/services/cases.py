@@ -22,9 +22,9 @@ from backend.core.clock import Clock as TimeSource
 from backend.core.clock import system_clock
 from backend.core.db import Database
 from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
-from backend.domain import statemachine
+from backend.domain import routing, statemachine
 from backend.domain.statemachine import Clock, Effect, Plan
-from backend.models import CaseRow, EventRow, SerialCounterRow, UserRow
+from backend.models import CaseRow, DepartmentRow, EventRow, SerialCounterRow, UserRow
 from backend.services.access import Actor
 from backend.services.clockwork import FAR_FUTURE, Clockwork
 from backend.services.events import Outbox, append_event
@@ -297,7 +297,7 @@ class CaseService:
         outcome = plan.outcome
 
         if Effect.SET_DEPARTMENT in effects:
-            dept = await self._dispatch_target(case, request)
+            dept = await self._dispatch_target(case, request, actor)
             case.department_id = dept.id
             data["department"] = dept.code
         if Effect.SET_PENDING in effects:
@@ -371,23 +371,37 @@ class CaseService:
             data["due_at"] = case.deadline_at.isoformat()
         return data
 
-    async def _dispatch_target(self, case: CaseRow, request: ActionRequest) -> Any:
-        if request.department_code:
-            dept = await self.ref.department_by_code(request.department_code)
-            if dept is None:
+    async def _dispatch_target(
+        self, case: CaseRow, request: ActionRequest, actor: Actor
+    ) -> DepartmentRow:
+        if not request.department_code:
+            routed = self.ref.route(case.category_kind, case.category_code, case.grid_code)
+            if routed is None:
                 raise Invalid(
-                    f"Unknown department {request.department_code} "
-                    "(GET /api/v1/departments lists them).",
+                    "No department is routed for this case; name one in department_code.",
                     field="department_code",
                 )
-            return dept
-        routed = self.ref.route(case.category_kind, case.category_code, case.grid_code)
-        if routed is None:
+            return routed
+        dept = await self.ref.department_by_code(request.department_code)
+        if dept is None:
             raise Invalid(
-                "No department is routed for this case; name one in department_code.",
+                f"Unknown department {request.department_code} "
+                "(GET /api/v1/departments lists them).",
                 field="department_code",
             )
-        return routed
+        allowed = sorted(d.code for d in self.ref.dispatch_targets(case, actor.scope_prefix))
+        if dept.code not in allowed:
+            area = routing.area_of(dept, case.grid_code)
+            raise Invalid(
+                f"{dept.code} ({dept.name}) does not serve grid {case.grid_code} for "
+                f"{case.category_kind} {case.category_code}, and it works in "
+                f"{self.ref.name_of(area)} ({area}), outside your jurisdiction "
+                f"({actor.jurisdiction_code}). Dispatch this case to one of: "
+                f"{', '.join(allowed) or 'none'}.",
+                field="department_code",
+                allowed=allowed,
+            )
+        return dept
 
     async def _checker(self, session: AsyncSession, username: str, case: CaseRow) -> UserRow:
         user = (await session.exec(select(UserRow).where(UserRow.username == username))).first()
@@ -432,12 +446,8 @@ class CaseService:
     ) -> None:
         if not case.merged_into:
             return
-        stmt = select(CaseRow).where(CaseRow.serial == case.merged_into)
-        if not self.db.is_sqlite:
-            stmt = stmt.with_for_update()
-        target = (await session.exec(stmt)).first()
-        if target is None:
-            return
+        # Out of the actor's scope answers like a case that does not exist: 404, no change.
+        target = await self._load(session, case.merged_into, actor, lock=True)
         mine = {(r.get("serial"), r.get("phone"), r.get("name")) for r in case.reporters}
         target.reporters = [
             r
@@ -465,6 +475,8 @@ class CaseService:
         action: Action = Action.MERGE,
     ) -> None:
         """A second case changed by the same action gets its own version and event."""
+        if not actor.sees_case(other.grid_code, other.department_id):
+            raise NotFound(f"No case {other.serial} in your jurisdiction.", serial=other.serial)
         other.version += 1
         other.updated_at = now
         other.last_actor = actor.display_name

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from backend.core.db import Database
 from backend.domain.geo import point_in_geometry
-from backend.domain.routing import choose_department
+from backend.domain.routing import allowed_targets, choose_department
 from backend.models import CategoryRow, DepartmentRow, RegionRow, RoutingRuleRow
 from backend_client.vocab import RegionKind
 
@@ -148,6 +148,18 @@ class Reference:
         """The routed department (see ``backend.domain.routing``)."""
         return choose_department(
             self.rules, self.departments, category_kind, category_code, grid_code
+        )
+
+    def dispatch_targets(self, case: Any, scope_prefix: str) -> list[DepartmentRow]:
+        """The units a dispatcher with this scope may send the case to (see
+        ``backend.domain.routing.allowed_targets``)."""
+        return allowed_targets(
+            self.rules,
+            self.departments,
+            case.category_kind,
+            case.category_code,
+            case.grid_code,
+            scope_prefix,
         )
 
 

@@ -59,3 +59,13 @@ def test_street_office_is_the_fallback() -> None:
     assert route("matter", "09016", "110112001001001") == "JD001"
     assert route("matter", "09016", "110112104027002") == "JD104"
     assert route("matter", "09016", "110112999001001") is None
+
+
+def test_a_street_dispatcher_may_use_the_units_serving_the_grid() -> None:
+    from backend.domain.routing import allowed_targets
+
+    grid = "110112001001001"
+    street = {d.code for d in allowed_targets(RULES, DEPTS, "matter", "06010", grid, grid[:9])}
+    assert street == {"HW", "ZF", "JD001"}  # every matching rule, and the grid's own office
+    district = {d.code for d in allowed_targets(RULES, DEPTS, "matter", "06010", grid, grid[:6])}
+    assert district == {d.code for d in DEPTS.values()}
