@@ -23,6 +23,7 @@ from backend_client.errors import (
     error_from_response,
     unavailable,
 )
+from backend_client.text import is_digits
 from backend_client.vocab import CaseState, CategoryKind, Source
 from backend_client.wire import (
     ActionRequest,
@@ -167,7 +168,7 @@ class CitygridClient:
 
     async def _pause(self, attempt: int, retry_after: str | None) -> None:
         delay = self._retry_backoff * 2.0**attempt
-        if retry_after and retry_after.strip().isdigit() and self._retry_backoff > 0:
+        if retry_after and is_digits(retry_after.strip()) and self._retry_backoff > 0:
             delay = max(delay, min(float(retry_after), RETRY_AFTER_CAP))
         if delay > 0:
             await asyncio.sleep(delay)

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from backend_client.client import CitygridClient
 from backend_client.errors import ApiError, Unavailable, error_from_response
+from backend_client.text import is_digits
 from backend_client.wire import Event, Resync
 
 log = logging.getLogger("citygrid.events")
@@ -163,7 +164,7 @@ class EventFollower:
             event = Event.model_validate_json(data)
         except ValidationError as exc:
             log.warning("skipping an unreadable %r event (id %s): %s", name, sse_id, exc)
-            if sse_id.isdigit():
+            if is_digits(sse_id):
                 self._last_seq = int(sse_id)
             return None
         if self._last_seq is not None and event.seq <= self._last_seq:

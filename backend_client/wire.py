@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from backend_client.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN
 from backend_client.vocab import (
     Action,
     AreaClass,
@@ -31,9 +32,19 @@ from backend_client.vocab import (
 DESCRIPTION_MAX = 4000  # Open311 caps descriptions at 4,000 characters; so do we.
 NOTE_MAX = 2000
 
-GridCodeStr = Annotated[str, StringConstraints(pattern=r"^\d{15}$")]
-Serial = Annotated[str, StringConstraints(min_length=1, max_length=32)]
-Note = Annotated[str, StringConstraints(max_length=NOTE_MAX)]
+GridCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
+CategoryCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+Serial = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=SINGLE_LINE_PATTERN)]
+Note = Annotated[str, StringConstraints(max_length=NOTE_MAX, pattern=MULTI_LINE_PATTERN)]
+
+
+def line(max_length: int, min_length: int = 0) -> StringConstraints:
+    """One line of text: bounded, no control characters but tab."""
+    return StringConstraints(
+        min_length=min_length, max_length=max_length, pattern=SINGLE_LINE_PATTERN
+    )
+
+
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 
@@ -100,11 +111,11 @@ class CategoryCreate(WireModel):
     """A city's local extension class (扩展部件/事项)."""
 
     kind: CategoryKind
-    code: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
-    gloss: Annotated[str, StringConstraints(max_length=80)] = ""
-    big_class_name: Annotated[str, StringConstraints(max_length=30)] = ""
-    big_class_gloss: Annotated[str, StringConstraints(max_length=80)] = ""
+    code: CategoryCodeStr
+    name: Annotated[str, line(30, min_length=1)]
+    gloss: Annotated[str, line(80)] = ""
+    big_class_name: Annotated[str, line(30)] = ""
+    big_class_gloss: Annotated[str, line(80)] = ""
 
 
 class Department(WireModel):
@@ -139,9 +150,9 @@ class Health(WireModel):
 
 
 class Attachment(WireModel):
-    ref: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    ref: Annotated[str, line(500, min_length=1)]
     phase: AttachmentPhase = AttachmentPhase.BEFORE
-    note: Annotated[str, StringConstraints(max_length=200)] = ""
+    note: Annotated[str, line(200)] = ""
 
 
 class Reporter(WireModel):
@@ -156,14 +167,17 @@ class CaseCreate(WireModel):
 
     source: Source
     category_kind: CategoryKind
-    category_code: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
-    description: Annotated[str, StringConstraints(min_length=1, max_length=DESCRIPTION_MAX)]
+    category_code: CategoryCodeStr
+    description: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=DESCRIPTION_MAX, pattern=MULTI_LINE_PATTERN),
+    ]
     urgency: Urgency = Urgency.NORMAL
     grid_code: GridCodeStr | None = None
     lon: Lon | None = None
     lat: Lat | None = None
-    address: Annotated[str, StringConstraints(max_length=256)] = ""
-    reporter_name: Annotated[str, StringConstraints(max_length=50)] = ""
+    address: Annotated[str, line(256)] = ""
+    reporter_name: Annotated[str, line(50)] = ""
     reporter_phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{0,20}$")] = ""
     attachments: Annotated[list[Attachment], Field(max_length=20)] = []
     self_disposed: bool = False  # 自处置: a supervisor fixed it on the spot
@@ -173,7 +187,7 @@ class ActionRequest(WireModel):
     """One workflow action.  Which fields an action needs is decided by the state machine."""
 
     action: Action
-    department_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    department_code: Annotated[str, line(32)] | None = None
     reason: Note | None = None
     note: Note | None = None
     hours: Annotated[float, Field(gt=0, le=24 * 365)] | None = None  # extension asked for
@@ -181,7 +195,7 @@ class ActionRequest(WireModel):
     passed: bool | None = None  # verify
     truthful: bool | None = None  # confirm_report
     target: Serial | None = None  # merge into
-    supervisor: Annotated[str, StringConstraints(max_length=64)] | None = None
+    supervisor: Annotated[str, line(64)] | None = None
     attachments: Annotated[list[Attachment], Field(max_length=20)] = []
 
 

@@ -54,6 +54,7 @@ def serve(
         raise fail("SQLite has a single writer: run one worker, or use PostgreSQL for --workers.")
     import uvicorn
 
+    from backend.core.http import IMPORT_PATH
     from backend.core.schema import upgrade
 
     upgrade(url)
@@ -65,6 +66,7 @@ def serve(
         log_level=log_level,
         timeout_graceful_shutdown=3,
         proxy_headers=False,
+        http=IMPORT_PATH,  # httptools with a cap on the request head (431)
     )
 
 

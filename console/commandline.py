@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.suggester import Suggester
 
+from backend_client.text import is_digits
 from backend_client.vocab import Action
 from console.queues import QUEUES
 from console.store import CaseStore
@@ -114,7 +115,7 @@ def parse_command(text: str, store: CaseStore) -> Command:
         return Command(verb, action, serial, _fields(action, args))
     if verb in VIEW_VERBS:
         arg = " ".join(rest)
-        if verb in ("goto",) and not (arg.isdigit() and 6 <= len(arg) <= 15):
+        if verb in ("goto",) and not (is_digits(arg) and 6 <= len(arg) <= 15):
             raise CommandError(":goto needs a grid, community or street code (6–15 digits)")
         if verb in ("q", "queue"):
             arg = _queue_hotkey(arg)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from backend_client.text import is_digits
 from backend_client.vocab import CaseState
 from console.queues import QUEUES, Predicate, Queue, is_overdue, queues_holding
 from console.rows import QueueRow
@@ -129,7 +130,7 @@ class CaseStore:
         text = text.strip()
         if text in self.cases:
             return self.cases[text]
-        if text.isdigit():
+        if is_digits(text):
             suffix = text.zfill(6)
             matches = [c for s, c in self.cases.items() if s.endswith(suffix)]
             if len(matches) == 1:

@@ -18,6 +18,7 @@ from backend.services.auth import AuthGate, SignIn
 from backend.services.cases import CaseService
 from backend.services.events import Broadcaster
 from backend.services.reference import Reference
+from backend_client.text import INT64_MAX, whole_number
 
 
 @dataclass
@@ -60,10 +61,18 @@ async def current_actor(signin: SignInDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
+def header_number(name: str, value: str, what: str) -> int:
+    """A whole number 0…2⁶³−1 in a header (ASCII digits only), or a 422 naming it."""
+    number = whole_number(value)
+    if number is None:
+        raise Invalid(
+            f"{name} must be {what} (a whole number 0-{INT64_MAX}, digits 0-9), got {value!r}.",
+            field=name,
+        )
+    return number
+
+
 def parse_if_match(value: str | None) -> int | None:
     if value is None:
         return None
-    cleaned = value.strip().removeprefix("W/").strip('"')
-    if not cleaned.isdigit():
-        raise Invalid(f"If-Match must be a case version number, got {value!r}.")
-    return int(cleaned)
+    return header_number("If-Match", value.strip().removeprefix("W/").strip('"'), "a case version")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,9 +25,11 @@ from backend.domain.statemachine import (
     RoleForbidden,
     TransitionError,
 )
+from backend_client.text import TEXT_PATTERNS, TEXT_RULE
 
 log = logging.getLogger("citygrid.api")
 PROBLEM_JSON = "application/problem+json"
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 
 
 class ApiProblem(Exception):
@@ -69,7 +72,13 @@ class Unavailable(ApiProblem):
 
 
 def problem_response(
-    status: int, title: str, detail: str, slug: str, instance: str | None = None, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://citygrid.dev/problems/{slug}",
@@ -80,13 +89,25 @@ def problem_response(
     if instance:
         body["instance"] = instance
     body.update(extra)
-    headers = {"Retry-After": "1"} if status == 503 else None
+    headers = dict(headers or {})
+    if status == 503:
+        headers.setdefault("Retry-After", "1")
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "request"
+
+
+def _problem_of(err: Any) -> str:
+    """The validator's message, or a plain one for the text rule's regex."""
+    if err.get("type") == "string_pattern_mismatch":
+        if (err.get("ctx") or {}).get("pattern") in TEXT_PATTERNS:
+            return TEXT_RULE
+        if "[0-9]" in str((err.get("ctx") or {}).get("pattern", "")):
+            return f"{err.get('msg')} (ASCII digits 0-9 only)"
+    return str(err.get("msg"))
 
 
 def describe_validation(errors: list[Any]) -> tuple[str, list[dict[str, str]], bool]:
@@ -96,7 +117,7 @@ def describe_validation(errors: list[Any]) -> tuple[str, list[dict[str, str]], b
     for err in errors[:10]:
         if err.get("type") == "json_invalid":
             bad_json = True
-        compact.append({"field": _location(err.get("loc", ())), "problem": str(err.get("msg"))})
+        compact.append({"field": _location(err.get("loc", ())), "problem": _problem_of(err)})
     if bad_json:
         return "The request body is not valid JSON.", compact, True
     sentence = "; ".join(f"{c['field']}: {c['problem']}" for c in compact[:3])
@@ -104,6 +125,30 @@ def describe_validation(errors: list[Any]) -> tuple[str, list[dict[str, str]], b
     if more > 0:
         sentence += f" (and {more} more)"
     return f"Some fields are not valid — {sentence}.", compact, False
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the API serves at this request's path, for a 405's ``Allow`` (from the
+    OpenAPI document's paths: the one list of what exists)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allow_table", None
+    )
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"),
+                {verb.upper() for verb in operations if verb.upper() in HTTP_METHODS},
+            )
+            for path, operations in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allow_table = table
+    methods: set[str] = set()
+    for pattern, verbs in table:
+        if pattern.match(request.url.path):
+            methods |= verbs
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -142,9 +187,28 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is no endpoint at {request.url.path}."
-        elif exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}."
-        return problem_response(exc.status_code, "Error", detail, "http", request.url.path)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route on the path; list every route's methods.
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+            detail = f"{request.method} is not allowed on {request.url.path}"
+            detail += f"; use {headers['Allow']}." if headers["Allow"] else "."
+        return problem_response(
+            exc.status_code, "Error", detail, "http", request.url.path, headers=headers
+        )
+
+    @app.exception_handler(DataError)
+    async def _bad_value(request: Request, exc: DataError) -> JSONResponse:
+        # The schema refuses what the database cannot store; this is the last guard.
+        log.warning("database refused a value on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            422,
+            "Invalid request",
+            "The database cannot store a value in this request (a control character, or a "
+            "number out of range); correct the input and send it again.",
+            "invalid",
+            request.url.path,
+        )
 
     @app.exception_handler(OperationalError)
     async def _db_busy(request: Request, exc: OperationalError) -> JSONResponse:

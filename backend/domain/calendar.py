@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend_client.text import is_digits
 from backend_client.vocab import TimeUnit
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "calendar-cn.toml"
@@ -128,7 +129,7 @@ class WorkingCalendar:
         holidays: list[date] = []
         workdays: list[date] = []
         for key, table in years.items():
-            if not (key.isdigit() and len(key) == 4) or not isinstance(table, dict):
+            if not (is_digits(key) and len(key) == 4) or not isinstance(table, dict):
                 raise CalendarError(f"years.{key} is not a [years.YYYY] table")
             if unknown := sorted(set(table) - {"holidays", "workdays"}):
                 raise CalendarError(f"years.{key}: unknown key {unknown[0]!r}")

@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from backend_client.text import is_digits
 from backend_client.vocab import CategoryKind
 
 STANDARD_FILE = "catalogue-gbt47678.5.csv"
@@ -367,7 +368,7 @@ def fuzzy_rank(
     if not folded:
         return list(entries[:limit])
     compact_code = _CODE_SEPARATORS.sub("", folded)
-    digits = compact_code if compact_code.isascii() and compact_code.isdigit() else None
+    digits = compact_code if is_digits(compact_code) else None
     scored: list[tuple[Score, int, CatalogueEntry]] = []
     for index, entry in enumerate(entries):
         score = _score(entry, folded, digits)

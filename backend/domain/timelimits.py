@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.domain.calendar import CLOCK_UNITS, WorkingCalendar, to_utc
+from backend_client.text import is_digits
 from backend_client.vocab import AreaClass, CategoryKind, Stage, TimeUnit, Urgency
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "timelimits.toml"
@@ -129,7 +130,7 @@ class TimeLimitPolicy:
         self._stages = stages
         self._rules = dict(rules or {})
         for code, _kind in self._rules:
-            if not (code.isdigit() and len(code) in (2, 5)):
+            if not (is_digits(code) and len(code) in (2, 5)):
                 raise PolicyError(f"category code {code!r} must have 2 (big class) or 5 digits")
         self._check_urgent_not_longer()
 
@@ -201,7 +202,7 @@ class TimeLimitPolicy:
             if not limits:
                 raise PolicyError(f"{where} needs a normal or an urgent limit")
             for code in codes:
-                if not (code.isdigit() and len(code) in (2, 5)):
+                if not (is_digits(code) and len(code) in (2, 5)):
                     raise PolicyError(f"{where}: code {code!r} must have 2 (big class) or 5 digits")
                 for kind in kinds:
                     if (code, kind) in seen:

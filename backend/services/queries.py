@@ -20,6 +20,7 @@ from backend.services.access import Actor
 from backend.services.events import events_after, head_seq
 from backend.services.reference import Reference
 from backend.services.views import SUMMARY_CHARS, event_wire, summary_fields
+from backend_client.text import INT64_MAX
 from backend_client.vocab import CaseState
 from backend_client.wire import CasePage, CaseSummary, EventPage, GridStat, GridStats
 
@@ -86,6 +87,20 @@ def scope_clauses(actor: Actor) -> list[ColumnElement[bool]]:
     return clauses
 
 
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` literally anywhere (use with ``escape=LIKE_ESCAPE``):
+    a user's ``%`` or ``_`` is a character to find, not a wildcard."""
+    escaped = (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+    return f"%{escaped}%"
+
+
 @dataclass
 class CaseFilter:
     states: list[str] = field(default_factory=list)
@@ -145,12 +160,12 @@ class CaseFilter:
         if self.urgent is not None:
             out.append(col(CaseRow.urgency) == ("urgent" if self.urgent else "normal"))
         if self.q:
-            like = f"%{self.q}%"
+            like = contains_pattern(self.q)
             out.append(
                 or_(
-                    col(CaseRow.serial).like(like),
-                    col(CaseRow.address).like(like),
-                    col(CaseRow.description).like(like),
+                    col(CaseRow.serial).like(like, escape=LIKE_ESCAPE),
+                    col(CaseRow.address).like(like, escape=LIKE_ESCAPE),
+                    col(CaseRow.description).like(like, escape=LIKE_ESCAPE),
                 )
             )
         return out
@@ -161,20 +176,34 @@ def encode_cursor(values: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str, sort: str) -> list[Any]:
+    """The keyset position a cursor from ``encode_cursor`` holds, checked value by value:
+    ``[due_key, id]`` for the deadline sorts, ``[id]`` otherwise; anything else is 422."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded))
-        if sort.lstrip("-") == "deadline":
-            if not (isinstance(values, list) and len(values) == 2 and isinstance(values[1], int)):
-                raise ValueError
-            return [datetime.fromisoformat(values[0]), values[1]]
-        if not (isinstance(values, list) and len(values) == 1 and isinstance(values[0], int)):
+        if not isinstance(values, list):
             raise ValueError
-        return values
+        if sort.lstrip("-") == "deadline":
+            if len(values) != 2 or not isinstance(values[0], str):
+                raise ValueError
+            due = datetime.fromisoformat(values[0])
+            if due.tzinfo is None:
+                raise ValueError
+            return [due, _row_id(values[1])]
+        if len(values) != 1:
+            raise ValueError
+        return [_row_id(values[0])]
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise Invalid(
             "The cursor is not one this server issued; start again without it.", field="cursor"
         ) from exc
+
+
+def _row_id(value: Any) -> int:
+    # bool is an int in Python; JSON true is not a row id.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT64_MAX:
+        raise ValueError
+    return value
 
 
 async def list_cases(

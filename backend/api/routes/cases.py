@@ -2,19 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ActorDep, ServicesDep, parse_if_match
 from backend.api.writes import run_write
 from backend.core.problems import Invalid
 from backend.services.queries import CaseFilter, list_cases
+from backend_client.text import SINGLE_LINE_PATTERN
 from backend_client.vocab import CaseState, Source
 from backend_client.wire import ActionRequest, ActionResult, CaseCreate, CaseDetail, CasePage
 
 router = APIRouter(tags=["cases"])
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+SerialPath = Annotated[str, Path(min_length=1, max_length=32, pattern=SINGLE_LINE_PATTERN)]
 
 
 @router.post("/cases", status_code=201, response_model=ActionResult)
@@ -41,15 +43,17 @@ async def cases(
     services: ServicesDep,
     actor: ActorDep,
     state: Annotated[str | None, Query(description="comma-separated states, or 'open'")] = None,
-    region: Annotated[str | None, Query(pattern=r"^\d{4,15}$")] = None,
-    department: Annotated[str | None, Query(max_length=32)] = None,
-    category: Annotated[str | None, Query(pattern=r"^((component|matter):)?\d{2}(\d{3})?$")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{4,15}$")] = None,
+    department: Annotated[str | None, Query(max_length=32, pattern=SINGLE_LINE_PATTERN)] = None,
+    category: Annotated[
+        str | None, Query(pattern=r"^((component|matter):)?[0-9]{2}([0-9]{3})?$")
+    ] = None,
     source: Source | None = None,
     overdue: bool | None = None,
     supervised: bool | None = None,
     pending: bool | None = None,
     urgent: bool | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=SINGLE_LINE_PATTERN)] = None,
     sort: str = "deadline",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
@@ -107,14 +111,14 @@ def _states(raw: str | None) -> list[str]:
 
 
 @router.get("/cases/{serial}")
-async def case(serial: str, services: ServicesDep, actor: ActorDep) -> CaseDetail:
+async def case(serial: SerialPath, services: ServicesDep, actor: ActorDep) -> CaseDetail:
     """One case with every stage deadline and its timeline from the event log."""
     return await services.cases.get(serial, actor)
 
 
 @router.post("/cases/{serial}/actions", response_model=ActionResult)
 async def act(
-    serial: str,
+    serial: SerialPath,
     request: Request,
     services: ServicesDep,
     actor: ActorDep,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from backend.api.deps import ActorDep, ServicesDep
 from backend.core.problems import Conflict, Forbidden
 from backend.models import CategoryRow, DepartmentRow
+from backend_client.text import SINGLE_LINE_PATTERN
 from backend_client.vocab import CategoryKind, Role
 from backend_client.wire import Category, CategoryCreate, Department
 
@@ -31,7 +32,7 @@ async def catalogue(
     services: ServicesDep,
     _actor: ActorDep,
     kind: CategoryKind | None = None,
-    q: Annotated[str | None, Query(max_length=50)] = None,
+    q: Annotated[str | None, Query(max_length=50, pattern=SINGLE_LINE_PATTERN)] = None,
 ) -> list[Category]:
     """GB/T 47678.5-2026 components and matters, plus local extensions; ``q`` matches code,
     Chinese name or English gloss."""

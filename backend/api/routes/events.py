@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from backend.api.deps import ActorDep, ServicesDep, SignInDep
-from backend.core.problems import Invalid
+from backend.api.deps import ActorDep, ServicesDep, SignInDep, header_number
 from backend.services.queries import event_page
 from backend.services.streams import until_closed
+from backend_client.text import INT64_MAX
 from backend_client.wire import EventPage
 
 router = APIRouter(tags=["events"])
@@ -21,7 +21,7 @@ RETRY_MS = 2000
 async def events(
     services: ServicesDep,
     actor: ActorDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> EventPage:
     """The event log after ``after``, as far as you may see it."""
@@ -37,7 +37,7 @@ async def events(
 async def stream(
     services: ServicesDep,
     signin: SignInDep,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events, ``id`` = event seq, ``event`` = action name, ``data`` = the
@@ -48,9 +48,7 @@ async def stream(
     disabled (reconnecting then answers 401 with the reason)."""
     start = after
     if last_event_id:
-        if not last_event_id.strip().isdigit():
-            raise Invalid("Last-Event-ID must be an event seq (a whole number).")
-        start = int(last_event_id)
+        start = header_number("Last-Event-ID", last_event_id, "an event seq")
 
     async def body() -> AsyncIterator[bytes]:
         yield f": citygrid event stream\nretry: {RETRY_MS}\n\n".encode()
