@@ -43,6 +43,7 @@ from backend_client.wire import (
     Me,
     RegionNode,
     ServerTime,
+    TimelineEntry,
 )
 
 API_PREFIX = "/api/v1"
@@ -238,7 +239,7 @@ class CitygridClient:
     # --- cases ----------------------------------------------------------------------------
 
     async def report(self, body: CaseCreate, *, idempotency_key: str | None = None) -> ActionResult:
-        """Report a new case (上报); 201 with the created case."""
+        """Report a new case (上报); 201 with the created case's queue row."""
         return await self._post("/cases", ActionResult, body, idempotency_key=idempotency_key)
 
     async def cases(
@@ -299,8 +300,32 @@ class CitygridClient:
                 return
             cursor = page.next_cursor
 
-    async def case(self, serial: str) -> CaseDetail:
-        return await self._get(f"/cases/{serial}", CaseDetail)
+    async def case(
+        self,
+        serial: str,
+        *,
+        timeline_limit: int | None = None,
+        timeline_before: int | None = None,
+    ) -> CaseDetail:
+        """One case and a page of its timeline (the newest entries; ``timeline_before`` =
+        a detail's ``timeline_older`` gives the page before)."""
+        params: Params = {}
+        if timeline_limit is not None:
+            params["timeline_limit"] = timeline_limit
+        if timeline_before is not None:
+            params["timeline_before"] = timeline_before
+        return await self._get(f"/cases/{serial}", CaseDetail, params or None)
+
+    async def timeline(self, serial: str, *, page: int | None = None) -> list[TimelineEntry]:
+        """The case's whole timeline, oldest first, read page by page."""
+        pages: list[list[TimelineEntry]] = []
+        before: int | None = None
+        while True:
+            detail = await self.case(serial, timeline_limit=page, timeline_before=before)
+            pages.append(detail.timeline)
+            if detail.timeline_older is None:
+                return [entry for chunk in reversed(pages) for entry in chunk]
+            before = detail.timeline_older
 
     async def act(
         self,

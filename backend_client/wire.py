@@ -29,7 +29,9 @@ from backend_client.vocab import (
     Urgency,
 )
 
-DESCRIPTION_MAX = 4000  # Open311 caps descriptions at 4,000 characters; so do we.
+DESCRIPTION_MAX = 4000
+TIMELINE_PAGE = 200  # timeline entries a case detail carries unless asked for fewer
+TIMELINE_PAGE_MAX = 1000  # Open311 caps descriptions at 4,000 characters; so do we.
 NOTE_MAX = 2000
 
 GridCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
@@ -269,7 +271,11 @@ class CaseDetail(CaseSummary):
     dispatch_preview: StageDeadline | None = None
     dispose_limit: str | None = None
     allowed_actions: list[Action] = []
+    # One page of the timeline, oldest first: the newest ``timeline_limit`` entries (or
+    # those before ``timeline_before``).  ``timeline_older`` is the seq to pass as
+    # ``timeline_before`` for the page before this one, None when this page starts it.
     timeline: list[TimelineEntry] = []
+    timeline_older: int | None = None
 
 
 class CasePage(WireModel):
@@ -279,7 +285,11 @@ class CasePage(WireModel):
 
 
 class ActionResult(WireModel):
-    case: CaseDetail
+    """What a write answers: the case's queue row (with its new ``version``) and the seq
+    of the event it appended.  The detail and timeline are read on ``GET /cases/{serial}``
+    — an action's cost must not grow with the case's history."""
+
+    case: CaseSummary
     seq: int
 
 

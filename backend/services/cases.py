@@ -29,10 +29,16 @@ from backend.services.access import Actor
 from backend.services.clockwork import FAR_FUTURE, Clockwork
 from backend.services.events import Outbox, append_event
 from backend.services.reference import Reference
-from backend.services.views import case_detail
+from backend.services.views import case_detail, case_summary
 from backend_client.labels import both
 from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
-from backend_client.wire import ActionRequest, ActionResult, CaseCreate, CaseDetail
+from backend_client.wire import (
+    TIMELINE_PAGE,
+    ActionRequest,
+    ActionResult,
+    CaseCreate,
+    CaseDetail,
+)
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -82,18 +88,22 @@ class CaseService:
         session: AsyncSession,
         case: CaseRow,
         actor: Actor,
-        events: list[EventRow] | None = None,
+        *,
+        timeline_limit: int = TIMELINE_PAGE,
+        timeline_before: int | None = None,
     ) -> CaseDetail:
-        if events is None:
-            events = list(
-                (
-                    await session.exec(
-                        select(EventRow)
-                        .where(EventRow.case_id == case.id)
-                        .order_by(col(EventRow.seq))
-                    )
-                ).all()
-            )
+        """The case with one page of its timeline: the newest ``timeline_limit`` events
+        (before seq ``timeline_before`` when given), oldest first."""
+        stmt = select(EventRow).where(EventRow.case_id == case.id)
+        if timeline_before is not None:
+            stmt = stmt.where(col(EventRow.seq) < timeline_before)
+        newest_first = list(
+            await session.exec(stmt.order_by(col(EventRow.seq).desc()).limit(timeline_limit + 1))
+        )
+        older = None
+        if len(newest_first) > timeline_limit:
+            newest_first = newest_first[:timeline_limit]
+            older = newest_first[-1].seq
         checker = await session.get(UserRow, case.checker_id) if case.checker_id else None
         preview = None
         if case.state == CaseState.FILED.value:
@@ -102,20 +112,35 @@ class CaseService:
                 self.clockwork.preview(case, Stage.SIGN, now),
                 self.clockwork.limit_label(case, Stage.DISPOSE),
             )
-        return case_detail(
+        detail = case_detail(
             case,
             self.ref,
             actor,
-            list(events),
+            newest_first[::-1],
             checker.display_name if checker else None,
             preview,
             self.clock(),
         )
+        detail.timeline_older = older
+        return detail
 
-    async def get(self, serial: str, actor: Actor) -> CaseDetail:
+    async def get(
+        self,
+        serial: str,
+        actor: Actor,
+        *,
+        timeline_limit: int = TIMELINE_PAGE,
+        timeline_before: int | None = None,
+    ) -> CaseDetail:
         async with self.db.read() as session:
             case = await self._load(session, serial, actor)
-            return await self.detail(session, case, actor)
+            return await self.detail(
+                session,
+                case,
+                actor,
+                timeline_limit=timeline_limit,
+                timeline_before=timeline_before,
+            )
 
     # --- creating ---------------------------------------------------------------------------
 
@@ -194,8 +219,7 @@ class CaseService:
             prev_department_id=None,
             outbox=outbox,
         )
-        detail = await self.detail(session, case, actor, events=[event])
-        return ActionResult(case=detail, seq=event.seq or 0)
+        return ActionResult(case=case_summary(case, self.ref, now), seq=event.seq or 0)
 
     def _resolve_grid(self, body: CaseCreate) -> str:
         if body.grid_code is not None:
@@ -263,7 +287,7 @@ class CaseService:
             prev_department_id=prev_department,
             outbox=outbox,
         )
-        return ActionResult(case=await self.detail(session, case, actor), seq=event.seq or 0)
+        return ActionResult(case=case_summary(case, self.ref, now), seq=event.seq or 0)
 
     def _stale(self, case: CaseRow, expected: int) -> Conflict:
         state = CaseState(case.state)

@@ -48,6 +48,14 @@ async def act(
     return body["case"] if expect == 200 else body
 
 
+async def detail(client: httpx.AsyncClient, serial: str) -> dict[str, Any]:
+    """The case detail (actions answer with the queue row only)."""
+    response = await client.get(f"/cases/{serial}")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 async def read_stream(
     client: httpx.AsyncClient,
     *,

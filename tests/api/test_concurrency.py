@@ -37,9 +37,10 @@ async def test_two_dispatchers_race_exactly_one_wins(api: Api) -> None:
             winner, loser = (r1, r2) if r1.status_code == 200 else (r2, r1)
             problem = loser.json()
             assert problem["current_version"] == int(version) + 1
-            assert problem["last_actor"] == winner.json()["case"]["timeline"][-1]["actor"]
-            assert problem["last_actor"] in problem["detail"]
             detail = (await lead.get(f"/cases/{serial}")).json()
+            assert winner.json()["case"]["version"] == detail["version"]
+            assert problem["last_actor"] == detail["timeline"][-1]["actor"]
+            assert problem["last_actor"] in problem["detail"]
             assert [t["action"] for t in detail["timeline"]].count("dispatch") == 1
 
 

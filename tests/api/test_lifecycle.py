@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.api.helpers import act, grid_in, report
+from tests.api.helpers import act, detail, grid_in, report
 from tests.conftest import Api
 
 STREET = "110112001"
@@ -20,7 +20,8 @@ async def test_full_loop_with_rework(api: Api) -> None:
         case = await report(lead, grid)
         serial = case["serial"]
         assert case["state"] == "reported" and case["stage"] == "intake"
-        assert case["suggested_department"]["code"] == "HW"  # routed: 06042 → sanitation
+        suggested = (await detail(lead, serial))["suggested_department"]
+        assert suggested["code"] == "HW"  # routed: 06042 → sanitation
         assert (await act(lead, serial, "file"))["state"] == "filed"
         dispatched = await act(lead, serial, "dispatch")
         assert dispatched["department_code"] == "HW" and dispatched["stage"] == "sign"
@@ -34,7 +35,7 @@ async def test_full_loop_with_rework(api: Api) -> None:
         )
         assert disposed["state"] == "disposed" and disposed["stage"] == "check"
         checking = await act(lead, serial, "assign_check", supervisor="sup001")
-        assert checking["state"] == "checking" and checking["checker"]
+        assert checking["state"] == "checking" and (await detail(lead, serial))["checker"]
         failed = await act(sup, serial, "verify", passed=False, reason="仍有垃圾")
         assert failed["state"] == "dispatched" and failed["rework_count"] == 1
         assert failed["department_code"] == "HW"
@@ -42,8 +43,8 @@ async def test_full_loop_with_rework(api: Api) -> None:
         await act(handler, serial, "report_disposal", note="再次清运")
         closed = await act(lead, serial, "verify", passed=True)
         assert closed["state"] == "closed" and closed["deadline_at"] is None
-        detail = (await lead.get(f"/cases/{serial}")).json()
-        actions = [t["action"] for t in detail["timeline"]]
+        full = await detail(lead, serial)
+        actions = [t["action"] for t in full["timeline"]]
         assert actions == [
             "report",
             "file",
@@ -56,9 +57,9 @@ async def test_full_loop_with_rework(api: Api) -> None:
             "report_disposal",
             "verify",
         ]
-        assert all(t["actor"] for t in detail["timeline"])
-        assert all(d["done_at"] for d in detail["deadlines"])  # every stage clock stopped
-        assert detail["attachments"][0]["phase"] == "after"
+        assert all(t["actor"] for t in full["timeline"])
+        assert all(d["done_at"] for d in full["deadlines"])  # every stage clock stopped
+        assert full["attachments"][0]["phase"] == "after"
 
 
 async def test_return_is_a_wrong_dispatch_and_goes_back_to_dispatch(api: Api) -> None:
@@ -85,7 +86,7 @@ async def test_extension_pushes_the_disposal_deadline(api: Api) -> None:
         before = await act(handler, serial, "sign")
         await act(handler, serial, "request_extension", hours=8, reason="需调配车辆")
         after = await act(lead, serial, "decide", approve=True)
-        assert after["extension_hours"] == 8
+        assert (await detail(lead, serial))["extension_hours"] == 8
         old = datetime.fromisoformat(before["deadline_at"])
         new = datetime.fromisoformat(after["deadline_at"])
         assert new > old  # 8 working hours later, skipping nights and weekends
@@ -134,7 +135,7 @@ async def test_verification_of_a_public_report_then_void(api: Api) -> None:
         verifying = await act(op, serial, "request_verification")
         assert verifying["state"] == "verifying" and verifying["stage"] == "verify"
         back = await act(sup, serial, "confirm_report", truthful=False, note="现场未发现")
-        assert back["state"] == "reported" and back["verified"] is False
+        assert back["state"] == "reported" and (await detail(op, serial))["verified"] is False
         voided = await act(lead, serial, "void", reason="核实不属实")
         assert voided["state"] == "voided"
         refused = await act(lead, serial, "dispatch", expect=409)

@@ -64,7 +64,7 @@ def case_json(serial: str = "110112-0001") -> dict[str, Any]:
 
 
 def result_json(serial: str = "110112-0001") -> dict[str, Any]:
-    return {"case": case_json(serial), "seq": 42}
+    return {"case": summary_json(serial), "seq": 42}
 
 
 def client(handler: Handler) -> CitygridClient:

@@ -9,9 +9,17 @@ from backend.api.deps import ActorDep, ServicesDep, parse_if_match
 from backend.api.writes import run_write
 from backend.core.problems import Invalid
 from backend.services.queries import CaseFilter, list_cases
-from backend_client.text import SINGLE_LINE_PATTERN
+from backend_client.text import INT64_MAX, SINGLE_LINE_PATTERN
 from backend_client.vocab import CaseState, Source
-from backend_client.wire import ActionRequest, ActionResult, CaseCreate, CaseDetail, CasePage
+from backend_client.wire import (
+    TIMELINE_PAGE,
+    TIMELINE_PAGE_MAX,
+    ActionRequest,
+    ActionResult,
+    CaseCreate,
+    CaseDetail,
+    CasePage,
+)
 
 router = APIRouter(tags=["cases"])
 
@@ -111,9 +119,19 @@ def _states(raw: str | None) -> list[str]:
 
 
 @router.get("/cases/{serial}")
-async def case(serial: SerialPath, services: ServicesDep, actor: ActorDep) -> CaseDetail:
-    """One case with every stage deadline and its timeline from the event log."""
-    return await services.cases.get(serial, actor)
+async def case(
+    serial: SerialPath,
+    services: ServicesDep,
+    actor: ActorDep,
+    timeline_limit: Annotated[int, Query(ge=1, le=TIMELINE_PAGE_MAX)] = TIMELINE_PAGE,
+    timeline_before: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
+) -> CaseDetail:
+    """One case with every stage deadline and one page of its timeline from the event
+    log: the newest ``timeline_limit`` entries, oldest first; pass ``timeline_older`` back
+    as ``timeline_before`` for the page before."""
+    return await services.cases.get(
+        serial, actor, timeline_limit=timeline_limit, timeline_before=timeline_before
+    )
 
 
 @router.post("/cases/{serial}/actions", response_model=ActionResult)
