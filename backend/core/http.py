@@ -1,4 +1,5 @@
-"""The HTTP protocol uvicorn runs: its httptools parser with a cap on the request head.
+"""The HTTP protocol uvicorn runs: its httptools parser with a cap on the request head,
+and problem+json answers where the parser refuses a request.
 
 httptools buffers a request line and headers of any size before the app sees them (an
 8 MB header was read whole and answered 200).  This protocol counts the bytes of each
@@ -26,23 +27,34 @@ def max_head_bytes() -> int:
     return int(raw) if raw.isascii() and raw.isdigit() else DEFAULT_MAX_HEAD_BYTES
 
 
-def too_large_response(limit: int) -> bytes:
+def raw_problem(status: int, reason: str, title: str, detail: str, slug: str) -> bytes:
+    """A whole HTTP/1.1 problem+json answer, for the protocol layer (no app, no routing)."""
     body = json.dumps(
         {
-            "type": "https://citygrid.dev/problems/headers-too-large",
-            "title": "Request headers too large",
-            "status": 431,
-            "detail": f"The request line and headers are larger than {limit // 1024} KiB; "
-            "send fewer or shorter headers.",
+            "type": f"https://citygrid.dev/problems/{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
         }
     ).encode()
     head = (
-        "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+        f"HTTP/1.1 {status} {reason}\r\n"
         f"content-type: {PROBLEM_JSON}\r\n"
         f"content-length: {len(body)}\r\n"
         "connection: close\r\n\r\n"
     ).encode()
     return head + body
+
+
+def too_large_response(limit: int) -> bytes:
+    return raw_problem(
+        431,
+        "Request Header Fields Too Large",
+        "Request headers too large",
+        f"The request line and headers are larger than {limit // 1024} KiB; "
+        "send fewer or shorter headers.",
+        "headers-too-large",
+    )
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -76,6 +88,21 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+    def send_400_response(self, msg: str) -> None:
+        """The parser refused the request (a control character in a header, a broken
+        request line): say so as a problem, like every other refusal."""
+        self.transport.write(
+            raw_problem(
+                400,
+                "Bad Request",
+                "Bad request",
+                "The request is not valid HTTP/1.1 (for example a control character in a "
+                "header, or a malformed request line).",
+                "bad-request",
+            )
+        )
+        self.transport.close()
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes, self._tail = False, 0, b""

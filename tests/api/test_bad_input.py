@@ -158,11 +158,24 @@ async def test_huge_request_headers_get_431(api: Api, size: int) -> None:
         assert (await c.get("/me")).status_code == 200
 
 
-async def test_a_large_body_is_still_a_413_not_a_431(api: Api) -> None:
+@pytest.mark.parametrize("value", [b"a\x00b", b"a\x01b"])
+async def test_a_control_character_in_a_header_is_a_400_problem(api: Api, value: bytes) -> None:
+    head = b"GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nIdempotency-Key: " + value + b"\r\n\r\n"
+    status_line, _, rest = raw_request(api.server.port, head).partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 400"), status_line
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert b"application/problem+json" in headers
+    assert json.loads(body)["status"] == 400
+
+
+async def test_body_bytes_do_not_count_as_header_bytes(api: Api) -> None:
     async with api.client("lead") as c:
         body = {**DEFAULT_REPORT, "grid_code": await grid_in(c, STREET), "description": "x" * 3000}
-        r = await c.post("/cases", json=body)
-        assert r.status_code == 201, r.text
+        assert (await c.post("/cases", json=body)).status_code == 201
+        body["description"] = "x" * 200_000  # over the head cap, under the body cap
+        assert_problem(await c.post("/cases", json=body), 422, "description")
+        body["description"] = "x" * 400_000
+        assert_problem(await c.post("/cases", json=body), 413, "larger than")
 
 
 async def test_405_says_which_methods_are_allowed(api: Api) -> None:
