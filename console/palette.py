@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import Hit, Hits, Provider
 
+from backend_client.text import is_digits
 from console.i18n import as_key, t
 from console.keymap import QUEUE_KEYS
 
@@ -42,7 +43,7 @@ class CityGridCommands(Provider):
 
     async def _cases(self, query: str) -> AsyncIterator[Hit]:
         digits = query.strip()
-        if len(digits) < 3 or not digits.replace("-", "").isdigit():
+        if len(digits) < 3 or not is_digits(digits.replace("-", "")):
             return
         found = 0
         for serial, case in self.cg.store.cases.items():

@@ -130,7 +130,7 @@ _KNOWN_KEYS: Final = frozenset(
     (*_REQUIRED, *_COLOUR_FIELDS, *_BOOL_FIELDS, *_FLOAT_FIELDS, *_METADATA_FIELDS, "variables")
 )
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_ALPHA_SUFFIX_RE: Final = re.compile(r"(?P<colour>.+?)\s+(?P<alpha>\d+(?:\.\d+)?)%")
+_ALPHA_SUFFIX_RE: Final = re.compile(r"(?P<colour>.+?)\s+(?P<alpha>[0-9]+(?:\.[0-9]+)?)%")
 _VARIABLE_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # refused, and its streams closed, within about this long on every worker.
     auth_poll_interval: float = 0.25
     max_body_bytes: int = 256 * 1024
+    # The request line and headers together (answered 431 beyond; see backend.core.http).
+    max_header_bytes: int = 32 * 1024
     calendar_path: Path | None = None
     timelimits_path: Path | None = None
     demo_district_code: str = "110112"

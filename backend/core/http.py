@@ -11,20 +11,15 @@ connection before the parser sees them, so no client can make the server hold a 
 from __future__ import annotations
 
 import json
-import os
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from backend.core.config import get_settings
 from backend.core.problems import PROBLEM_JSON
 
-DEFAULT_MAX_HEAD_BYTES = 32 * 1024
 LINGER_SECONDS = 5.0  # how long a refused connection drains input before closing
 IMPORT_PATH = "backend.core.http:BoundedHttpToolsProtocol"
-
-
-def max_head_bytes() -> int:
-    raw = os.environ.get("CITYGRID_MAX_HEADER_BYTES", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else DEFAULT_MAX_HEAD_BYTES
 
 
 def raw_problem(status: int, reason: str, title: str, detail: str, slug: str) -> bytes:
@@ -58,11 +53,14 @@ def too_large_response(limit: int) -> bytes:
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    limit = max_head_bytes()
     _in_head = True  # until a request's headers are complete, and again after it
     _head_bytes = 0
     _tail = b""  # the last bytes seen, for a blank line split across reads
     _refused = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = get_settings().max_header_bytes
 
     def data_received(self, data: bytes) -> None:
         if self._refused:

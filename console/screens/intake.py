@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from backend.domain.catalogue import CatalogueEntry, fuzzy_rank
 from backend_client.errors import CitygridError
 from backend_client.labels import label
+from backend_client.text import is_digits
 from backend_client.vocab import Action, CategoryKind, Source, Urgency
 from backend_client.wire import ActionRequest, CaseCreate, CaseSummary
 from console.errors import describe
@@ -27,7 +28,7 @@ from console.i18n import t
 if TYPE_CHECKING:
     from console.app import CityGridApp
 
-LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,， ]\s*(-?\d+(?:\.\d+)?)\s*$")
+LONLAT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*[,， ]\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
 
 
 class IntakeScreen(Screen[None]):
@@ -200,7 +201,7 @@ class IntakeScreen(Screen[None]):
         text = event.value.strip()
         places = self.query_one("#places", OptionList)
         places.clear_options()
-        if len(text) < 2 or text.isdigit() or LONLAT.match(text):
+        if len(text) < 2 or is_digits(text) or LONLAT.match(text):
             return
         matches = [
             (code, name)
@@ -226,7 +227,7 @@ class IntakeScreen(Screen[None]):
         text = text.strip()
         resolved = self.query_one("#resolved", Static)
         try:
-            if text.isdigit() and len(text) == 15:
+            if is_digits(text) and len(text) == 15:
                 grid = await self.cg.client.grid(text)
                 self.lonlat = None
             elif (m := LONLAT.match(text)) is not None:
@@ -298,7 +299,7 @@ class IntakeScreen(Screen[None]):
             address=self.query_one("#location", Input).value.strip()[:256]
             if self.lonlat is None
             and self.grid_code
-            and not self.query_one("#location", Input).value.strip().isdigit()
+            and not is_digits(self.query_one("#location", Input).value.strip())
             else "",
             reporter_name=self.query_one("#name", Input).value.strip(),
             reporter_phone=self.query_one("#phone", Input).value.strip(),
