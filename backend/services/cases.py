@@ -418,8 +418,8 @@ class CaseService:
             area = routing.area_of(dept, case.grid_code)
             raise Invalid(
                 f"{dept.code} ({dept.name}) does not serve grid {case.grid_code} for "
-                f"{case.category_kind} {case.category_code}, and it works in "
-                f"{self.ref.name_of(area)} ({area}), outside your jurisdiction "
+                f"{case.category_kind} {case.category_code}, and its area, "
+                f"{self.ref.name_of(area)} ({area}), is not inside your jurisdiction "
                 f"({actor.jurisdiction_code}). Dispatch this case to one of: "
                 f"{', '.join(allowed) or 'none'}.",
                 field="department_code",
