@@ -129,14 +129,32 @@ async def test_like_wildcards_in_q_are_literal(api: Api) -> None:
         assert marked["serial"] not in {item["serial"] for item in found}
 
 
-def raw_request(port: int, head: bytes) -> bytes:
-    """Send a request head over a plain socket and read the whole answer."""
+def raw_request(port: int, head: bytes, piece: int | None = None) -> bytes:
+    """Send a request head over a plain socket (in ``piece``-byte writes if given) and read
+    the whole answer.  Uvicorn closes a connection the client half-closes, so the socket
+    stays open; a refused head is answered at once and closed by the server after it
+    drained the rest (the client closing first ends that wait)."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(head)
-        chunks = []
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(head), piece or len(head)):
+            sock.sendall(head[start : start + (piece or len(head))])
+        chunks: list[bytes] = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
+            if _complete(b"".join(chunks)):
+                break
     return b"".join(chunks)
+
+
+def _complete(answer: bytes) -> bool:
+    head, sep, body = answer.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
 
 
 @pytest.mark.parametrize("size", [40_000, 8_000_000])
@@ -166,6 +184,20 @@ async def test_a_control_character_in_a_header_is_a_400_problem(api: Api, value:
     headers, _, body = rest.partition(b"\r\n\r\n")
     assert b"application/problem+json" in headers
     assert json.loads(body)["status"] == 400
+
+
+@pytest.mark.parametrize(
+    ("piece", "padding", "status"),
+    [(1, 0, b"200"), (7, 0, b"200"), (1000, 0, b"200"), (1000, 40_000, b"431")],
+)
+async def test_the_head_is_counted_across_reads(
+    api: Api, piece: int, padding: int, status: bytes
+) -> None:
+    head = (
+        f"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {api.seeded.tokens['lead']}"
+        f"\r\nX-Padding: {'a' * padding}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    assert raw_request(api.server.port, head, piece).startswith(b"HTTP/1.1 " + status)
 
 
 async def test_body_bytes_do_not_count_as_header_bytes(api: Api) -> None:
