@@ -5,8 +5,15 @@ httpx-sse has no reconnection of its own, so :class:`EventFollower` does it: it 
 backs off exponentially with jitter up to a short cap (so it is back within about
 ``backoff_max`` of the server answering again), skips keep-alive comments (they surface as
 events with empty data) and reads with no read timeout (the server pings every 15 s).
-Besides events it yields :class:`StreamState` changes for a status bar and
-:class:`ResyncNeeded` when the server says the client is too far behind.
+Besides events it yields :class:`~backend_client.wire.CaseGone` (you lost sight of a
+case: drop its row), :class:`StreamState` changes for a status bar, and
+:class:`ResyncNeeded` when the server says the client cannot go on event by event (too
+far behind, or ahead of a restored log); the server then ends the stream and the
+follower reconnects at once from the resync's head.
+
+Seqs only ever grow, but not by one: on PostgreSQL a rolled-back transaction burns
+a seq, so the log has gaps.  A gap is never a loss — the server delivers every
+committed event after ``Last-Event-ID`` in order — so nothing here counts seqs.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from pydantic import ValidationError
 from backend_client.client import CitygridClient
 from backend_client.errors import ApiError, Unavailable, error_from_response
 from backend_client.text import is_digits
-from backend_client.wire import Event, Resync
+from backend_client.wire import GONE_EVENT, CaseGone, Event, Resync
 
 log = logging.getLogger("citygrid.events")
 
@@ -63,7 +70,7 @@ class StreamState:
     error: str = ""
 
 
-FollowItem = Event | ResyncNeeded | StreamState
+FollowItem = Event | CaseGone | ResyncNeeded | StreamState
 
 
 def _now() -> datetime:
@@ -115,11 +122,15 @@ class EventFollower:
                     # Pin "from now" to a seq, so a reconnect cannot skip what happened
                     # between the first connect and the first event.
                     self._last_seq = (await self._client.health()).head_seq
+                resynced = False
                 async with aclosing(self._connect()) as stream:
                     async for item in stream:
                         if isinstance(item, StreamState):
                             attempt, down_since = 0, None
+                        resynced = isinstance(item, ResyncNeeded)
                         yield item
+                if resynced:
+                    continue  # the server ends the stream after a resync: go on from its head
                 error = "the server closed the stream"
             except ApiError as exc:
                 if exc.status < 500 and exc.status not in (408, 429):
@@ -161,7 +172,11 @@ class EventFollower:
                 resync = Resync.model_validate_json(data)
                 self._last_seq = resync.head_seq
                 return ResyncNeeded(resync.head_seq, resync.reason)
-            event = Event.model_validate_json(data)
+            event: Event | CaseGone = (
+                CaseGone.model_validate_json(data)
+                if name == GONE_EVENT
+                else Event.model_validate_json(data)
+            )
         except ValidationError as exc:
             log.warning("skipping an unreadable %r event (id %s): %s", name, sse_id, exc)
             if is_digits(sse_id):

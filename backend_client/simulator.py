@@ -50,6 +50,7 @@ from backend_client.wire import (
     ActionRequest,
     Attachment,
     CaseCreate,
+    CaseGone,
     CaseSummary,
     Category,
     Event,
@@ -515,7 +516,10 @@ class Simulator:
         follower = EventFollower(self.client(self.cast.watcher.username), after=after)
         async with aclosing(follower.items()) as items:
             async for item in items:
-                if isinstance(item, Event):
+                if isinstance(item, CaseGone):
+                    self._latest.pop(item.serial, None)
+                    self._agenda.cancel(item.serial)
+                elif isinstance(item, Event):
                     try:
                         self._on_event(item)
                     except Exception:

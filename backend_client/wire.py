@@ -309,16 +309,32 @@ class Event(WireModel):
     case: CaseSummary
 
 
-class EventPage(WireModel):
-    items: list[Event]
-    head_seq: int
+class CaseGone(WireModel):
+    """In place of an event you may see about a case you may no longer see (your
+    department lost it, or it left your jurisdiction): drop its row.  It carries the
+    seq and serial only — nothing of where the case went.  SSE ``event: gone``."""
+
+    seq: int
+    serial: str
+
+
+GONE_EVENT = "gone"  # the SSE event name of a CaseGone
+
+FeedItem = Event | CaseGone
 
 
 class Resync(WireModel):
-    """Sent on the stream when a client is too far behind to catch up event by event."""
+    """Sent on the stream when a client cannot continue event by event: too far
+    behind, or ahead of the log (a restored database).  Reload ``/cases``."""
 
     reason: str
     head_seq: int
+
+
+class EventPage(WireModel):
+    items: list[FeedItem]
+    head_seq: int
+    resync: Resync | None = None  # set (and items empty) when ``after`` is ahead of the head
 
 
 class GridStat(WireModel):

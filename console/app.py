@@ -23,7 +23,7 @@ from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError
 from backend_client.labels import label
 from backend_client.vocab import Action, Urgency
-from backend_client.wire import CaseSummary, Department, GridCell, Me
+from backend_client.wire import CaseGone, CaseSummary, Department, Event, GridCell, Me
 from console.actions import CaseActions
 from console.config import ConsoleSettings, save_preference
 from console.connection import run_link
@@ -211,13 +211,20 @@ class CityGridApp(App[int]):
         now = self.now()
         changes: list[Change] = []
         for event in message.events:
-            change = self.store.apply(QueueRow.from_summary(event.case), now)
             self.events_applied += 1
+            if isinstance(event, CaseGone):
+                change = self.store.drop(event.serial, now)
+            else:
+                change = self.store.apply(QueueRow.from_summary(event.case), now)
             if change is None:
                 continue
             changes.append(change)
             self.tally.change(change, now)
-            if event.action is Action.REPORT and event.case.urgency is Urgency.URGENT:
+            if (
+                isinstance(event, Event)
+                and event.action is Action.REPORT
+                and event.case.urgency is Urgency.URGENT
+            ):
                 self.alert(
                     t(
                         "alert.urgent",

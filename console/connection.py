@@ -29,7 +29,7 @@ from backend_client.events import (
     StreamState,
     backoff_delay,
 )
-from backend_client.wire import Event, Me
+from backend_client.wire import CaseGone, Event, FeedItem, Me
 from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded, TokenRefused
 from console.rows import QueueRow
 
@@ -94,7 +94,7 @@ async def _load_pages(
 async def _follow(follower: EventFollower, post: Callable[[Message], object]) -> None:
     """Forward events in small batches; returns when the server asked for a resync.
     Raises what the follower does not retry (a refused token, a 4xx answer)."""
-    batch: list[Event] = []
+    batch: list[FeedItem] = []
     flush_task: asyncio.Task[None] | None = None
 
     async def flush_later() -> None:
@@ -109,7 +109,7 @@ async def _follow(follower: EventFollower, post: Callable[[Message], object]) ->
 
     try:
         async for item in follower.items():
-            if isinstance(item, Event):
+            if isinstance(item, Event | CaseGone):
                 batch.append(item)
                 if flush_task is None or flush_task.done():
                     flush_task = asyncio.create_task(flush_later())

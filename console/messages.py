@@ -8,7 +8,7 @@ from typing import Literal
 
 from textual.message import Message
 
-from backend_client.wire import Event, Me
+from backend_client.wire import FeedItem, Me
 from console.rows import QueueRow
 
 
@@ -27,9 +27,10 @@ class SnapshotLoaded(Message):
 
 @dataclass
 class CaseEvents(Message):
-    """A batch of stream events (batched so a burst costs one repaint)."""
+    """A batch of stream events (batched so a burst costs one repaint); a ``CaseGone``
+    among them drops a case this user may no longer see."""
 
-    events: list[Event]
+    events: list[FeedItem]
 
 
 LinkState = Literal["connecting", "live", "reconnecting", "stale", "offline", "refused"]

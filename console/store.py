@@ -110,6 +110,15 @@ class CaseStore:
             self._watch(new, now)
         return Change(case.serial, old, new)
 
+    def drop(self, serial: str, now: datetime) -> Change | None:
+        """The user lost sight of a case (``CaseGone``): its row goes, whatever version."""
+        self._advance(now)
+        old = self.cases.pop(serial, None)
+        if old is None:
+            return None
+        self._count(old, now, -1)
+        return Change(serial, old, None)
+
     def _advance(self, now: datetime) -> None:
         while self._deadlines and self._deadlines[0][0] <= now:
             _due, serial, version = heapq.heappop(self._deadlines)

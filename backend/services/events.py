@@ -19,23 +19,24 @@ import asyncio
 import bisect
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import ColumnElement, func, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.models import CaseRow, EventRow
-from backend.services.access import Actor
+from backend.services.access import Actor, Sight
 from backend.services.reference import Reference
 from backend.services.views import event_wire
 from backend_client.vocab import Action
-from backend_client.wire import Resync
+from backend_client.wire import GONE_EVENT, CaseGone, FeedItem, Resync
 
 log = logging.getLogger("citygrid.events")
 
@@ -99,17 +100,70 @@ async def head_seq(session: AsyncSession) -> int:
     return int(value or 0)
 
 
+def event_scope(actor: Actor) -> list[ColumnElement[bool]]:
+    """:meth:`Actor.sees_event` in SQL, so reads skip what the actor will not receive."""
+    clauses: list[ColumnElement[bool]] = []
+    if actor.scope_prefix:
+        clauses.append(col(EventRow.grid_code).startswith(actor.scope_prefix, autoescape=True))
+    if actor.is_handler:
+        clauses.append(
+            or_(
+                col(EventRow.department_id) == actor.department_id,
+                col(EventRow.prev_department_id) == actor.department_id,
+            )
+        )
+    return clauses
+
+
+def sight_of(
+    actor: Actor, event: Any, case_grid_code: str, case_department_id: int | None
+) -> Sight:
+    """``event``: anything with the event's ``grid_code`` and departments."""
+    return actor.event_sight(
+        event.grid_code,
+        event.department_id,
+        event.prev_department_id,
+        case_grid_code,
+        case_department_id,
+    )
+
+
+def feed_item(actor: Actor, row: EventRow, case: CaseRow, ref: Reference) -> FeedItem | None:
+    """One event as ``actor`` receives it with the case's current row (``GET /events``)."""
+    sight = sight_of(actor, row, case.grid_code, case.department_id)
+    if sight is Sight.FULL:
+        return event_wire(row, case, ref)
+    if sight is Sight.GONE:
+        return CaseGone(seq=row.seq or 0, serial=row.serial)
+    return None
+
+
+def ahead_resync(head: int) -> Resync:
+    """For a client that has seen more than the log holds (a restored database)."""
+    return Resync(reason=f"ahead of the event log, which ends at {head}", head_seq=head)
+
+
 @dataclass(frozen=True)
 class Published:
+    """An event encoded for the stream, with what :meth:`Actor.event_sight` needs: the
+    event's grid and departments, and those of the case row in ``frame``."""
+
     seq: int
-    action: str
+    serial: str
     grid_code: str
     department_id: int | None
     prev_department_id: int | None
+    case_grid_code: str
+    case_department_id: int | None
     frame: bytes  # the whole SSE frame (id, event, data), encoded once per worker
 
-    def visible_to(self, actor: Actor) -> bool:
-        return actor.sees_event(self.grid_code, self.department_id, self.prev_department_id)
+    def frame_for(self, actor: Actor) -> bytes | None:
+        sight = sight_of(actor, self, self.case_grid_code, self.case_department_id)
+        if sight is Sight.FULL:
+            return self.frame
+        if sight is Sight.GONE:
+            return gone_frame(self.seq, self.serial)
+        return None
 
 
 PING = b": ping\n\n"
@@ -119,14 +173,20 @@ def sse_frame(seq: int, event: str, data: str) -> bytes:
     return f"id: {seq}\nevent: {event}\ndata: {data}\n\n".encode()
 
 
+def gone_frame(seq: int, serial: str) -> bytes:
+    return sse_frame(seq, GONE_EVENT, CaseGone(seq=seq, serial=serial).model_dump_json())
+
+
 def publish(row: EventRow, case: CaseRow, ref: Reference) -> Published:
     seq = row.seq or 0
     return Published(
         seq=seq,
-        action=row.action,
+        serial=row.serial,
         grid_code=row.grid_code,
         department_id=row.department_id,
         prev_department_id=row.prev_department_id,
+        case_grid_code=case.grid_code,
+        case_department_id=case.department_id,
         frame=sse_frame(seq, row.action, event_wire(row, case, ref).model_dump_json()),
     )
 
@@ -142,11 +202,77 @@ def events_after(after: int, limit: int) -> Any:
     )
 
 
+SIGHT_COLUMNS: tuple[Any, ...] = (
+    col(EventRow.seq),
+    col(EventRow.serial),
+    col(EventRow.grid_code),
+    col(EventRow.department_id),
+    col(EventRow.prev_department_id),
+    col(CaseRow.grid_code).label("case_grid_code"),
+    col(CaseRow.department_id).label("case_department_id"),
+    col(CaseRow.version),
+)
+
+
+def _sight_columns(after: int, upto: int, actor: Actor, limit: int) -> Any:
+    """What deciding an event's sight takes, without loading or encoding it."""
+    return (
+        select(*SIGHT_COLUMNS)
+        .join(CaseRow, col(CaseRow.id) == col(EventRow.case_id))
+        .where(col(EventRow.seq) > after, col(EventRow.seq) <= upto, *event_scope(actor))
+        .order_by(col(EventRow.seq))
+        .limit(limit)
+    )
+
+
+def chunks(frames: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    """Frames joined into writes of at most ``limit`` bytes (a bigger frame alone)."""
+    buf: list[bytes] = []
+    size = 0
+    for frame in frames:
+        if buf and size + len(frame) > limit:
+            yield b"".join(buf)
+            buf, size = [], 0
+        buf.append(frame)
+        size += len(frame)
+    if buf:
+        yield b"".join(buf)
+
+
+class FrameCache:
+    """Frames read from the table, by (seq, case version), shared by every catching-up
+    client of this worker; the oldest go first past ``budget`` bytes."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self._frames: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        frame = self._frames.get(key)
+        if frame is not None:
+            self._frames.move_to_end(key)
+        return frame
+
+    def put(self, key: tuple[int, int], frame: bytes) -> None:
+        if key in self._frames:
+            return
+        self._frames[key] = frame
+        self.size += len(frame)
+        while self.size > self.budget and self._frames:
+            _, old = self._frames.popitem(last=False)
+            self.size -= len(old)
+
+
 class Broadcaster:
     """Per-worker fan-out.  Local commits hand their events over directly (``offer``);
     the pump reads the table for everything else (other workers, gaps, restarts)."""
 
     FETCH_BATCH = 1000
+    RANGE_BATCH = 200  # events per catch-up read from the table
+    RING_BATCH = 256  # events per step through the ring
+    CHUNK_BYTES = 64 * 1024  # the most one write to a client carries (unless one frame is more)
+    FRAME_CACHE_BYTES = 32 * 1024 * 1024
 
     def __init__(self, db: Database, ref: Reference, settings: Settings) -> None:
         self._db = db
@@ -155,6 +281,7 @@ class Broadcaster:
         self._seqs: list[int] = []
         self._ring: list[Published] = []
         self._pending: dict[int, Published] = {}
+        self._cache = FrameCache(self.FRAME_CACHE_BYTES)
         self.head_seq = 0
         self._news = asyncio.Event()  # replaced by a fresh one each time the head moves
         self._wake = asyncio.Event()
@@ -246,50 +373,89 @@ class Broadcaster:
     async def _listen(self) -> None:
         await self._db.listen(NOTIFY_CHANNEL, self.poke)
 
-    async def _read_range(self, after: int, limit: int) -> list[Published]:
+    async def _read_range(self, actor: Actor, after: int, upto: int) -> tuple[list[bytes], int]:
+        """The frames ``actor`` receives of events in (after, upto] (at most one batch,
+        filtered in SQL, encoded only when received and not cached), and the seq read to."""
         async with self._db.read() as session:
-            rows = (await session.exec(events_after(after, limit))).all()
-        return [publish(row, case, self._ref) for row, case in rows]
+            rows = (await session.exec(_sight_columns(after, upto, actor, self.RANGE_BATCH))).all()
+            sights = [sight_of(actor, r, r.case_grid_code, r.case_department_id) for r in rows]
+            hits: dict[int, bytes] = {}
+            missing: list[int] = []
+            for r, sight in zip(rows, sights, strict=True):
+                if sight is Sight.FULL:
+                    hit = self._cache.get((r.seq, r.version))
+                    if hit is None:
+                        missing.append(r.seq)
+                    else:
+                        hits[r.seq] = hit
+            fresh: dict[int, Published] = {}
+            if missing:
+                stmt = (
+                    select(EventRow, CaseRow)
+                    .join(CaseRow, col(CaseRow.id) == col(EventRow.case_id))
+                    .where(col(EventRow.seq).in_(missing))
+                )
+                for row, case in (await session.exec(stmt)).all():
+                    item = publish(row, case, self._ref)
+                    fresh[item.seq] = item
+                    self._cache.put((item.seq, case.version), item.frame)
+        frames: list[bytes] = []
+        for r, sight in zip(rows, sights, strict=True):
+            frame: bytes | None = None
+            if r.seq in fresh:  # judged again on the row it carries (it may have moved)
+                frame = fresh[r.seq].frame_for(actor)
+            elif sight is Sight.FULL:
+                frame = hits.get(r.seq)  # None only if the event vanished between the reads
+            elif sight is Sight.GONE:
+                frame = gone_frame(r.seq, r.serial)
+            if frame is not None:
+                frames.append(frame)
+        reached = rows[-1].seq if len(rows) == self.RANGE_BATCH else upto
+        return frames, reached
 
     async def stream(self, actor: Actor, after: int | None) -> AsyncIterator[bytes]:
         """SSE bytes for every event after ``after`` that ``actor`` may see, in seq
-        order, forever: one write per wake-up however many events it carries.
+        order, forever, in writes of at most ``CHUNK_BYTES``; between steps other
+        requests get their turn.
 
-        ``after=None`` means "from now".  A client too far behind gets one ``resync``
-        and continues from the head; it reloads its snapshot and drops the duplicates.
+        ``after=None`` means "from now".  A client too far behind, or ahead of the log
+        (a restored database), gets one ``resync`` and the stream ends: it reloads its
+        snapshot and reconnects from the resync's ``head_seq``.
         """
         cursor = self.head_seq if after is None else after
-        if self.head_seq - cursor > self._settings.stream_max_backlog:
-            yield _resync("too far behind", self.head_seq)
-            cursor = self.head_seq
+        if cursor > self.head_seq:
+            async with self._db.read() as session:
+                table_head = await head_seq(session)  # this worker's ring may lag the table
+            if cursor > table_head:
+                yield _resync(ahead_resync(table_head))
+                return
+            self.poke()
         while True:
+            if self.head_seq - cursor > self._settings.stream_max_backlog:
+                yield _resync(Resync(reason="too far behind", head_seq=self.head_seq))
+                return
             ring_start = self._seqs[0] if self._seqs else self.head_seq + 1
             if cursor + 1 < ring_start and cursor < self.head_seq:
-                batch = await self._read_range(cursor, 500)
-                if not batch:
-                    yield _resync("events no longer kept", self.head_seq)
-                    cursor = self.head_seq
+                frames, cursor = await self._read_range(
+                    actor, cursor, min(ring_start - 1, self.head_seq)
+                )
+            else:
+                start = bisect.bisect_right(self._seqs, cursor)
+                step = self._ring[start : start + self.RING_BATCH]
+                if not step:
+                    news = self._news
+                    try:
+                        async with asyncio.timeout(self._settings.ping_interval):
+                            await news.wait()
+                    except TimeoutError:
+                        yield PING
                     continue
-                chunk = b"".join(i.frame for i in batch if i.visible_to(actor))
-                cursor = batch[-1].seq
-                if chunk:
-                    yield chunk
-                continue
-            start = bisect.bisect_right(self._seqs, cursor)
-            fresh = self._ring[start:]
-            if fresh:
-                cursor = fresh[-1].seq
-                chunk = b"".join(i.frame for i in fresh if i.visible_to(actor))
-                if chunk:
-                    yield chunk
-                continue
-            news = self._news
-            try:
-                async with asyncio.timeout(self._settings.ping_interval):
-                    await news.wait()
-            except TimeoutError:
-                yield PING
+                cursor = step[-1].seq
+                frames = [f for f in (i.frame_for(actor) for i in step) if f is not None]
+            for chunk in chunks(frames, self.CHUNK_BYTES):
+                yield chunk
+            await asyncio.sleep(0)  # let other requests in between steps
 
 
-def _resync(reason: str, head: int) -> bytes:
-    return sse_frame(head, "resync", Resync(reason=reason, head_seq=head).model_dump_json())
+def _resync(resync: Resync) -> bytes:
+    return sse_frame(resync.head_seq, "resync", resync.model_dump_json())

@@ -14,12 +14,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.problems import Invalid
-from backend.models import CaseRow, EventRow
+from backend.models import CaseRow
 from backend.models.case import OPEN_STATES_SQL
 from backend.services.access import Actor
-from backend.services.events import events_after, head_seq
+from backend.services.events import ahead_resync, event_scope, events_after, feed_item, head_seq
 from backend.services.reference import Reference
-from backend.services.views import SUMMARY_CHARS, event_wire, summary_fields
+from backend.services.views import SUMMARY_CHARS, summary_fields
 from backend_client.text import INT64_MAX
 from backend_client.vocab import CaseState
 from backend_client.wire import CasePage, CaseSummary, EventPage, GridStat, GridStats
@@ -285,16 +285,11 @@ async def grid_stats(session: AsyncSession, actor: Actor, now: datetime) -> Grid
 async def event_page(
     session: AsyncSession, ref: Reference, actor: Actor, after: int, limit: int
 ) -> EventPage:
+    """The log after ``after`` as ``actor`` receives it (the same rule as the stream)."""
     head = await head_seq(session)
-    stmt = events_after(after, limit)
-    if actor.scope_prefix:
-        stmt = stmt.where(col(EventRow.grid_code).startswith(actor.scope_prefix))
-    if actor.is_handler:
-        stmt = stmt.where(
-            or_(
-                col(EventRow.department_id) == actor.department_id,
-                col(EventRow.prev_department_id) == actor.department_id,
-            )
-        )
+    if after > head:
+        return EventPage(items=[], head_seq=head, resync=ahead_resync(head))
+    stmt = events_after(after, limit).where(*event_scope(actor))
     rows = (await session.exec(stmt)).all()
-    return EventPage(items=[event_wire(e, c, ref) for e, c in rows], head_seq=head)
+    items = [item for e, c in rows if (item := feed_item(actor, e, c, ref)) is not None]
+    return EventPage(items=items, head_seq=head)

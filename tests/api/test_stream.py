@@ -3,10 +3,66 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
+import pytest
+
 from tests.api.helpers import act, grid_in, read_stream, report
-from tests.conftest import Api
+from tests.conftest import Api, Seeded, start_server
+
+TIGHT_BACKLOG = 20
+
+
+@pytest.fixture(scope="module")
+def tight(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """A second server on the same database with a tiny ring (catch-up reads the table)
+    and a tiny backlog limit."""
+    log = tmp_path_factory.mktemp("tight") / "server.log"
+    env = {
+        "CITYGRID_STREAM_RING_SIZE": "2",
+        "CITYGRID_STREAM_MAX_BACKLOG": str(TIGHT_BACKLOG),
+    }
+    srv = start_server(seeded.url, log, extra_env=env)
+    try:
+        yield Api(srv, seeded)
+    finally:
+        srv.stop()
+
+
+async def head_of(client: httpx.AsyncClient) -> int:
+    head: int = (await client.get("/health")).json()["head_seq"]
+    return head
+
+
+async def whole_stream(
+    client: httpx.AsyncClient, url: str = "/events/stream", headers: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Every event until the server ends the stream (bounded, for a failing test)."""
+    events: list[dict[str, Any]] = []
+    kind = ""
+    async with asyncio.timeout(20), client.stream("GET", url, headers=headers or {}) as r:
+        assert r.status_code == 200
+        async for line in r.aiter_lines():
+            if line.startswith("event:"):
+                kind = line[6:].strip()
+            elif line.startswith("data:"):
+                events.append({**json.loads(line[5:]), "_event": kind})
+    return events
+
+
+async def whole_log(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """``GET /events`` from 0 to the head, page by page."""
+    items: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = (await client.get("/events", params={"after": after, "limit": 1000})).json()
+        items += page["items"]
+        if not page["items"]:
+            return items
+        after = page["items"][-1]["seq"]
 
 
 async def test_snapshot_then_stream_misses_nothing(api: Api) -> None:
@@ -97,14 +153,20 @@ async def test_stream_respects_jurisdiction_and_department(api: Api) -> None:
             read_stream(
                 hw, after=head, until=lambda ev: any(e["action"] == "dispatch" for e in ev)
             ),
-            read_stream(zf, after=head, until=lambda ev: any(e["action"] == "decide" for e in ev)),
+            read_stream(zf, after=head, until=lambda ev: any(e["_event"] == "gone" for e in ev)),
             read_stream(lead, after=head, until=done),
         )
         assert {e["serial"] for e in seen_sup} == {mine["serial"]}
         assert {e["serial"] for e in seen_hw} == {mine["serial"]}
         assert [e["action"] for e in seen_hw] == ["dispatch"]
         assert {e["serial"] for e in seen_zf} == {other["serial"]}
-        assert [e["action"] for e in seen_zf] == ["dispatch", "request_return", "decide"]
+        # the decision takes the case away from ZF: they learn that, and nothing more
+        assert [e["_event"] for e in seen_zf] == ["dispatch", "request_return", "gone"]
+        assert seen_zf[-1] == {
+            "seq": seen_zf[-1]["seq"],
+            "serial": other["serial"],
+            "_event": "gone",
+        }
         assert {mine["serial"], other["serial"]} <= {e["serial"] for e in seen_lead}
         # lists and details follow the same rule
         listed = (await sup1.get("/cases", params={"limit": 5000})).json()["items"]
@@ -115,11 +177,74 @@ async def test_stream_respects_jurisdiction_and_department(api: Api) -> None:
         assert {e["serial"] for e in page} == {mine["serial"]}
 
 
-async def test_too_far_behind_gets_resync(api: Api) -> None:
+async def test_a_handler_who_lost_a_case_sees_nothing_of_where_it_went(
+    api: Api, tight: Api
+) -> None:
+    """Dispatched to ZF, returned, re-dispatched to HW: ZF's log and stream (ring and
+    table) say only that the case is gone — no HW row, state or version."""
+    async with api.client("lead") as lead, api.client("h_zf") as zf:
+        before = await head_of(lead)
+        serial = (await report(lead, await grid_in(lead, "110112002")))["serial"]
+        await act(lead, serial, "file")
+        await act(lead, serial, "dispatch", department_code="ZF")
+        await act(zf, serial, "request_return", reason="非本单位")
+        await act(lead, serial, "decide", approve=True)
+        now = await act(lead, serial, "dispatch", department_code="HW")
+        assert now["department_code"] == "HW"
+
+        def leaks(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [
+                e["case"]
+                for e in items
+                if e["serial"] == serial
+                and "case" in e
+                and (e["case"]["department_code"] != "ZF" or e["case"]["version"] >= now["version"])
+            ]
+
+        log = [e for e in await whole_log(zf) if e["serial"] == serial]
+        assert log and all(set(e) == {"seq", "serial"} for e in log), log  # all "gone" now
+        head = await head_of(lead)
+        for server in (api, tight):
+            async with server.client("h_zf") as reader:
+                seen = await read_stream(
+                    reader, after=before, until=lambda ev: ev[-1]["seq"] >= log[-1]["seq"]
+                )
+            mine = [e for e in seen if e["serial"] == serial]
+            assert not leaks(mine), (server.server.url, mine)
+            assert mine[-1]["_event"] == "gone" and set(mine[-1]) == {"seq", "serial", "_event"}
+        assert head >= log[-1]["seq"]
+        assert (await zf.get(f"/cases/{serial}")).status_code == 404
+
+
+async def test_ahead_of_the_head_gets_resync(api: Api) -> None:
+    """A client that has seen more than the log holds (a restored database) is told to
+    reload, on the stream and on ``GET /events``, instead of silently waiting."""
     async with api.client("lead") as lead:
         await report(lead, await grid_in(lead, "110112006"))
-        events = await read_stream(lead, after=0, until=lambda ev: len(ev) >= 1)
-        head = (await lead.get("/health")).json()["head_seq"]
-        # the default backlog limit is far above this test's event count, so no resync
-        assert events[0]["_event"] != "resync" and events[0]["seq"] == 1
-        assert head >= 1
+        head = await head_of(lead)
+        for events in (
+            await whole_stream(lead, headers={"Last-Event-ID": str(head + 3)}),
+            await whole_stream(lead, f"/events/stream?after={head + 1}"),
+        ):
+            assert [e["_event"] for e in events] == ["resync"]
+            assert events[0]["head_seq"] == head
+        page = (await lead.get("/events", params={"after": head + 3})).json()
+        assert page["items"] == [] and page["resync"]["head_seq"] == head
+        assert (await lead.get("/events", params={"after": head})).json()["resync"] is None
+
+
+async def test_too_far_behind_gets_resync(tight: Api) -> None:
+    """More than ``stream_max_backlog`` events behind: one resync at the head, then the
+    stream ends (the client reloads and reconnects from there)."""
+    async with tight.client("lead") as lead:
+        grid = await grid_in(lead, "110112006")
+        for _ in range(TIGHT_BACKLOG + 2):
+            await report(lead, grid)
+        head = await head_of(lead)
+        events = await whole_stream(lead, headers={"Last-Event-ID": str(head - TIGHT_BACKLOG - 1)})
+        assert [e["_event"] for e in events] == ["resync"]
+        assert events[0]["head_seq"] == head
+        within = await read_stream(
+            lead, after=head - TIGHT_BACKLOG, until=lambda ev: ev[-1]["seq"] >= head
+        )
+        assert "resync" not in {e["_event"] for e in within}
