@@ -20,7 +20,7 @@ import bisect
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -413,7 +413,7 @@ class Broadcaster:
         reached = rows[-1].seq if len(rows) == self.RANGE_BATCH else upto
         return frames, reached
 
-    async def stream(self, actor: Actor, after: int | None) -> AsyncIterator[bytes]:
+    async def stream(self, actor: Actor, after: int | None) -> AsyncGenerator[bytes, None]:
         """SSE bytes for every event after ``after`` that ``actor`` may see, in seq
         order, forever, in writes of at most ``CHUNK_BYTES``; between steps other
         requests get their turn.

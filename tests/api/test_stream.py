@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from textual.message import Message
 
+from backend_client.client import CitygridClient
+from backend_client.events import EventFollower
+from backend_client.vocab import Action
+from backend_client.wire import Event
+from console.connection import _follow as follow_stream
+from console.messages import CaseEvents
 from tests.api.helpers import act, grid_in, read_stream, report
 from tests.conftest import Api, Seeded, start_server
 
@@ -248,3 +256,51 @@ async def test_too_far_behind_gets_resync(tight: Api) -> None:
             lead, after=head - TIGHT_BACKLOG, until=lambda ev: ev[-1]["seq"] >= head
         )
         assert "resync" not in {e["_event"] for e in within}
+
+
+def roll_back_an_event(database_url: str) -> None:
+    """What a crashed or refused write does on PostgreSQL: take a seq, then roll back."""
+    import psycopg
+
+    columns = (
+        "case_id, serial, action, actor_id, actor_name, actor_role, at, data, grid_code, "
+        "department_id, prev_department_id"
+    )
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            f"INSERT INTO event_log ({columns}) "
+            f"SELECT {columns} FROM event_log ORDER BY seq DESC LIMIT 1"
+        )
+        conn.rollback()
+
+
+async def test_a_seq_gap_is_not_a_loss(api: Api, backend_name: str) -> None:
+    """A rolled-back write burns a seq on PostgreSQL.  The next committed event still
+    reaches a follower and the console without a resync, and nothing reloads."""
+    if backend_name != "postgres":
+        pytest.skip("SQLite hands out seqs only on commit: its log has no gaps")
+    async with api.client("lead") as lead:
+        serial = (await report(lead, await grid_in(lead, "110112003")))["serial"]
+        head = await head_of(lead)
+        roll_back_an_event(api.seeded.url)
+        await act(lead, serial, "comment", note="提交在回滚之后")
+        posted: list[Message] = []
+        arrived = asyncio.Event()
+
+        def post(message: Message) -> None:
+            posted.append(message)
+            if isinstance(message, CaseEvents):
+                arrived.set()
+
+        async with CitygridClient(api.server.url, api.seeded.tokens["lead"]) as client:
+            follower = EventFollower(client, after=head)
+            link = asyncio.create_task(follow_stream(follower, post))
+            async with asyncio.timeout(20):
+                await arrived.wait()
+            assert not link.done(), "the console asked for a reload"
+            link.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await link
+        events = [e for m in posted if isinstance(m, CaseEvents) for e in m.events]
+        assert [(e.seq, e.serial) for e in events] == [(head + 2, serial)]  # seq head+1 burnt
+        assert isinstance(events[0], Event) and events[0].action is Action.COMMENT
