@@ -9,7 +9,7 @@ Besides events it yields :class:`~backend_client.wire.CaseGone` (you lost sight 
 case: drop its row), :class:`StreamState` changes for a status bar, and
 :class:`ResyncNeeded` when the server says the client cannot go on event by event (too
 far behind, or ahead of a restored log); the server then ends the stream and the
-follower reconnects at once from the resync's head.
+follower reconnects from the resync's head.
 
 Seqs only ever grow, but not by one: on PostgreSQL a rolled-back transaction burns
 a seq, so the log has gaps.  A gap is never a loss — the server delivers every
@@ -122,15 +122,11 @@ class EventFollower:
                     # Pin "from now" to a seq, so a reconnect cannot skip what happened
                     # between the first connect and the first event.
                     self._last_seq = (await self._client.health()).head_seq
-                resynced = False
                 async with aclosing(self._connect()) as stream:
                     async for item in stream:
                         if isinstance(item, StreamState):
                             attempt, down_since = 0, None
-                        resynced = isinstance(item, ResyncNeeded)
                         yield item
-                if resynced:
-                    continue  # the server ends the stream after a resync: go on from its head
                 error = "the server closed the stream"
             except ApiError as exc:
                 if exc.status < 500 and exc.status not in (408, 429):

@@ -21,7 +21,7 @@ from backend_client.events import (
     StreamState,
     backoff_delay,
 )
-from backend_client.wire import Event
+from backend_client.wire import CaseGone, Event
 
 AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC).isoformat()
 SSE = {"Content-Type": "text/event-stream"}
@@ -197,3 +197,29 @@ def test_capped_waits_stay_short_and_spread_out() -> None:
     assert BACKOFF_MAX <= 2.0
     assert all(0.75 * BACKOFF_MAX <= w <= BACKOFF_MAX for w in waits)
     assert len({round(w, 3) for w in waits}) > 20
+
+
+async def test_gone_is_parsed_and_a_resync_reconnects_from_its_head() -> None:
+    gone = json.dumps({"seq": 8, "serial": "110112-0001"})
+    resync = json.dumps({"reason": "ahead of the event log, which ends at 3", "head_seq": 3})
+    server = Server(
+        [
+            lambda: httpx.Response(
+                200,
+                headers=SSE,
+                content=(frame(6) + f"id: 8\nevent: gone\ndata: {gone}\n\n").encode(),
+            ),
+            lambda: httpx.Response(
+                200, headers=SSE, content=f"id: 3\nevent: resync\ndata: {resync}\n\n".encode()
+            ),
+            lambda: httpx.Response(200, headers=SSE, content=frame(4).encode()),
+            unauthorized,
+        ]
+    )
+    sleeps = Sleeps()
+    items = await collect(make(server, 5, sleeps), Unauthorized)
+    assert server.last_ids == ["5", "8", "3", "4"]
+    drops = [i for i in items if isinstance(i, CaseGone)]
+    assert drops == [CaseGone(seq=8, serial="110112-0001")]
+    kinds = [type(i).__name__ for i in items if not isinstance(i, StreamState)]
+    assert kinds == ["Event", "CaseGone", "ResyncNeeded", "Event"]
