@@ -11,6 +11,25 @@ after a local commit, by LISTEN for other workers' commits, and by a slow poll a
 a safety net — keeps a ring of recent events pre-encoded as JSON, and hands them
 to every subscriber that may see them.  The table is the truth; NOTIFY is only a
 wake-up.
+
+Who receives what is :meth:`Actor.event_sight`, applied alike to ``GET /events``, the
+catch-up read from the table and the ring: an event carries its case row only to an
+actor who may see that row (the current row when read from the table, the row the
+event left when it comes from the ring); an actor who may see the event but not the
+row gets ``gone`` (seq and serial), and nothing more.
+
+Seq gaps are harmless by design.  On PostgreSQL the seq comes from a sequence, and a
+transaction that rolls back (a refused action, a crash) has burnt its value, so the
+log has gaps.  Nothing treats a gap as loss: readers ask for ``seq > last``, the
+advisory lock makes every committed seq visible before any later one, the ring
+takes a local commit whose predecessor never arrives by reading the table, and
+clients only compare seqs (``tests/api/test_stream.py::test_a_seq_gap_is_not_a_loss``).
+
+Catch-up is cheap for the rest of the server: it reads ``RANGE_BATCH`` events at a
+time, filtered by scope in SQL and encoded only when sent (once per worker, shared
+through :class:`FrameCache`), writes at most ``CHUNK_BYTES`` at a time and lets other
+requests run between steps.  A client more than ``stream_max_backlog`` behind, or
+ahead of the log, gets ``resync`` and its stream ends.
 """
 
 from __future__ import annotations
