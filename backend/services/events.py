@@ -25,11 +25,12 @@ advisory lock makes every committed seq visible before any later one, the ring
 takes a local commit whose predecessor never arrives by reading the table, and
 clients only compare seqs (``tests/api/test_stream.py::test_a_seq_gap_is_not_a_loss``).
 
-Catch-up is cheap for the rest of the server: it reads ``RANGE_BATCH`` events at a
-time, filtered by scope in SQL and encoded only when sent (once per worker, shared
-through :class:`FrameCache`), writes at most ``CHUNK_BYTES`` at a time and lets other
-requests run between steps.  A client more than ``stream_max_backlog`` behind, or
-ahead of the log, gets ``resync`` and its stream ends.
+Catch-up is cheap for the rest of the server: it reads ``BLOCK`` seqs at a time,
+filtered by scope in SQL and shared by clients of the same scope, encodes an event only
+when it is sent (once per worker, shared through a :class:`BoundedCache`), writes at
+most ``CHUNK_BYTES`` at a time and lets other requests run between steps.  A client
+more than ``stream_max_backlog`` behind, or ahead of the log, gets ``resync`` and its
+stream ends.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, text
 from sqlmodel import col, select
@@ -58,6 +60,8 @@ from backend_client.vocab import Action
 from backend_client.wire import GONE_EVENT, CaseGone, FeedItem, Resync
 
 log = logging.getLogger("citygrid.events")
+K = TypeVar("K")
+V = TypeVar("V")
 
 NOTIFY_CHANNEL = "citygrid_events"
 APPEND_LOCK_KEY = 47_678_0005  # any constant; names the event-append critical section
@@ -258,29 +262,34 @@ def chunks(frames: Iterable[bytes], limit: int) -> Iterator[bytes]:
         yield b"".join(buf)
 
 
-class FrameCache:
-    """Frames read from the table, by (seq, case version), shared by every catching-up
-    client of this worker; the oldest go first past ``budget`` bytes."""
+class BoundedCache(Generic[K, V]):
+    """Least recently used entries go first once their weights pass ``budget``."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, weigh: Callable[[V], int]) -> None:
         self.budget = budget
         self.size = 0
-        self._frames: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._weigh = weigh
+        self._items: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: tuple[int, int]) -> bytes | None:
-        frame = self._frames.get(key)
-        if frame is not None:
-            self._frames.move_to_end(key)
-        return frame
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
 
-    def put(self, key: tuple[int, int], frame: bytes) -> None:
-        if key in self._frames:
+    def put(self, key: K, value: V) -> None:
+        if key in self._items:
             return
-        self._frames[key] = frame
-        self.size += len(frame)
-        while self.size > self.budget and self._frames:
-            _, old = self._frames.popitem(last=False)
-            self.size -= len(old)
+        self._items[key] = value
+        self.size += self._weigh(value)
+        while self.size > self.budget and self._items:
+            _, old = self._items.popitem(last=False)
+            self.size -= self._weigh(old)
+
+
+def scope_key(actor: Actor) -> tuple[str, int | None]:
+    """Actors with equal keys get the same rows from :func:`event_scope`."""
+    return actor.scope_prefix, actor.department_id if actor.is_handler else None
 
 
 class Broadcaster:
@@ -288,10 +297,12 @@ class Broadcaster:
     the pump reads the table for everything else (other workers, gaps, restarts)."""
 
     FETCH_BATCH = 1000
-    RANGE_BATCH = 200  # events per catch-up read from the table
+    BLOCK = 200  # seqs per catch-up read from the table
+    ENCODE_BATCH = 10  # events encoded between turns for other requests
     RING_BATCH = 256  # events per step through the ring
     CHUNK_BYTES = 64 * 1024  # the most one write to a client carries (unless one frame is more)
     FRAME_CACHE_BYTES = 32 * 1024 * 1024
+    BLOCK_CACHE_ROWS = 100_000
 
     def __init__(self, db: Database, ref: Reference, settings: Settings) -> None:
         self._db = db
@@ -300,7 +311,13 @@ class Broadcaster:
         self._seqs: list[int] = []
         self._ring: list[Published] = []
         self._pending: dict[int, Published] = {}
-        self._cache = FrameCache(self.FRAME_CACHE_BYTES)
+        self._frames: BoundedCache[tuple[int, int], bytes] = BoundedCache(
+            self.FRAME_CACHE_BYTES, len
+        )
+        self._blocks: BoundedCache[tuple[tuple[str, int | None], int, int], list[Any]] = (
+            BoundedCache(self.BLOCK_CACHE_ROWS, len)
+        )
+        self._catchup = asyncio.Semaphore(1)  # table reads for catching-up clients
         self.head_seq = 0
         self._news = asyncio.Event()  # replaced by a fresh one each time the head moves
         self._wake = asyncio.Event()
@@ -393,31 +410,54 @@ class Broadcaster:
         await self._db.listen(NOTIFY_CHANNEL, self.poke)
 
     async def _read_range(self, actor: Actor, after: int, upto: int) -> tuple[list[bytes], int]:
-        """The frames ``actor`` receives of events in (after, upto] (at most one batch,
-        filtered in SQL, encoded only when received and not cached), and the seq read to."""
-        async with self._db.read() as session:
-            rows = (await session.exec(_sight_columns(after, upto, actor, self.RANGE_BATCH))).all()
+        """The frames ``actor`` receives of events in (after, upto], up to the end of
+        ``after``'s block of ``BLOCK`` seqs, and the seq read to.
+
+        What decides sight is read per block, filtered by scope in SQL, and shared by
+        every client of the same scope; an event is encoded only when someone receives
+        it, once per worker (:attr:`_frames`).  One client at a time reads (the rest
+        wait their turn and then find the work done), each turn is followed by a pause
+        as long, and encoding goes in small slices with a turn for other requests after
+        each."""
+        first = after // self.BLOCK * self.BLOCK
+        upper = min(first + self.BLOCK, upto)
+        async with self._catchup:
+            started = time.perf_counter()
+            key = (scope_key(actor), first, upper)
+            block = self._blocks.get(key)
+            if block is None:
+                async with self._db.read() as session:
+                    stmt = _sight_columns(first, upper, actor, self.BLOCK)
+                    block = list((await session.exec(stmt)).all())
+                if upper == first + self.BLOCK:  # a whole block of committed seqs: final
+                    self._blocks.put(key, block)
+            rows = [r for r in block if r.seq > after]
             sights = [sight_of(actor, r, r.case_grid_code, r.case_department_id) for r in rows]
             hits: dict[int, bytes] = {}
             missing: list[int] = []
             for r, sight in zip(rows, sights, strict=True):
                 if sight is Sight.FULL:
-                    hit = self._cache.get((r.seq, r.version))
+                    hit = self._frames.get((r.seq, r.version))
                     if hit is None:
                         missing.append(r.seq)
                     else:
                         hits[r.seq] = hit
             fresh: dict[int, Published] = {}
-            if missing:
+            for i in range(0, len(missing), self.ENCODE_BATCH):
                 stmt = (
                     select(EventRow, CaseRow)
                     .join(CaseRow, col(CaseRow.id) == col(EventRow.case_id))
-                    .where(col(EventRow.seq).in_(missing))
+                    .where(col(EventRow.seq).in_(missing[i : i + self.ENCODE_BATCH]))
                 )
-                for row, case in (await session.exec(stmt)).all():
+                async with self._db.read() as session:
+                    pairs = (await session.exec(stmt)).all()
+                for row, case in pairs:
                     item = publish(row, case, self._ref)
                     fresh[item.seq] = item
-                    self._cache.put((item.seq, case.version), item.frame)
+                    self._frames.put((item.seq, case.version), item.frame)
+                await asyncio.sleep(0)
+            # Hold the turn as long again: catch-up takes at most about half the worker.
+            await asyncio.sleep(time.perf_counter() - started)
         frames: list[bytes] = []
         for r, sight in zip(rows, sights, strict=True):
             frame: bytes | None = None
@@ -429,8 +469,7 @@ class Broadcaster:
                 frame = gone_frame(r.seq, r.serial)
             if frame is not None:
                 frames.append(frame)
-        reached = rows[-1].seq if len(rows) == self.RANGE_BATCH else upto
-        return frames, reached
+        return frames, upper
 
     async def stream(self, actor: Actor, after: int | None) -> AsyncGenerator[bytes, None]:
         """SSE bytes for every event after ``after`` that ``actor`` may see, in seq
