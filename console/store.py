@@ -53,12 +53,14 @@ class CaseStore:
     as_of_seq: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {q.key: 0 for q in QUEUES})
     _deadlines: list[tuple[datetime, str, int]] = field(default_factory=list)
+    _watched: set[tuple[str, int]] = field(default_factory=set)  # (serial, version) in the heap
     _became_overdue: list[QueueRow] = field(default_factory=list)
 
     def load(self, cases: Iterable[QueueRow], as_of_seq: int, now: datetime) -> None:
         self.cases = {c.serial: c for c in cases if c.state.is_open}
         self.as_of_seq = as_of_seq
         self._deadlines = []
+        self._watched = set()
         self.recount(now)
 
     def recount(self, now: datetime) -> None:
@@ -88,7 +90,10 @@ class CaseStore:
 
     def _watch(self, case: QueueRow, now: datetime) -> None:
         if case.deadline_at and not case.paused_at and case.deadline_at > now:
-            heapq.heappush(self._deadlines, (case.deadline_at, case.serial, case.version))
+            key = (case.serial, case.version)
+            if key not in self._watched:  # a dropped case can come back at the same version
+                self._watched.add(key)
+                heapq.heappush(self._deadlines, (case.deadline_at, case.serial, case.version))
 
     def apply(self, case: QueueRow, now: datetime) -> Change | None:
         """Take a newer version of a case; ignore stale or repeated ones."""
@@ -122,6 +127,7 @@ class CaseStore:
     def _advance(self, now: datetime) -> None:
         while self._deadlines and self._deadlines[0][0] <= now:
             _due, serial, version = heapq.heappop(self._deadlines)
+            self._watched.discard((serial, version))
             case = self.cases.get(serial)
             if case is None or case.version != version or not is_overdue(case, now):
                 continue

@@ -126,3 +126,24 @@ def test_a_large_batch_merges_like_a_rebuild() -> None:
         expected = QueueView(store, all_queue, sort=sort)
         expected.rebuild(NOW)
         assert view.serials() == expected.serials()
+
+
+def test_a_dropped_case_leaves_the_counts_and_may_come_back_at_the_same_version() -> None:
+    """``CaseGone`` drops a row whatever its version; if the same version comes back (a
+    replayed event after the snapshot), its deadline still counts once."""
+    rng = random.Random(6)
+    soon = QueueRow.from_summary(
+        summary(1, rng, state="dispatched", deadline_at=NOW + timedelta(seconds=30), paused_at=None)
+    )
+    store = CaseStore()
+    store.load([soon], 1, NOW)
+    change = store.drop(soon.serial, NOW)
+    assert change is not None and change.old == soon and change.new is None
+    assert soon.serial not in store.cases and all(v == 0 for v in store.counts.values())
+    assert store.drop(soon.serial, NOW) is None  # already gone
+    assert store.apply(soon, NOW) is not None
+    later = NOW + timedelta(minutes=1)
+    assert [c.serial for c in store.newly_overdue(later)] == [soon.serial]
+    recount = CaseStore()
+    recount.load(store.cases.values(), 1, later)
+    assert store.counts == recount.counts

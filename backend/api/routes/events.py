@@ -41,11 +41,13 @@ async def stream(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events, ``id`` = event seq, ``event`` = action name, ``data`` = the
-    event with the case's current queue row.  Resume with ``Last-Event-ID`` (or
-    ``?after=``); ``: ping`` comments keep idle connections alive; ``event: resync``
-    means you are too far behind — reload ``/cases`` and continue.  The stream ends
-    within about a second of its token being revoked or expiring, or its user being
-    disabled (reconnecting then answers 401 with the reason)."""
+    event with the case's queue row; ``event: gone`` (seq and serial only) says you may
+    no longer see that case.  Resume with ``Last-Event-ID`` (or ``?after=``); ``: ping``
+    comments keep idle connections alive; ``event: resync`` (then the stream ends) says
+    you are ahead of the log (a restored database) or too far behind — reload ``/cases``
+    and continue.  The stream also ends within about a second of its token being revoked
+    or expiring, or its user being disabled (reconnecting then answers 401 with the
+    reason)."""
     start = after
     if last_event_id:
         start = header_number("Last-Event-ID", last_event_id, "an event seq")
