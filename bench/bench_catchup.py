@@ -189,16 +189,13 @@ async def run(args: argparse.Namespace) -> int:
             )
             r50, r99 = during.p50 / baseline.p50, during.p99 / baseline.p99
             print(f"ratio during / baseline: p50 {r50:.2f}, p99 {r99:.2f}")
-            print(
-                verdicts(
-                    [
-                        Check("p50 ratio", f"{r50:.2f}", f"<= {BUDGET_RATIO}", r50 <= BUDGET_RATIO),
-                        Check("p99 ratio", f"{r99:.2f}", f"<= {BUDGET_RATIO}", r99 <= BUDGET_RATIO),
-                        Check("events in the log", str(head), ">= 14000", head >= 14000),
-                    ]
-                )
-            )
-            return 0
+            checks = [
+                Check("p50 ratio", f"{r50:.2f}", f"<= {BUDGET_RATIO}", r50 <= BUDGET_RATIO),
+                Check("p99 ratio", f"{r99:.2f}", f"<= {BUDGET_RATIO}", r99 <= BUDGET_RATIO),
+                Check("events in the log", str(head), ">= 14000", head >= 14000),
+            ]
+            print(verdicts(checks))
+            return 0 if all(c.ok for c in checks) else 1
 
 
 def main() -> int:

@@ -201,26 +201,16 @@ async def run(args: argparse.Namespace) -> int:
     ratio = stalled.after_resume / none.after_writes
     peak_ratio = stalled.peak_stalled / none.after_writes
     print(f"ratio after resume / none: {ratio:.2f}; peak / none: {peak_ratio:.2f}")
-    print(
-        verdicts(
-            [
-                Check(
-                    "RSS after resume",
-                    f"{ratio:.2f}x",
-                    f"<= {BUDGET_RATIO}x",
-                    ratio <= BUDGET_RATIO,
-                )
-            ]
-        )
-    )
-    return 0
+    check = Check("RSS after resume", f"{ratio:.2f}x", f"<= {BUDGET_RATIO}x", ratio <= BUDGET_RATIO)
+    print(verdicts([check]))
+    return 0 if check.ok else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stalled", type=int, default=10)
     parser.add_argument("--events", type=int, default=3000)
-    parser.add_argument("--writers", type=int, default=4, help="concurrent POSTs")
+    parser.add_argument("--writers", type=int, default=8, help="concurrent POSTs")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=float, default=120.0, help="resume time limit, s")
     parser.add_argument("--database", help="PostgreSQL admin URL (default: a temp SQLite file)")
