@@ -14,9 +14,11 @@ wake-up.
 
 Who receives what is :meth:`Actor.event_sight`, applied alike to ``GET /events``, the
 catch-up read from the table and the ring: an event carries its case row only to an
-actor who may see that row (the current row when read from the table, the row the
-event left when it comes from the ring); an actor who may see the event but not the
-row gets ``gone`` (seq and serial), and nothing more.
+actor who may see that row (from the table: the case's row when it was read, reads
+being shared by catching-up clients; from the ring: the row as the event left it); an
+actor who may see the event but not the row gets ``gone`` (seq and serial), and
+nothing more.  Either row is one the case had at or after the event, so a client
+applying events in seq order ends with what it may see now.
 
 Seq gaps are harmless by design.  On PostgreSQL the seq comes from a sequence, and a
 transaction that rolls back (a refused action, a crash) has burnt its value, so the

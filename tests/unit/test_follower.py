@@ -21,7 +21,7 @@ from backend_client.events import (
     StreamState,
     backoff_delay,
 )
-from backend_client.wire import CaseGone, Event
+from backend_client.wire import CaseGone, Event, EventPage
 
 AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC).isoformat()
 SSE = {"Content-Type": "text/event-stream"}
@@ -223,3 +223,10 @@ async def test_gone_is_parsed_and_a_resync_reconnects_from_its_head() -> None:
     assert drops == [CaseGone(seq=8, serial="110112-0001")]
     kinds = [type(i).__name__ for i in items if not isinstance(i, StreamState)]
     assert kinds == ["Event", "CaseGone", "ResyncNeeded", "Event"]
+
+
+def test_an_event_page_holds_events_and_gone_items_in_seq_order() -> None:
+    page = EventPage.model_validate(
+        {"items": [json.loads(event_json(4)), {"seq": 5, "serial": "110112-0001"}], "head_seq": 5}
+    )
+    assert [type(i) for i in page.items] == [Event, CaseGone] and page.resync is None
