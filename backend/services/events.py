@@ -298,7 +298,7 @@ class Broadcaster:
     """Per-worker fan-out.  Local commits hand their events over directly (``offer``);
     the pump reads the table for everything else (other workers, gaps, restarts)."""
 
-    FETCH_BATCH = 1000
+    FETCH_BATCH = 200  # events the pump reads (and encodes) at a time
     BLOCK = 200  # seqs per catch-up read from the table
     ENCODE_BATCH = 10  # events encoded between turns for other requests
     RING_BATCH = 256  # events per step through the ring
@@ -401,6 +401,7 @@ class Broadcaster:
                 self._announce()
             if len(rows) < self.FETCH_BATCH:
                 return
+            await asyncio.sleep(0)  # a burst from other workers: let requests in between
 
     def _trim(self) -> None:
         size = self._settings.stream_ring_size
