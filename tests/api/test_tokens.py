@@ -301,13 +301,11 @@ async def test_last_used_is_recorded(server: Server, seeded: Seeded) -> None:
 
 
 @pytest.mark.slow
-async def test_revocation_reaches_every_postgres_worker(
-    seeded: Seeded, backend_name: str, tmp_path: Path
-) -> None:
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend_name", ["postgres"], indirect=True)
+async def test_revocation_reaches_every_postgres_worker(seeded: Seeded, tmp_path: Path) -> None:
     """Two servers (one of them with two worker processes) on one database: a token
     revoked by the command line is refused by each, and every stream of it is closed."""
-    if backend_name != "postgres":
-        pytest.skip("several workers need PostgreSQL")
     multi = start_server(seeded.url, tmp_path / "multi.log", workers=2)
     single = start_server(seeded.url, tmp_path / "single.log")
     label = f"p{uuid.uuid4().hex[:8]}"
