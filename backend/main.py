@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from backend.api.deps import Services
 from backend.api.main import api_router
+from backend.api.openapi import install_openapi
 from backend.core.clock import Clock, system_clock
 from backend.core.config import Settings, get_settings
 from backend.core.db import Database
@@ -70,4 +71,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.include_router(api_router, prefix=API_PREFIX)
+    install_openapi(app)
     return app

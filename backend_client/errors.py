@@ -42,6 +42,8 @@ class ApiError(CitygridError):
 
     def extra(self, name: str) -> Any:
         """A problem extension member (``current_version``, ``state``…), or None."""
+        if name in type(self.problem).model_fields:
+            return getattr(self.problem, name)
         return (self.problem.model_extra or {}).get(name)
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from backend_client.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN
 from backend_client.vocab import (
@@ -29,9 +29,9 @@ from backend_client.vocab import (
     Urgency,
 )
 
-DESCRIPTION_MAX = 4000
+DESCRIPTION_MAX = 4000  # Open311 caps descriptions at 4,000 characters; so do we.
 TIMELINE_PAGE = 200  # timeline entries a case detail carries unless asked for fewer
-TIMELINE_PAGE_MAX = 1000  # Open311 caps descriptions at 4,000 characters; so do we.
+TIMELINE_PAGE_MAX = 1000
 NOTE_MAX = 2000
 
 GridCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
@@ -47,16 +47,27 @@ def line(max_length: int, min_length: int = 0) -> StringConstraints:
     )
 
 
-Lon = Annotated[float, Field(ge=-180, le=180)]
-Lat = Annotated[float, Field(ge=-90, le=90)]
+# Request fields take JSON's own types only: 0 is not false and "1.5" is not a number.
+Flag = Annotated[bool, Strict()]
+Lon = Annotated[float, Strict(), Field(ge=-180, le=180)]
+Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
 
 
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
+class FieldProblem(BaseModel):
+    field: str
+    problem: str
+
+
 class Problem(BaseModel):
-    """RFC 9457 problem details; ``detail`` is a sentence an operator can act on."""
+    """RFC 9457 problem details; ``detail`` is a sentence an operator can act on.
+
+    The extension members below are the ones the server sends; any may be absent, and
+    a server may add others.
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -65,6 +76,16 @@ class Problem(BaseModel):
     status: int
     detail: str
     instance: str | None = None
+    errors: list[FieldProblem] | None = None  # 400/422: each bad field
+    field: str | None = None  # 422: the field the sentence is about
+    state: str | None = None  # 409: the case's state now
+    action: str | None = None  # 403/409/422: the action refused
+    missing: list[str] | None = None  # 422: the fields the action needs
+    role: str | None = None  # 403: the role refused
+    serial: str | None = None  # 404: the case looked for
+    current_version: int | None = None  # 409: the case's version now
+    last_actor: str | None = None  # 409: who moved the case last
+    updated_at: str | None = None  # 409: when
 
 
 # --- reference data -------------------------------------------------------------------------
@@ -182,7 +203,7 @@ class CaseCreate(WireModel):
     reporter_name: Annotated[str, line(50)] = ""
     reporter_phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{0,20}$")] = ""
     attachments: Annotated[list[Attachment], Field(max_length=20)] = []
-    self_disposed: bool = False  # 自处置: a supervisor fixed it on the spot
+    self_disposed: Flag = False  # 自处置: a supervisor fixed it on the spot
 
 
 class ActionRequest(WireModel):
@@ -192,10 +213,10 @@ class ActionRequest(WireModel):
     department_code: Annotated[str, line(32)] | None = None
     reason: Note | None = None
     note: Note | None = None
-    hours: Annotated[float, Field(gt=0, le=24 * 365)] | None = None  # extension asked for
-    approve: bool | None = None  # decide
-    passed: bool | None = None  # verify
-    truthful: bool | None = None  # confirm_report
+    hours: Annotated[float, Strict(), Field(gt=0, le=24 * 365)] | None = None  # extension asked for
+    approve: Flag | None = None  # decide
+    passed: Flag | None = None  # verify
+    truthful: Flag | None = None  # confirm_report
     target: Serial | None = None  # merge into
     supervisor: Annotated[str, line(64)] | None = None
     attachments: Annotated[list[Attachment], Field(max_length=20)] = []

@@ -16,6 +16,9 @@ from typing import Any
 from backend_client.vocab import AreaClass, RegionKind
 
 GRID_CODE_LENGTH = 15
+_PART = "(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})"  # 001-999
+# The codes parse_grid_code accepts, as a regular expression (for the API document).
+GRID_CODE_PATTERN = f"^(0[1-9]|[1-9][0-9])[0-9]{{4}}{_PART}{{3}}$"
 CODE_LENGTHS: dict[RegionKind, int] = {
     RegionKind.CITY: 6,
     RegionKind.DISTRICT: 6,

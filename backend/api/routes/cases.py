@@ -6,9 +6,11 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ActorDep, ServicesDep, parse_if_match
+from backend.api.openapi import ETAG, REPLAYED, body_example, header, problems
 from backend.api.writes import run_write
 from backend.core.problems import Invalid
-from backend.services.queries import CaseFilter, list_cases
+from backend.services.idempotency import MAX_KEY
+from backend.services.queries import SORTS, CaseFilter, list_cases
 from backend_client.text import INT64_MAX, SINGLE_LINE_PATTERN
 from backend_client.vocab import CaseState, Source
 from backend_client.wire import (
@@ -23,11 +25,44 @@ from backend_client.wire import (
 
 router = APIRouter(tags=["cases"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Send a write again under the same key to get the stored answer.",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_KEY},
+    ),
+]
 SerialPath = Annotated[str, Path(min_length=1, max_length=32, pattern=SINGLE_LINE_PATTERN)]
+_STATE = "|".join(["open", *(s.value for s in CaseState)])
+STATES_PATTERN = rf"^$|^\s*({_STATE})\s*(,\s*({_STATE})\s*)*$"
+CASE_LINKS = {
+    "GetCase": {"operationId": "get_case", "parameters": {"serial": "$response.body#/case/serial"}},
+    "ActOnCase": {"operationId": "act", "parameters": {"serial": "$response.body#/case/serial"}},
+}
 
 
-@router.post("/cases", status_code=201, response_model=ActionResult)
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=ActionResult,
+    responses={
+        201: {
+            "headers": {**ETAG, "Location": header("The new case's URL."), **REPLAYED},
+            "links": CASE_LINKS,
+        },
+        **problems(403),
+    },
+    openapi_extra=body_example(
+        {
+            "source": "hotline",
+            "category_kind": "matter",
+            "category_code": "06042",
+            "description": "垃圾箱满溢 (a litter bin is overflowing)",
+            "grid_code": "110112001001001",
+        }
+    ),
+)
 async def report_case(
     request: Request,
     services: ServicesDep,
@@ -50,7 +85,13 @@ async def report_case(
 async def cases(
     services: ServicesDep,
     actor: ActorDep,
-    state: Annotated[str | None, Query(description="comma-separated states, or 'open'")] = None,
+    state: Annotated[
+        str | None,
+        Query(
+            description="comma-separated states, or 'open'",
+            json_schema_extra={"pattern": STATES_PATTERN},
+        ),
+    ] = None,
     region: Annotated[str | None, Query(pattern=r"^[0-9]{4,15}$")] = None,
     department: Annotated[str | None, Query(max_length=32, pattern=SINGLE_LINE_PATTERN)] = None,
     category: Annotated[
@@ -62,7 +103,7 @@ async def cases(
     pending: bool | None = None,
     urgent: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, pattern=SINGLE_LINE_PATTERN)] = None,
-    sort: str = "deadline",
+    sort: Annotated[str, Query(json_schema_extra={"enum": list(SORTS)})] = "deadline",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> Response:
@@ -118,7 +159,7 @@ def _states(raw: str | None) -> list[str]:
     return out
 
 
-@router.get("/cases/{serial}")
+@router.get("/cases/{serial}", operation_id="get_case", responses=problems(404))
 async def case(
     serial: SerialPath,
     services: ServicesDep,
@@ -134,14 +175,26 @@ async def case(
     )
 
 
-@router.post("/cases/{serial}/actions", response_model=ActionResult)
+@router.post(
+    "/cases/{serial}/actions",
+    operation_id="act",
+    response_model=ActionResult,
+    responses={200: {"headers": {**ETAG, **REPLAYED}}, **problems(403, 404, 409)},
+    openapi_extra=body_example({"action": "comment", "note": "called the reporter back"}),
+)
 async def act(
     serial: SerialPath,
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
     body: ActionRequest,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="The case version you saw (its ETag); 409 if the case has moved.",
+            json_schema_extra={"pattern": r'^(W/)?"*[0-9]+"*$'},
+        ),
+    ] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Apply a workflow action.  ``If-Match: <version>`` refuses with 409 if the case moved."""

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import ActorDep, ServicesDep
+from backend.api.openapi import problems
 from backend.core.problems import Conflict, Forbidden
 from backend.models import CategoryRow, DepartmentRow
 from backend_client.text import SINGLE_LINE_PATTERN
@@ -46,7 +47,7 @@ async def catalogue(
     ]
 
 
-@router.post("/catalogue", status_code=201)
+@router.post("/catalogue", status_code=201, responses=problems(403, 409))
 async def add_local_category(
     services: ServicesDep, actor: ActorDep, body: CategoryCreate
 ) -> Category:

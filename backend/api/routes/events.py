@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from backend.api.deps import ActorDep, ServicesDep, SignInDep, header_number
+from backend.api.openapi import EVENT_STREAM
 from backend.services.queries import event_page
 from backend.services.streams import until_closed
 from backend_client.text import INT64_MAX
@@ -32,13 +33,15 @@ async def events(
 @router.get(
     "/events/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "SSE stream"}},
+    responses=EVENT_STREAM,
 )
 async def stream(
     services: ServicesDep,
     signin: SignInDep,
     after: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
-    last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[
+        str | None, Header(json_schema_extra={"pattern": r"^\s*[0-9]*\s*$"})
+    ] = None,
 ) -> StreamingResponse:
     """Server-sent events, ``id`` = event seq, ``event`` = action name, ``data`` = the
     event with the case's queue row; ``event: gone`` (seq and serial only) says you may

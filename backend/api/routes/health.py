@@ -3,13 +3,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.api.deps import ActorDep, ServicesDep
+from backend.api.openapi import problems
 from backend.services.events import head_seq
 from backend_client.wire import Health, Me, ServerTime
 
 router = APIRouter(tags=["system"])
 
 
-@router.get("/health")
+@router.get("/health", responses=problems(503))
 async def health(services: ServicesDep) -> Health:
     async with services.db.read() as session:
         head = await head_seq(session)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from backend.api.deps import ActorDep, ServicesDep
+from backend.api.openapi import problems
 from backend.core.problems import Invalid, NotFound
-from backend.domain.gridcode import InvalidGridCode, parse_grid_code
+from backend.domain.gridcode import GRID_CODE_PATTERN, InvalidGridCode, parse_grid_code
 from backend.models import RegionRow
 from backend_client.vocab import RegionKind
 from backend_client.wire import GridCell, GridPublic, RegionNode
@@ -50,7 +51,7 @@ async def grid_cells(services: ServicesDep, _actor: ActorDep) -> list[GridCell]:
     ]
 
 
-@router.get("/grids/locate")
+@router.get("/grids/locate", responses=problems(404))
 async def locate(
     services: ServicesDep,
     _actor: ActorDep,
@@ -63,8 +64,20 @@ async def locate(
     return await _grid(services, code)
 
 
-@router.get("/grids/{code}")
-async def grid(services: ServicesDep, _actor: ActorDep, code: str) -> GridPublic:
+@router.get("/grids/{code}", responses=problems(404))
+async def grid(
+    services: ServicesDep,
+    _actor: ActorDep,
+    code: Annotated[
+        str,
+        Path(
+            description="A 15-digit unit-grid code.",
+            examples=["110112001001001"],
+            json_schema_extra={"pattern": GRID_CODE_PATTERN},
+        ),
+    ],
+) -> GridPublic:
+    # Checked here rather than by FastAPI, for a sentence that says what is wrong.
     try:
         parse_grid_code(code)
     except InvalidGridCode as exc:
