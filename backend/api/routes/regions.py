@@ -55,8 +55,8 @@ async def grid_cells(services: ServicesDep, _actor: ActorDep) -> list[GridCell]:
 async def locate(
     services: ServicesDep,
     _actor: ActorDep,
-    lon: Annotated[float, Query(ge=-180, le=180)],
-    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180, examples=[116.5872])],
+    lat: Annotated[float, Query(ge=-90, le=90, examples=[39.8720])],
 ) -> GridPublic:
     code = services.ref.locate(lon, lat)
     if code is None:
