@@ -53,6 +53,22 @@ async def test_wrong_fields_are_named(api: Api, patch: dict[str, Any], word: str
         assert_problem(await c.post("/cases", json=body), 422, word)
 
 
+@pytest.mark.parametrize(
+    ("patch", "word"),
+    [
+        ({"self_disposed": 0}, "self_disposed"),
+        ({"self_disposed": "false"}, "self_disposed"),
+        ({"grid_code": None, "lon": "116.6", "lat": 39.8}, "lon"),
+    ],
+)
+async def test_json_types_are_not_coerced(api: Api, patch: dict[str, Any], word: str) -> None:
+    """The document says boolean and number: 0 and "116.6" are neither."""
+    async with api.client("lead") as c:
+        body = {**DEFAULT_REPORT, "grid_code": await grid_in(c, STREET), **patch}
+        body = {k: v for k, v in body.items() if v is not None}
+        assert_problem(await c.post("/cases", json=body), 422, word)
+
+
 async def test_unknown_category(api: Api) -> None:
     async with api.client("lead") as c:
         body = {**DEFAULT_REPORT, "grid_code": await grid_in(c, STREET), "category_code": "99999"}
