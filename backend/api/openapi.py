@@ -5,8 +5,9 @@ adds what the handlers in ``backend.core.problems`` really send: every error as
 ``application/problem+json`` (the ``Problem`` component, from the wire model), and
 the statuses that follow from how a route is built:
 
-* a route that depends on ``current_actor`` needs a bearer token: it gets the
-  ``bearer`` security requirement, 401, and 503 (the token lookup reads the database);
+* a route that depends on ``current_signin`` (every ``current_actor`` route does) needs
+  a bearer token: it gets the ``bearer`` security requirement, 401, and 503 (the token
+  lookup reads the database);
 * a route with parameters or a body can answer 422 (and 400 for a body that is not
   JSON, 413 for one over the size limit).
 
@@ -24,7 +25,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from backend.api.deps import current_actor
+from backend.api.deps import current_signin
 from backend.core.problems import PROBLEM_JSON
 from backend_client.wire import Problem, Resync
 
@@ -145,7 +146,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method in route.methods or ():
             operation = doc["paths"][route.path_format].get(method.lower())
             if operation is not None:
-                _complete(operation, _needs(route.dependant, current_actor))
+                _complete(operation, _needs(route.dependant, current_signin))
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for gone in ("HTTPValidationError", "ValidationError"):
@@ -182,7 +183,8 @@ def _sse_data(model: str) -> dict[str, Any]:
 
 
 # Each event of the stream (OpenAPI 3.2's ``itemSchema``): ``id`` is the event seq,
-# ``event`` the action name and ``data`` the Event; ``event: resync`` carries a Resync.
+# ``event`` the action name and ``data`` the Event; ``event: resync`` carries a Resync
+# and ``event: gone`` a CaseGone.
 EVENT_STREAM: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Server-sent events; `: ping` comments keep an idle stream open.",
@@ -200,7 +202,11 @@ EVENT_STREAM: dict[int | str, dict[str, Any]] = {
                     },
                     "if": {"properties": {"event": {"const": "resync"}}},
                     "then": {"properties": {"data": _sse_data("Resync")}},
-                    "else": {"properties": {"data": _sse_data("Event")}},
+                    "else": {
+                        "if": {"properties": {"event": {"const": "gone"}}},
+                        "then": {"properties": {"data": _sse_data("CaseGone")}},
+                        "else": {"properties": {"data": _sse_data("Event")}},
+                    },
                 }
             }
         },
