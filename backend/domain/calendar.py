@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -26,6 +27,9 @@ DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = (
 )
 CLOCK_UNITS = frozenset({TimeUnit.CLOCK_HOUR, TimeUnit.NATURAL_DAY})
 _ONE_DAY = timedelta(days=1)
+_ONE_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MARGIN_DAYS = 400  # how far a rebuilt window table reaches past what was asked for
 _FILE_KEYS = ("timezone", "office_hours", "years")
 
 
@@ -86,6 +90,7 @@ class WorkingCalendar:
             (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds()
             for s, e in self.office_hours
         )
+        self._table: _WindowTable | None = None
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -184,15 +189,9 @@ class WorkingCalendar:
         a, b = to_utc(a), to_utc(b)
         if b <= a:
             return 0.0
-        total = timedelta(0)
-        day, last = self._local_date(a), self._local_date(b)
-        while day <= last:
-            for start, end in self._windows(day):
-                low, high = max(start, a), min(end, b)
-                if high > low:
-                    total += high - low
-            day += _ONE_DAY
-        return total.total_seconds()
+        low, high = (a - _EPOCH) // _ONE_US, (b - _EPOCH) // _ONE_US
+        table = self._covering(a, b)
+        return (table.pos(high) - table.pos(low)) / 1_000_000
 
     def elapsed(self, a: datetime, b: datetime, unit: TimeUnit) -> float:
         """Seconds of ``unit`` time from ``a`` to ``b``; negative when ``b`` is before ``a``."""
@@ -241,16 +240,28 @@ class WorkingCalendar:
     # Budgets are timedeltas (whole microseconds), so window boundaries compare exactly.
 
     def _forward(self, start: datetime, budget: timedelta) -> datetime:
-        day = self._local_date(start)
-        while True:
-            for window_start, window_end in self._windows(day):
-                begin = max(window_start, start)
-                if begin >= window_end:
-                    continue
-                if budget <= window_end - begin:
-                    return begin + budget
-                budget -= window_end - begin
-            day += _ONE_DAY
+        """The instant ``budget`` of office time after ``start``: where the working time
+        used since the table's start reaches ``pos(start) + budget`` (a budget that ends
+        on a window's end returns that end)."""
+        t = (start - _EPOCH) // _ONE_US
+        table = self._covering(start, start)
+        goal = table.pos(t) + budget // _ONE_US
+        while goal > table.total:
+            days = math.ceil(2 * budget.total_seconds() / max(self.seconds_per_day, 1.0))
+            table = self._covering(start, start + timedelta(days=days + 7))
+            goal = table.pos(t) + budget // _ONE_US
+        return _EPOCH + timedelta(microseconds=table.at(goal))
+
+    def _covering(self, a: datetime, b: datetime) -> _WindowTable:
+        """A window table reaching from ``a``'s local date to ``b``'s."""
+        first, last = self._local_date(a), self._local_date(b)
+        table = self._table
+        if table is None or first < table.first or last > table.last:
+            low = first if table is None else min(first, table.first)
+            high = last if table is None else max(last, table.last)
+            margin = timedelta(days=_MARGIN_DAYS)
+            table = self._table = _WindowTable(self, low - margin, high + margin)
+        return table
 
     def _backward(self, end: datetime, budget: timedelta) -> datetime:
         day = self._local_date(end)
@@ -263,6 +274,46 @@ class WorkingCalendar:
                     return finish - budget
                 budget -= finish - window_start
             day -= _ONE_DAY
+
+
+class _WindowTable:
+    """The office windows of the local dates ``first`` … ``last`` as microseconds since
+    the epoch, each with the working time before it.
+
+    ``pos(t)`` is the working time (µs) before instant ``t`` since the table's start and
+    ``at(w)`` the earliest instant with ``pos == w``: lookups instead of a walk day by
+    day, and exact, since all of it is whole microseconds.
+    """
+
+    def __init__(self, calendar: WorkingCalendar, first: date, last: date) -> None:
+        self.first, self.last = first, last
+        starts: list[int] = []
+        ends: list[int] = []
+        cum: list[int] = []
+        total = 0
+        day = first
+        while day <= last:
+            for begin, end in calendar._windows(day):
+                s, e = (begin - _EPOCH) // _ONE_US, (end - _EPOCH) // _ONE_US
+                starts.append(s)
+                ends.append(e)
+                cum.append(total)
+                total += e - s
+            day += _ONE_DAY
+        self.starts, self.ends, self.cum = starts, ends, cum
+        self.cum_end = [c + (e - s) for s, e, c in zip(starts, ends, cum, strict=True)]
+        self.total = total
+
+    def pos(self, t: int) -> int:
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return 0
+        end = self.ends[i]
+        return self.cum[i] + ((t if t < end else end) - self.starts[i])
+
+    def at(self, w: int) -> int:
+        i = bisect_left(self.cum_end, w)
+        return self.starts[i] + (w - self.cum[i])
 
 
 def _parse_date(value: object, where: str) -> date:

@@ -256,9 +256,23 @@ class TimeLimitPolicy:
             category_kind=category_kind,
             category_code=category_code,
         )
+        return self.deadline_for(calendar, stage, started_at, limit)
+
+    @staticmethod
+    def deadline_for(
+        calendar: WorkingCalendar, stage: Stage, started_at: datetime, limit: Limit
+    ) -> Deadline:
+        """The deadline of a stage run with ``limit`` started at ``started_at``."""
         due_at = calendar.add(started_at, limit.amount, limit.unit)
-        warn_at = calendar.fraction_point(started_at, due_at, limit.unit, WARN_FRACTION)
+        warn_at = TimeLimitPolicy.warn_point(calendar, started_at, due_at, limit.unit)
         return Deadline(stage, to_utc(started_at), warn_at, due_at, limit)
+
+    @staticmethod
+    def warn_point(
+        calendar: WorkingCalendar, started_at: datetime, due_at: datetime, unit: TimeUnit
+    ) -> datetime:
+        """When the light turns yellow: ``WARN_FRACTION`` of the run's time is used up."""
+        return calendar.fraction_point(started_at, due_at, unit, WARN_FRACTION)
 
     def _check_urgent_not_longer(self) -> None:
         """Catch data slips where an urgent limit is longer than the normal one it overrides."""
