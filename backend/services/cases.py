@@ -22,10 +22,11 @@ from backend.core.clock import Clock as TimeSource
 from backend.core.clock import system_clock
 from backend.core.db import Database
 from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
-from backend.domain import routing, statemachine
-from backend.domain.statemachine import Clock, Effect, Plan
+from backend.domain import routing, statemachine, workflow
+from backend.domain.statemachine import Effect, Plan
 from backend.models import CaseRow, DepartmentRow, EventRow, SerialCounterRow, UserRow
 from backend.services.access import Actor
+from backend.services.caserecord import record_of, write_record
 from backend.services.clockwork import FAR_FUTURE, Clockwork
 from backend.services.events import Outbox, append_event
 from backend.services.reference import Reference
@@ -198,16 +199,11 @@ class CaseService:
             updated_at=now,
             last_actor=actor.display_name,
         )
-        assert outcome.stage is not None
-        self.clockwork.start(case, outcome.stage, now)
+        opened = workflow.open_case(record_of(case), outcome, now, self.clockwork)
+        write_record(case, opened.record)
         session.add(case)
         await session.flush()
-        data = {
-            "source": body.source.value,
-            "urgency": body.urgency.value,
-            "category": f"{body.category_kind.value}:{body.category_code}",
-            "self_disposed": body.self_disposed,
-        }
+        data = opened.data
         event = await append_event(
             session,
             self.db,
@@ -311,89 +307,37 @@ class CaseService:
         now: datetime,
         outbox: Outbox | None,
     ) -> dict[str, Any]:
-        """Carry out the plan on the row; return the event's data."""
-        data: dict[str, Any] = request.model_dump(
-            mode="json", exclude={"action"}, exclude_none=True, exclude_defaults=True
-        )
-        if plan.branch != "ok":
-            data["outcome"] = plan.branch
-        effects = set(plan.effects)
-        outcome = plan.outcome
+        """Carry out the plan on the row; return the event's data.
 
+        What the plan needs from the database is looked up here; what it does to the
+        case, its clock and the event's data is the workflow core's :func:`step`."""
+        effects = plan.effects
+        department = checker = None
         if Effect.SET_DEPARTMENT in effects:
             dept = await self._dispatch_target(case, request, actor)
-            case.department_id = dept.id
-            data["department"] = dept.code
-        if Effect.SET_PENDING in effects:
-            kind = statemachine.pending_kind_for(request.action)
-            assert kind is not None
-            case.pending_kind = kind.value
-            case.pending_detail = {
-                "kind": kind.value,
-                "reason": request.reason,
-                "hours": request.hours,
-                "by": actor.display_name,
-                "at": now.isoformat(),
-            }
-        pending_detail = case.pending_detail or {}
-        if Effect.CLEAR_PENDING in effects:
-            data["request"] = pending_detail.get("kind")
-            case.pending_kind = None
-            case.pending_detail = None
-        if Effect.CLEAR_DEPARTMENT in effects:
-            case.department_id = None
-            case.return_count += 1
-        if Effect.REWORK in effects:
-            case.rework_count += 1
-        if Effect.SUPERVISE in effects:
-            case.supervised = True
-        if Effect.URGE in effects:
-            case.urge_count += 1
-        if Effect.MARK_VERIFIED in effects:
-            case.verified = bool(request.truthful)
+            assert dept.id is not None
+            department = (dept.id, dept.code)
         if Effect.SET_CHECKER in effects:
-            checker = await self._checker(session, request.supervisor or "", case)
-            case.checker_id = checker.id
-            data["checker"] = checker.display_name
-        if Effect.CLOSE in effects:
-            case.closed_at = now
-        if request.attachments:
-            case.attachments = [
-                *case.attachments,
-                *(a.model_dump(mode="json") for a in request.attachments),
-            ]
-
+            user = await self._checker(session, request.supervisor or "", case)
+            assert user.id is not None
+            checker = (user.id, user.display_name)
+        move = workflow.Move(
+            plan,
+            request.model_dump(
+                mode="json", exclude={"action"}, exclude_none=True, exclude_defaults=True
+            ),
+            actor.display_name,
+            department,
+            checker,
+            [a.model_dump(mode="json") for a in request.attachments],
+        )
+        result = workflow.step(record_of(case), move, now, self.clockwork)
         if Effect.MERGE in effects:
             await self._merge(session, case, request.target or "", actor, now, outbox)
-            case.merge_snapshot = self.clockwork.snapshot(case)
-            case.merged_into = request.target
         if Effect.UNMERGE in effects:
             await self._unmerge(session, case, actor, now, outbox)
-
-        if outcome.state is not None:
-            case.state = outcome.state.value
-        if outcome.clock is Clock.START:
-            assert outcome.stage is not None
-            self.clockwork.start(case, outcome.stage, now)
-        elif outcome.clock is Clock.STOP:
-            self.clockwork.stop(case, now)
-        elif outcome.clock is Clock.PAUSE:
-            self.clockwork.pause(case, now)
-        elif outcome.clock is Clock.RESUME:
-            self.clockwork.resume(case, now)
-        elif outcome.clock is Clock.EXTEND:
-            hours = float(pending_detail.get("hours") or 0)
-            self.clockwork.extend(case, hours, now)
-            data["hours"] = hours
-        elif outcome.clock is Clock.RESTORE:
-            snapshot = case.merge_snapshot or {"state": CaseState.REPORTED.value, "deadlines": []}
-            case.state = snapshot["state"]
-            self.clockwork.restore(case, snapshot, now)
-            case.merge_snapshot = None
-            case.merged_into = None
-        if case.deadline_at is not None:
-            data["due_at"] = case.deadline_at.isoformat()
-        return data
+        write_record(case, result.record)
+        return result.data
 
     async def _dispatch_target(
         self, case: CaseRow, request: ActionRequest, actor: Actor

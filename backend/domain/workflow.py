@@ -1,0 +1,383 @@
+"""The workflow core: one pure step from a case and a planned transition to the next case.
+
+:func:`step` takes a :class:`CaseRecord`, a :class:`Move` (the state machine's
+:class:`~backend.domain.statemachine.Plan` plus what the caller looked up for it: the
+department, the checker, the request's fields), the time and the :class:`DeadlinePolicy`
+(working calendar and time limits), and returns the new record, the event's data and
+the stage deadlines.  :func:`open_case` is the same for a report.
+
+Nothing here does I/O: ``CaseService`` copies the result onto its row inside the write
+transaction, and the history seeder feeds its generated cases through the same two
+functions.  Which action leads where stays in the state machine's table; this module
+only carries out an outcome's effects and clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from backend.domain.calendar import WorkingCalendar
+from backend.domain.statemachine import Clock, Effect, Outcome, Plan, pending_kind_for
+from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
+from backend_client.vocab import (
+    AreaClass,
+    CaseState,
+    CategoryKind,
+    PendingKind,
+    Source,
+    Stage,
+    TimeUnit,
+    Urgency,
+)
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)  # ``due_key`` of a case with no running clock
+WORKING_UNITS = frozenset({TimeUnit.WORKING_HOUR, TimeUnit.WORKING_DAY})
+
+StageRecord = dict[str, Any]  # one stage run, as stored in ``case.deadlines`` (ISO strings)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+class LimitSubject(Protocol):
+    """What picks a case's time limits (a :class:`CaseRecord` or a stored row)."""
+
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def area_class(self) -> str: ...
+    @property
+    def category_kind(self) -> str: ...
+    @property
+    def category_code(self) -> str: ...
+
+
+class DeadlinePolicy:
+    """The working calendar and the time-limit policy: how long each stage may take."""
+
+    def __init__(self, calendar: WorkingCalendar, policy: TimeLimitPolicy) -> None:
+        self.calendar = calendar
+        self.policy = policy
+        self._limits: dict[tuple[str, str, str, str, str], Limit] = {}
+
+    def limit(self, subject: LimitSubject, stage: Stage) -> Limit:
+        key = (
+            stage.value,
+            subject.urgency,
+            subject.area_class,
+            subject.category_kind,
+            subject.category_code,
+        )
+        found = self._limits.get(key)
+        if found is None:
+            found = self._limits[key] = self.policy.limit_for(
+                stage,
+                urgency=Urgency(subject.urgency),
+                area_class=AreaClass(subject.area_class),
+                category_kind=CategoryKind(subject.category_kind),
+                category_code=subject.category_code,
+            )
+        return found
+
+    def deadline(self, subject: LimitSubject, stage: Stage, now: datetime) -> Deadline:
+        limit = self.limit(subject, stage)
+        return self.policy.deadline_for(self.calendar, stage, now, limit)
+
+    def stage_record(self, subject: LimitSubject, stage: Stage, now: datetime) -> StageRecord:
+        """The record a stage run started now would have (``done_at``/``paused_at`` unset)."""
+        deadline = self.deadline(subject, stage, now)
+        return {
+            "stage": stage.value,
+            "started_at": _iso(deadline.started_at),
+            "warn_at": _iso(deadline.warn_at),
+            "due_at": _iso(deadline.due_at),
+            "unit": deadline.limit.unit.value,
+            "limit_label": deadline.limit.label_zh(),
+            "done_at": None,
+            "paused_at": None,
+        }
+
+    def preview(self, subject: LimitSubject, stage: Stage, now: datetime) -> StageRecord:
+        """What starting ``stage`` now would set, without the run's bookkeeping keys."""
+        record = self.stage_record(subject, stage, now)
+        del record["done_at"], record["paused_at"]
+        return record
+
+    def limit_label(self, subject: LimitSubject, stage: Stage) -> str:
+        return self.limit(subject, stage).label_zh()
+
+
+@dataclass
+class CaseRecord:
+    """The workflow's view of a case: the fields a transition reads or changes.
+
+    ``stage`` … ``due_key`` are derived from the running record of ``deadlines`` (they
+    are indexed columns on the table); :func:`step` keeps them in line.
+    """
+
+    state: CaseState
+    source: Source
+    urgency: Urgency
+    area_class: AreaClass
+    category_kind: CategoryKind
+    category_code: str
+    self_disposed: bool = False
+    department_id: int | None = None
+    pending_kind: PendingKind | None = None
+    pending_detail: dict[str, Any] | None = None
+    rework_count: int = 0
+    return_count: int = 0
+    extension_seconds: float = 0.0
+    supervised: bool = False
+    urge_count: int = 0
+    verified: bool | None = None
+    checker_id: int | None = None
+    merged_into: str | None = None
+    merge_snapshot: dict[str, Any] | None = None
+    attachments: tuple[dict[str, Any], ...] = ()
+    deadlines: tuple[StageRecord, ...] = ()
+    closed_at: datetime | None = None
+    stage: Stage | None = None
+    warn_at: datetime | None = None
+    deadline_at: datetime | None = None
+    paused_at: datetime | None = None
+    due_key: datetime = FAR_FUTURE
+
+    def copy(self) -> CaseRecord:
+        clone = object.__new__(CaseRecord)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    @property
+    def running(self) -> StageRecord | None:
+        """The stage run whose clock is going (or paused), if any."""
+        if self.deadlines and self.deadlines[-1]["done_at"] is None:
+            return self.deadlines[-1]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A planned transition and what the caller resolved for it.
+
+    ``fields`` are the request's fields as the event records them (JSON values, no
+    ``action``, nothing left at its default); ``department`` is (id, code) for a
+    dispatch, ``checker`` (id, display name) for an assigned check; ``actor`` is the
+    display name recorded on a pending request.
+    """
+
+    plan: Plan
+    fields: Mapping[str, Any]
+    actor: str = ""
+    department: tuple[int, str] | None = None
+    checker: tuple[int, str] | None = None
+    attachments: Sequence[dict[str, Any]] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    record: CaseRecord
+    data: dict[str, Any]  # the event's data
+
+    @property
+    def deadlines(self) -> tuple[StageRecord, ...]:
+        return self.record.deadlines
+
+
+# --- the clock --------------------------------------------------------------------------------
+
+
+def _with_running(record: CaseRecord, current: StageRecord | None) -> None:
+    """Replace the running stage run by ``current`` and derive the indexed columns."""
+    if current is not None:
+        record.deadlines = (*record.deadlines[:-1], current)
+    _set_columns(record, current)
+
+
+def _set_columns(record: CaseRecord, current: StageRecord | None) -> None:
+    if current is None:
+        record.stage = record.warn_at = record.deadline_at = record.paused_at = None
+        record.due_key = FAR_FUTURE
+        return
+    record.stage = Stage(current["stage"])
+    record.warn_at = _dt(current["warn_at"])
+    record.deadline_at = _dt(current["due_at"])
+    paused = current.get("paused_at")
+    record.paused_at = _dt(paused) if paused else None
+    record.due_key = FAR_FUTURE if paused else record.deadline_at
+
+
+def _close_running(record: CaseRecord, now: datetime) -> None:
+    current = record.running
+    if current is not None:
+        record.deadlines = (*record.deadlines[:-1], {**current, "done_at": _iso(now)})
+
+
+def _start(record: CaseRecord, stage: Stage, now: datetime, policy: DeadlinePolicy) -> None:
+    _close_running(record, now)
+    current = policy.stage_record(record, stage, now)
+    record.deadlines = (*record.deadlines, current)
+    _set_columns(record, current)
+
+
+def _stop(record: CaseRecord, now: datetime) -> None:
+    _close_running(record, now)
+    _set_columns(record, None)
+
+
+def _pause(record: CaseRecord, now: datetime) -> None:
+    current = record.running
+    if current is not None:
+        _with_running(record, {**current, "paused_at": _iso(now)})
+
+
+def _resume(record: CaseRecord, now: datetime, policy: DeadlinePolicy) -> None:
+    current = record.running
+    if current is None or not current.get("paused_at"):
+        return
+    unit = TimeUnit(current["unit"])
+    paused_at = _dt(current["paused_at"])
+    shift = policy.calendar.shift_after_pause
+    _with_running(
+        record,
+        {
+            **current,
+            "warn_at": _iso(shift(_dt(current["warn_at"]), paused_at, now, unit)),
+            "due_at": _iso(shift(_dt(current["due_at"]), paused_at, now, unit)),
+            "paused_at": None,
+            "paused_seconds": current.get("paused_seconds", 0) + (now - paused_at).total_seconds(),
+        },
+    )
+
+
+def _extend(record: CaseRecord, hours: float, policy: DeadlinePolicy) -> None:
+    """An approved extension adds ``hours`` of the stage's own kind of time."""
+    current = record.running
+    if current is None:
+        return
+    calendar = policy.calendar
+    unit = TimeUnit(current["unit"])
+    step = TimeUnit.WORKING_HOUR if unit in WORKING_UNITS else TimeUnit.CLOCK_HOUR
+    due = calendar.add(_dt(current["due_at"]), hours, step)
+    warn = policy.policy.warn_point(calendar, _dt(current["started_at"]), due, unit)
+    record.extension_seconds += hours * 3600
+    _with_running(
+        record,
+        {
+            **current,
+            "due_at": _iso(due),
+            "warn_at": _iso(warn),
+            "extended_hours": current.get("extended_hours", 0) + hours,
+        },
+    )
+
+
+def _restore(record: CaseRecord) -> None:
+    """Put back the clock a merged case had; time spent merged does not count."""
+    snapshot = record.merge_snapshot or {"state": CaseState.REPORTED.value, "deadlines": []}
+    record.state = CaseState(snapshot["state"])
+    record.deadlines = tuple(snapshot["deadlines"])
+    record.merge_snapshot = None
+    record.merged_into = None
+    _set_columns(record, record.running)
+
+
+# --- the step ---------------------------------------------------------------------------------
+
+
+def open_case(
+    record: CaseRecord, outcome: Outcome, now: datetime, policy: DeadlinePolicy
+) -> Result:
+    """A new case (``record`` with no deadlines yet) reported at ``now``."""
+    new = record.copy()
+    if outcome.state is not None:
+        new.state = outcome.state
+    assert outcome.clock is Clock.START and outcome.stage is not None
+    _start(new, outcome.stage, now, policy)
+    data = {
+        "source": new.source.value,
+        "urgency": new.urgency.value,
+        "category": f"{new.category_kind.value}:{new.category_code}",
+        "self_disposed": new.self_disposed,
+    }
+    return Result(new, data)
+
+
+def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) -> Result:
+    """Carry out ``move`` on ``record`` at ``now``: the new record and the event's data."""
+    plan, fields = move.plan, move.fields
+    new = record.copy()
+    data: dict[str, Any] = dict(fields)
+    if plan.branch != "ok":
+        data["outcome"] = plan.branch
+    effects = plan.effects
+    if Effect.SET_DEPARTMENT in effects:
+        assert move.department is not None
+        new.department_id, data["department"] = move.department
+    if Effect.SET_PENDING in effects:
+        kind = pending_kind_for(plan.rule.action)
+        assert kind is not None
+        new.pending_kind = kind
+        new.pending_detail = {
+            "kind": kind.value,
+            "reason": fields.get("reason"),
+            "hours": fields.get("hours"),
+            "by": move.actor,
+            "at": now.isoformat(),
+        }
+    pending_detail = new.pending_detail or {}
+    if Effect.CLEAR_PENDING in effects:
+        data["request"] = pending_detail.get("kind")
+        new.pending_kind = new.pending_detail = None
+    if Effect.CLEAR_DEPARTMENT in effects:
+        new.department_id = None
+        new.return_count += 1
+    if Effect.REWORK in effects:
+        new.rework_count += 1
+    if Effect.SUPERVISE in effects:
+        new.supervised = True
+    if Effect.URGE in effects:
+        new.urge_count += 1
+    if Effect.MARK_VERIFIED in effects:
+        new.verified = bool(fields.get("truthful"))
+    if Effect.SET_CHECKER in effects:
+        assert move.checker is not None
+        new.checker_id, data["checker"] = move.checker
+    if Effect.CLOSE in effects:
+        new.closed_at = now
+    if move.attachments:
+        new.attachments = (*new.attachments, *move.attachments)
+    if Effect.MERGE in effects:
+        new.merge_snapshot = {"state": new.state.value, "deadlines": list(new.deadlines)}
+        new.merged_into = fields.get("target")
+
+    outcome = plan.outcome
+    if outcome.state is not None:
+        new.state = outcome.state
+    clock = outcome.clock
+    if clock is Clock.START:
+        assert outcome.stage is not None
+        _start(new, outcome.stage, now, policy)
+    elif clock is Clock.STOP:
+        _stop(new, now)
+    elif clock is Clock.PAUSE:
+        _pause(new, now)
+    elif clock is Clock.RESUME:
+        _resume(new, now, policy)
+    elif clock is Clock.EXTEND:
+        hours = float(pending_detail.get("hours") or 0)
+        _extend(new, hours, policy)
+        data["hours"] = hours
+    elif clock is Clock.RESTORE:
+        _restore(new)
+    if new.deadline_at is not None:
+        data["due_at"] = new.deadline_at.isoformat()
+    return Result(new, data)

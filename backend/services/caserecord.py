@@ -1,0 +1,73 @@
+"""Between the stored case row and the workflow core's :class:`CaseRecord`."""
+
+from __future__ import annotations
+
+from backend.domain.workflow import CaseRecord
+from backend.models import CaseRow
+from backend_client.vocab import (
+    AreaClass,
+    CaseState,
+    CategoryKind,
+    PendingKind,
+    Source,
+    Stage,
+    Urgency,
+)
+
+
+def record_of(row: CaseRow) -> CaseRecord:
+    return CaseRecord(
+        state=CaseState(row.state),
+        source=Source(row.source),
+        urgency=Urgency(row.urgency),
+        area_class=AreaClass(row.area_class),
+        category_kind=CategoryKind(row.category_kind),
+        category_code=row.category_code,
+        self_disposed=row.self_disposed,
+        department_id=row.department_id,
+        pending_kind=PendingKind(row.pending_kind) if row.pending_kind else None,
+        pending_detail=row.pending_detail,
+        rework_count=row.rework_count,
+        return_count=row.return_count,
+        extension_seconds=row.extension_seconds,
+        supervised=row.supervised,
+        urge_count=row.urge_count,
+        verified=row.verified,
+        checker_id=row.checker_id,
+        merged_into=row.merged_into,
+        merge_snapshot=row.merge_snapshot,
+        attachments=tuple(row.attachments),
+        deadlines=tuple(row.deadlines),
+        closed_at=row.closed_at,
+        stage=Stage(row.stage) if row.stage else None,
+        warn_at=row.warn_at,
+        deadline_at=row.deadline_at,
+        paused_at=row.paused_at,
+        due_key=row.due_key,
+    )
+
+
+def write_record(row: CaseRow, record: CaseRecord) -> None:
+    """Copy what a transition may change onto the row (new lists: JSON columns only
+    notice assignments)."""
+    row.state = record.state.value
+    row.department_id = record.department_id
+    row.pending_kind = record.pending_kind.value if record.pending_kind else None
+    row.pending_detail = record.pending_detail
+    row.rework_count = record.rework_count
+    row.return_count = record.return_count
+    row.extension_seconds = record.extension_seconds
+    row.supervised = record.supervised
+    row.urge_count = record.urge_count
+    row.verified = record.verified
+    row.checker_id = record.checker_id
+    row.merged_into = record.merged_into
+    row.merge_snapshot = record.merge_snapshot
+    row.attachments = list(record.attachments)
+    row.deadlines = list(record.deadlines)
+    row.closed_at = record.closed_at
+    row.stage = record.stage.value if record.stage else None
+    row.warn_at = record.warn_at
+    row.deadline_at = record.deadline_at
+    row.paused_at = record.paused_at
+    row.due_key = record.due_key
