@@ -28,6 +28,7 @@ DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = (
 CLOCK_UNITS = frozenset({TimeUnit.CLOCK_HOUR, TimeUnit.NATURAL_DAY})
 _ONE_DAY = timedelta(days=1)
 _ONE_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MARGIN_DAYS = 400  # how far a rebuilt window table reaches past what was asked for
 _FILE_KEYS = ("timezone", "office_hours", "years")
@@ -39,9 +40,15 @@ class CalendarError(ValueError):
 
 def to_utc(dt: datetime) -> datetime:
     """Convert an aware datetime to UTC; naive datetimes are refused (their zone is a guess)."""
+    if dt.tzinfo is UTC:
+        return dt
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"naive datetime {dt.isoformat()} given; pass a timezone-aware datetime")
     return dt.astimezone(UTC)
+
+
+def _is_clock(unit: TimeUnit) -> bool:
+    return unit is TimeUnit.CLOCK_HOUR or unit is TimeUnit.NATURAL_DAY
 
 
 class WorkingCalendar:
@@ -179,7 +186,7 @@ class WorkingCalendar:
         if not math.isfinite(seconds):
             raise ValueError(f"cannot add {seconds} seconds")
         budget = timedelta(seconds=seconds)
-        if unit in CLOCK_UNITS or not budget:
+        if not budget or _is_clock(unit):
             return start + budget
         if budget > timedelta(0):
             return self._forward(start, budget)
@@ -190,13 +197,13 @@ class WorkingCalendar:
         if b <= a:
             return 0.0
         low, high = (a - _EPOCH) // _ONE_US, (b - _EPOCH) // _ONE_US
-        table = self._covering(a, b)
+        table = self._covering(low, high)
         return (table.pos(high) - table.pos(low)) / 1_000_000
 
     def elapsed(self, a: datetime, b: datetime, unit: TimeUnit) -> float:
         """Seconds of ``unit`` time from ``a`` to ``b``; negative when ``b`` is before ``a``."""
         a, b = to_utc(a), to_utc(b)
-        if unit in CLOCK_UNITS:
+        if _is_clock(unit):
             return (b - a).total_seconds()
         if b >= a:
             return self.working_seconds_between(a, b)
@@ -244,23 +251,27 @@ class WorkingCalendar:
         used since the table's start reaches ``pos(start) + budget`` (a budget that ends
         on a window's end returns that end)."""
         t = (start - _EPOCH) // _ONE_US
-        table = self._covering(start, start)
-        goal = table.pos(t) + budget // _ONE_US
-        while goal > table.total:
-            days = math.ceil(2 * budget.total_seconds() / max(self.seconds_per_day, 1.0))
-            table = self._covering(start, start + timedelta(days=days + 7))
-            goal = table.pos(t) + budget // _ONE_US
+        step = budget // _ONE_US
+        table = self._covering(t, t)
+        goal = table.pos(t) + step
+        days = math.ceil(2 * budget.total_seconds() / max(self.seconds_per_day, 1.0)) + 7
+        while goal > table.total:  # runs past the table: grow it (rare; doubles each time)
+            table = self._covering(t, t + days * _DAY_US)
+            goal = table.pos(t) + step
+            days *= 2
         return _EPOCH + timedelta(microseconds=table.at(goal))
 
-    def _covering(self, a: datetime, b: datetime) -> _WindowTable:
-        """A window table reaching from ``a``'s local date to ``b``'s."""
-        first, last = self._local_date(a), self._local_date(b)
+    def _covering(self, low: int, high: int) -> _WindowTable:
+        """A window table reaching from instant ``low`` to ``high`` (µs since the epoch)."""
         table = self._table
-        if table is None or first < table.first or last > table.last:
-            low = first if table is None else min(first, table.first)
-            high = last if table is None else max(last, table.last)
-            margin = timedelta(days=_MARGIN_DAYS)
-            table = self._table = _WindowTable(self, low - margin, high + margin)
+        if table is not None and table.low <= low and high < table.high:
+            return table
+        first = self._local_date(_EPOCH + timedelta(microseconds=low))
+        last = self._local_date(_EPOCH + timedelta(microseconds=high))
+        if table is not None:
+            first, last = min(first, table.first), max(last, table.last)
+        margin = timedelta(days=_MARGIN_DAYS)
+        table = self._table = _WindowTable(self, first - margin, last + margin)
         return table
 
     def _backward(self, end: datetime, budget: timedelta) -> datetime:
@@ -287,6 +298,9 @@ class _WindowTable:
 
     def __init__(self, calendar: WorkingCalendar, first: date, last: date) -> None:
         self.first, self.last = first, last
+        tz = calendar.tz
+        self.low = (datetime.combine(first, time(), tz) - _EPOCH) // _ONE_US
+        self.high = (datetime.combine(last + _ONE_DAY, time(), tz) - _EPOCH) // _ONE_US
         starts: list[int] = []
         ends: list[int] = []
         cum: list[int] = []

@@ -1,0 +1,234 @@
+"""The live service and the history seeder write the same workflow.
+
+Each seed plays one random sequence of legal actions on one case twice: through
+``CaseService`` (a real SQLite database seeded with the demo city) and through the history
+generator's path (state machine, workflow core, row encoder).  After every action the
+event's data and the case's stage deadlines must agree field by field.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from backend.core.db import Database
+from backend.domain import statemachine as sm
+from backend.domain.calendar import WorkingCalendar
+from backend.domain.gridcode import kind_for_code_length, scope_prefix
+from backend.domain.timelimits import TimeLimitPolicy
+from backend.domain.workflow import DeadlinePolicy
+from backend.models import CaseRow, EventRow, UserRow
+from backend.seed.history.generator import _CaseRun, _Generator
+from backend.seed.history.reference import _load_reference
+from backend.seed.history.rows import us
+from backend.services.access import Actor
+from backend.services.cases import CaseService
+from backend.services.clockwork import Clockwork
+from backend.services.reference import Reference
+from backend_client.vocab import Action, Role
+from backend_client.wire import ActionRequest, Attachment, CaseCreate
+from tests.conftest import REPO
+
+A = Action
+START = datetime(2026, 3, 2, 1, 17, 5, 250_000, tzinfo=UTC)  # a Monday, in office hours
+STEPS = 30
+SKIPPED = {A.REPORT, A.MERGE, A.UNMERGE}  # merging needs a second case: the API tests cover it
+# Delays between actions: minutes, hours, days (weekends and holidays included).
+DELAYS = (90, 1_800, 4 * 3600, 26 * 3600, 3 * 86_400 + 17)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("equivalence")
+    path = tmp / "city.db"
+    subprocess.run(
+        [sys.executable, "-m", "console", "seed", "--database", f"sqlite:///{path}",
+         "--tokens-out", str(tmp / "tokens.json")],
+        check=True, cwd=REPO, capture_output=True,
+    )  # fmt: skip
+    return path
+
+
+def _fields(rng: random.Random, action: Action, run: _CaseRun) -> dict[str, Any] | None:
+    """Request fields for ``action`` (as the event records them); None: not possible here."""
+    flip = rng.random() < 0.5
+    match action:
+        case A.CONFIRM_REPORT:
+            return {"note": "现场核实。", "truthful": flip}
+        case A.VOID | A.REOPEN | A.REQUEST_RETURN | A.REQUEST_SUSPENSION:
+            return {"reason": f"理由{rng.randrange(100)}"}
+        case A.REQUEST_EXTENSION:
+            return {"reason": "需要协调。", "hours": rng.choice((4.0, 8.0, 16.5, 48.0))}
+        case A.DECIDE:
+            return {"approve": flip, "note": "同意。" if flip else "不同意。"}
+        case A.VERIFY:
+            return {"passed": flip}
+        case A.REPORT_DISPOSAL:
+            photo = f"photo://after-{rng.randrange(1000)}.jpg"
+            return {"note": "已处置。", "attachments": [{"ref": photo, "phase": "after"}]}
+        case A.ASSIGN_CHECK:
+            return None if run.supervisor is None else {"supervisor": run.supervisor.username}
+        case A.COMMENT | A.REQUEST_VERIFICATION:
+            return {"note": "备注。"}
+        case A.DISPATCH if flip:
+            return {"department_code": rng.choice(run.gen.ref.departments).code}
+        case A.DISPATCH:
+            return {} if run.routed is not None else None
+        case _:
+            return {}
+
+
+class Live:
+    """The case through the real service on the real database."""
+
+    def __init__(self, db: Database, service: CaseService, actor: Actor) -> None:
+        self.db, self.service, self.actor = db, service, actor
+        self.serial = ""
+
+    async def create(self, run: _CaseRun, now: datetime) -> None:
+        record = run.record
+        body = CaseCreate(
+            source=record.source,
+            category_kind=record.category_kind,
+            category_code=record.category_code,
+            description="测试",
+            urgency=record.urgency,
+            grid_code=run.grid.code,
+            attachments=[Attachment.model_validate(a) for a in record.attachments],
+            self_disposed=record.self_disposed,
+        )
+        async with self.db.write() as session:
+            made = await self.service.create(session, self.actor, body, now)
+        self.serial = made.case.serial
+
+    async def act(self, action: Action, fields: dict[str, Any], now: datetime) -> None:
+        request = ActionRequest.model_validate({"action": action, **fields})
+        async with self.db.write() as session:
+            await self.service.act(session, self.actor, self.serial, request, None, now)
+
+    async def last(self) -> tuple[CaseRow, EventRow]:
+        async with self.db.read() as session:
+            case = (await session.exec(select(CaseRow).where(CaseRow.serial == self.serial))).one()
+            event = (
+                await session.exec(
+                    select(EventRow)
+                    .where(EventRow.case_id == case.id)
+                    .order_by(col(EventRow.seq).desc())
+                )
+            ).first()
+            assert event is not None
+            return case, event
+
+
+def _compare(step: str, case: CaseRow, event: EventRow, run: _CaseRun) -> None:
+    generated = run.events[-1]
+    assert event.action == generated[2], step
+    assert event.data == json.loads(generated[7]), step
+    assert event.department_id == generated[9], step
+    assert event.prev_department_id == generated[10], step
+    record = run.record
+    assert case.deadlines == list(record.deadlines), step
+    assert case.state == record.state.value, step
+    assert case.pending_detail == record.pending_detail, step
+    for name in ("rework_count", "return_count", "urge_count", "extension_seconds",
+                 "supervised", "verified", "department_id"):  # fmt: skip
+        assert getattr(case, name) == getattr(record, name), f"{step}: {name}"
+    assert case.attachments == list(record.attachments), step
+
+
+async def _actor(db: Database) -> tuple[Actor, int]:
+    async with db.read() as session:
+        user = (await session.exec(select(UserRow).where(UserRow.role == "admin"))).first()
+    assert user is not None and user.id is not None
+    kind = kind_for_code_length(user.jurisdiction_code)
+    assert kind is not None
+    prefix = scope_prefix(kind, user.jurisdiction_code)
+    return (
+        Actor(user.id, user.username, user.display_name, Role.ADMIN, user.jurisdiction_code,
+              prefix, None),
+        user.id,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def case_db(city: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "case.db"
+    shutil.copy(city, path)
+    return path
+
+
+@pytest.mark.parametrize("seed", range(12))
+async def test_service_and_seeder_write_the_same_events_and_deadlines(
+    case_db: Path, seed: int
+) -> None:
+    path = case_db
+    calendar, limits = WorkingCalendar.load(), TimeLimitPolicy.load()
+    rng = random.Random(seed)
+    conn = sqlite3.connect(path)
+    try:
+        ref = _load_reference(lambda sql: conn.execute(sql).fetchall(), random.Random(seed))
+    finally:
+        conn.close()
+    gen = _Generator(ref, DeadlinePolicy(calendar, limits), us(START + timedelta(days=999)))
+    db = Database(f"sqlite:///{path}")
+    try:
+        service_ref = Reference(db)
+        await service_ref.load()
+        service = CaseService(db, service_ref, Clockwork(calendar, limits))
+        actor, admin_id = await _actor(db)
+        assert gen.admin.id == admin_id
+        grid = rng.randrange(len(ref.grids))
+        run = _CaseRun(gen, rng, 1, "", us(START), grid, 0)
+        run.operator = run.dispatcher = run.lead = gen.admin
+        run.self_disposed = run.by_supervisor = rng.random() < 0.2
+        live = Live(db, service, actor)
+        now = START
+        run.report()
+        await live.create(run, now)
+        case, event = await live.last()
+        _compare("report", case, event, run)
+        for i in range(STEPS):
+            record = run.record
+            choices = [
+                a
+                for a in sm.allowed_actions(record.state, record.pending_kind, Role.ADMIN)
+                if a not in SKIPPED
+            ]
+            if not choices:
+                break
+            action = rng.choice(choices)
+            fields = _fields(rng, action, run)
+            if fields is None:
+                continue
+            now += timedelta(seconds=rng.choice(DELAYS) + rng.random())
+            await live.act(action, fields, now)
+            plan = sm.plan(record.state, record.pending_kind, action, Role.ADMIN, fields)
+            department = checker = None
+            if sm.Effect.SET_DEPARTMENT in plan.effects:
+                code = fields.get("department_code")
+                department = (
+                    next(d for d in ref.departments if d.code == code) if code else run.routed
+                )
+            if sm.Effect.SET_CHECKER in plan.effects:
+                checker = run.supervisor
+            stored = tuple(  # as the case keeps them: the full attachment
+                Attachment.model_validate(a).model_dump(mode="json")
+                for a in fields.get("attachments", ())
+            )
+            at = run.act(us(now), action, gen.admin, fields, department=department,
+                         checker=checker, attachments=stored)  # fmt: skip
+            assert at == us(now)
+            case, event = await live.last()
+            _compare(f"step {i}: {action.value} from {record.state.value}", case, event, run)
+    finally:
+        await db.dispose()
