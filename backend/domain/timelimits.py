@@ -263,9 +263,16 @@ class TimeLimitPolicy:
         calendar: WorkingCalendar, stage: Stage, started_at: datetime, limit: Limit
     ) -> Deadline:
         """The deadline of a stage run with ``limit`` started at ``started_at``."""
-        due_at = calendar.add(started_at, limit.amount, limit.unit)
-        warn_at = TimeLimitPolicy.warn_point(calendar, started_at, due_at, limit.unit)
+        due_at, warn_at = TimeLimitPolicy.due_and_warn(calendar, started_at, limit)
         return Deadline(stage, to_utc(started_at), warn_at, due_at, limit)
+
+    @staticmethod
+    def due_and_warn(
+        calendar: WorkingCalendar, started_at: datetime, limit: Limit
+    ) -> tuple[datetime, datetime]:
+        """When a stage run with ``limit`` started at ``started_at`` is due, and when its
+        light turns yellow."""
+        return calendar.span(started_at, limit.amount, limit.unit, WARN_FRACTION)
 
     @staticmethod
     def warn_point(

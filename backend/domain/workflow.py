@@ -40,7 +40,7 @@ StageRecord = dict[str, Any]  # one stage run, as stored in ``case.deadlines`` (
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
+    return value.isoformat() if value.tzinfo is UTC else value.astimezone(UTC).isoformat()
 
 
 def _dt(value: str) -> datetime:
@@ -60,17 +60,26 @@ class LimitSubject(Protocol):
     def category_code(self) -> str: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _StageLimit:
+    limit: Limit
+    stage: str
+    unit: str
+    label: str
+    seconds: float
+
+
 class DeadlinePolicy:
     """The working calendar and the time-limit policy: how long each stage may take."""
 
     def __init__(self, calendar: WorkingCalendar, policy: TimeLimitPolicy) -> None:
         self.calendar = calendar
         self.policy = policy
-        self._limits: dict[tuple[str, str, str, str, str], Limit] = {}
+        self._limits: dict[tuple[Stage, str, str, str, str], _StageLimit] = {}
 
-    def limit(self, subject: LimitSubject, stage: Stage) -> Limit:
+    def _stage_limit(self, subject: LimitSubject, stage: Stage) -> _StageLimit:
         key = (
-            stage.value,
+            stage,
             subject.urgency,
             subject.area_class,
             subject.category_kind,
@@ -78,32 +87,54 @@ class DeadlinePolicy:
         )
         found = self._limits.get(key)
         if found is None:
-            found = self._limits[key] = self.policy.limit_for(
+            limit = self.policy.limit_for(
                 stage,
                 urgency=Urgency(subject.urgency),
                 area_class=AreaClass(subject.area_class),
                 category_kind=CategoryKind(subject.category_kind),
                 category_code=subject.category_code,
             )
+            found = self._limits[key] = _StageLimit(
+                limit,
+                stage.value,
+                limit.unit.value,
+                limit.label_zh(),
+                limit.amount * self.calendar.unit_seconds(limit.unit),
+            )
         return found
 
-    def deadline(self, subject: LimitSubject, stage: Stage, now: datetime) -> Deadline:
-        limit = self.limit(subject, stage)
-        return self.policy.deadline_for(self.calendar, stage, now, limit)
+    def limit(self, subject: LimitSubject, stage: Stage) -> Limit:
+        return self._stage_limit(subject, stage).limit
 
-    def stage_record(self, subject: LimitSubject, stage: Stage, now: datetime) -> StageRecord:
-        """The record a stage run started now would have (``done_at``/``paused_at`` unset)."""
-        deadline = self.deadline(subject, stage, now)
-        return {
-            "stage": stage.value,
-            "started_at": _iso(deadline.started_at),
-            "warn_at": _iso(deadline.warn_at),
-            "due_at": _iso(deadline.due_at),
-            "unit": deadline.limit.unit.value,
-            "limit_label": deadline.limit.label_zh(),
+    def limit_seconds(self, subject: LimitSubject, stage: Stage) -> float:
+        """The stage's limit in seconds of its own kind of time (clock or working)."""
+        return self._stage_limit(subject, stage).seconds
+
+    def deadline(self, subject: LimitSubject, stage: Stage, now: datetime) -> Deadline:
+        return self.policy.deadline_for(self.calendar, stage, now, self.limit(subject, stage))
+
+    def stage_run(
+        self, subject: LimitSubject, stage: Stage, now: datetime
+    ) -> tuple[StageRecord, datetime, datetime]:
+        """The record of a stage run started now (``done_at``/``paused_at`` unset), with
+        its warn and due instants (UTC, as the calendar returns them)."""
+        found = self._stage_limit(subject, stage)
+        due, warn = self.policy.due_and_warn(self.calendar, now, found.limit)
+        record = {
+            "stage": found.stage,
+            "started_at": _iso(now),
+            "warn_at": _iso(warn),
+            "due_at": _iso(due),
+            "unit": found.unit,
+            "limit_label": found.label,
             "done_at": None,
             "paused_at": None,
         }
+        return record, warn, due
+
+    def stage_record(self, subject: LimitSubject, stage: Stage, now: datetime) -> StageRecord:
+        """The record a stage run started now would have (``done_at``/``paused_at`` unset)."""
+        return self.stage_run(subject, stage, now)[0]
 
     def preview(self, subject: LimitSubject, stage: Stage, now: datetime) -> StageRecord:
         """What starting ``stage`` now would set, without the run's bookkeeping keys."""
@@ -164,7 +195,7 @@ class CaseRecord:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Move:
     """A planned transition and what the caller resolved for it.
 
@@ -182,7 +213,7 @@ class Move:
     attachments: Sequence[dict[str, Any]] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Result:
     record: CaseRecord
     data: dict[str, Any]  # the event's data
@@ -215,21 +246,23 @@ def _set_columns(record: CaseRecord, current: StageRecord | None) -> None:
     record.due_key = FAR_FUTURE if paused else record.deadline_at
 
 
-def _close_running(record: CaseRecord, now: datetime) -> None:
+def _close_running(record: CaseRecord, stamp: str) -> None:
     current = record.running
     if current is not None:
-        record.deadlines = (*record.deadlines[:-1], {**current, "done_at": _iso(now)})
+        record.deadlines = (*record.deadlines[:-1], {**current, "done_at": stamp})
 
 
 def _start(record: CaseRecord, stage: Stage, now: datetime, policy: DeadlinePolicy) -> None:
-    _close_running(record, now)
-    current = policy.stage_record(record, stage, now)
+    current, warn, due = policy.stage_run(record, stage, now)
+    _close_running(record, current["started_at"])
     record.deadlines = (*record.deadlines, current)
-    _set_columns(record, current)
+    record.stage, record.warn_at, record.deadline_at = stage, warn, due
+    record.paused_at = None
+    record.due_key = due
 
 
 def _stop(record: CaseRecord, now: datetime) -> None:
-    _close_running(record, now)
+    _close_running(record, _iso(now))
     _set_columns(record, None)
 
 
@@ -313,12 +346,26 @@ def open_case(
 
 def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) -> Result:
     """Carry out ``move`` on ``record`` at ``now``: the new record and the event's data."""
-    plan, fields = move.plan, move.fields
+    plan = move.plan
     new = record.copy()
-    data: dict[str, Any] = dict(fields)
+    data: dict[str, Any] = dict(move.fields)
     if plan.branch != "ok":
         data["outcome"] = plan.branch
-    effects = plan.effects
+    asked = _apply_effects(new, move, now, data) if plan.effects else record.pending_detail
+    if move.attachments:
+        new.attachments = (*new.attachments, *move.attachments)
+    _run_clock(new, plan.outcome, now, policy, data, asked or {})
+    if new.deadline_at is not None:  # the running stage's due (its record has the text)
+        running = new.running
+        data["due_at"] = running["due_at"] if running else new.deadline_at.isoformat()
+    return Result(new, data)
+
+
+def _apply_effects(
+    new: CaseRecord, move: Move, now: datetime, data: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The outcome's book-keeping; returns the pending request a decision answers."""
+    plan, fields, effects = move.plan, move.fields, move.plan.effects
     if Effect.SET_DEPARTMENT in effects:
         assert move.department is not None
         new.department_id, data["department"] = move.department
@@ -333,9 +380,9 @@ def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) 
             "by": move.actor,
             "at": now.isoformat(),
         }
-    pending_detail = new.pending_detail or {}
+    asked = new.pending_detail
     if Effect.CLEAR_PENDING in effects:
-        data["request"] = pending_detail.get("kind")
+        data["request"] = (asked or {}).get("kind")
         new.pending_kind = new.pending_detail = None
     if Effect.CLEAR_DEPARTMENT in effects:
         new.department_id = None
@@ -353,16 +400,26 @@ def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) 
         new.checker_id, data["checker"] = move.checker
     if Effect.CLOSE in effects:
         new.closed_at = now
-    if move.attachments:
-        new.attachments = (*new.attachments, *move.attachments)
     if Effect.MERGE in effects:
         new.merge_snapshot = {"state": new.state.value, "deadlines": list(new.deadlines)}
         new.merged_into = fields.get("target")
+    return asked
 
-    outcome = plan.outcome
+
+def _run_clock(
+    new: CaseRecord,
+    outcome: Outcome,
+    now: datetime,
+    policy: DeadlinePolicy,
+    data: dict[str, Any],
+    asked: dict[str, Any],
+) -> None:
+    """The outcome's state and what it does to the stage clock."""
     if outcome.state is not None:
         new.state = outcome.state
     clock = outcome.clock
+    if clock is Clock.KEEP:
+        return
     if clock is Clock.START:
         assert outcome.stage is not None
         _start(new, outcome.stage, now, policy)
@@ -373,11 +430,8 @@ def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) 
     elif clock is Clock.RESUME:
         _resume(new, now, policy)
     elif clock is Clock.EXTEND:
-        hours = float(pending_detail.get("hours") or 0)
+        hours = float(asked.get("hours") or 0)
         _extend(new, hours, policy)
         data["hours"] = hours
     elif clock is Clock.RESTORE:
         _restore(new)
-    if new.deadline_at is not None:
-        data["due_at"] = new.deadline_at.isoformat()
-    return Result(new, data)

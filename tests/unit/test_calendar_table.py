@@ -69,6 +69,21 @@ def test_working_seconds_between_matches_the_walk(a: datetime, b: datetime) -> N
     assert CALENDAR.working_seconds_between(a, b) == walk_between(CALENDAR, a, b)
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    instants,
+    st.floats(0.01, 400.0),
+    st.sampled_from(list(TimeUnit)),
+    st.sampled_from([0.0, 0.5, 0.8, 1.0]),
+)
+def test_span_is_add_and_fraction_point(
+    start: datetime, amount: float, unit: TimeUnit, fraction: float
+) -> None:
+    due = CALENDAR.add(start, amount, unit)
+    point = CALENDAR.fraction_point(start, due, unit, fraction)
+    assert CALENDAR.span(start, amount, unit, fraction) == (due, point)
+
+
 def test_edges_of_a_window() -> None:
     # Mon 2026-03-02, office 08:30-12:00 and 13:30-17:30 Beijing time (00:30-04:00 UTC ...).
     morning_end = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)

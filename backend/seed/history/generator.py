@@ -45,6 +45,7 @@ from backend_client.vocab import (
 
 A = Action
 _CAPS = (0, 2 * 3600 * US, 600 * US)  # by hurry: no cap, then ever shorter delays
+_ROLES = {role.value: role for role in Role}
 
 
 class _Generator:
@@ -69,6 +70,8 @@ class _Generator:
         self.professional = [d for d in ref.departments if d.kind != "street_office"]
         self._category_rules: dict[tuple[str, str], list[_Rule]] = {}
         self._routes: dict[tuple[str, str, str], _Dept | None] = {}
+        self._plans: dict[tuple[Any, ...], statemachine.Plan] = {}
+        self._blanks: dict[tuple[str, str, str, bool, str], CaseRecord] = {}
         self.categories, self.category_cum = self._category_mix(ref.categories)
         self.source_cum = _cumulative(w for _, w in B.SOURCES)
 
@@ -106,6 +109,38 @@ class _Generator:
                 and code.startswith(rule.category_prefix)
             ]
         found = self._routes[key] = route(rules, self.depts, kind, code, grid)
+        return found
+
+    def blank(self, cat: _Category, source: str, urgent: bool, area: str) -> CaseRecord:
+        """A fresh record of a case about to be reported (a copy: records are changed)."""
+        key = (cat.kind, cat.code, source, urgent, area)
+        found = self._blanks.get(key)
+        if found is None:
+            found = self._blanks[key] = CaseRecord(
+                state=CaseState.REPORTED,
+                source=Source(source),
+                urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+                area_class=AreaClass(area),
+                category_kind=CategoryKind(cat.kind),
+                category_code=cat.code,
+            )
+        return found.copy()
+
+    def plan(
+        self, record: CaseRecord, action: Action, role: Role, fields: dict[str, Any]
+    ) -> statemachine.Plan:
+        """The state machine's plan, remembered: a plan depends on the state, the pending
+        request, the action, the role, which fields are given and the branch fields (the
+        generator never gives a field as None or empty)."""
+        key = (
+            record.state, record.pending_kind, action, role, tuple(fields),
+            fields.get("passed"), fields.get("truthful"), fields.get("approve"),
+        )  # fmt: skip
+        found = self._plans.get(key)
+        if found is None:
+            found = self._plans[key] = statemachine.plan(
+                record.state, record.pending_kind, action, role, fields
+            )
         return found
 
     def chunk(self, spec: _Chunk) -> tuple[list[Row], list[Row]]:
@@ -181,14 +216,7 @@ class _CaseRun:
         self.events: list[Row] = []
         self.last = t0
         self.last_actor = ""
-        self.record = CaseRecord(
-            state=CaseState.REPORTED,
-            source=Source(self.source),
-            urgency=Urgency.URGENT if self.urgent else Urgency.NORMAL,
-            area_class=AreaClass(grid.area),
-            category_kind=CategoryKind(self.cat.kind),
-            category_code=self.cat.code,
-        )
+        self.record = gen.blank(self.cat, self.source, self.urgent, grid.area)
 
     # --- timing: the demo's delays --------------------------------------------------------
 
@@ -210,12 +238,12 @@ class _CaseRun:
         """The instant ``fraction`` of the stage's limit after ``start`` (working time
         stays in office hours)."""
         policy = self.gen.policy
-        limit = policy.limit(self.record, stage)
-        seconds = limit.amount * policy.calendar.unit_seconds(limit.unit)
+        seconds = policy.limit_seconds(self.record, stage)
         amount = int(seconds * US * fraction) + int(self.r() * US)
         if self.cap:
             return start + min(amount, self.cap)
-        return us(policy.calendar.add_seconds(instant(start), amount / US, limit.unit))
+        unit = policy.limit(self.record, stage).unit
+        return us(policy.calendar.add_seconds(instant(start), amount / US, unit))
 
     def due(self) -> int:
         assert self.record.deadline_at is not None
@@ -239,9 +267,8 @@ class _CaseRun:
         if t <= self.last and self.events:
             t = self.last + US + int(self.r() * 30 * US)
         who = user or self.gen.admin
-        role = Role(who.role)
         record = self.record
-        plan = statemachine.plan(record.state, record.pending_kind, action, role, fields)
+        plan = self.gen.plan(record, action, _ROLES[who.role], fields)
         move = Move(
             plan,
             fields,

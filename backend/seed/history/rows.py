@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any
 
 from backend.domain.workflow import FAR_FUTURE
@@ -28,8 +29,22 @@ US = 1_000_000  # the generator's timeline counts microseconds since the epoch
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 
-# Compact JSON, as the database's JSON columns read it back.
-to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# The C encoder made once (``JSONEncoder.encode`` makes one per call): compact JSON of the
+# plain values the workflow core returns.
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _ENCODER.default, c_encode_basestring, None, ":", ",", False, False, True
+    )
+)
+
+
+def to_json(value: Any) -> str:
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def us(value: datetime) -> int:
@@ -42,7 +57,9 @@ def instant(t: int) -> datetime:
 
 def sql_time(value: datetime) -> str:
     """``YYYY-MM-DD HH:MM:SS.ffffff``: how SQLAlchemy stores a UTC DateTime in SQLite."""
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def sql_us(t: int) -> str:
