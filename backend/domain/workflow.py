@@ -61,7 +61,9 @@ class LimitSubject(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class _StageLimit:
+class StageLimit:
+    """A stage's limit for one kind of case, with what its records store."""
+
     limit: Limit
     stage: str
     unit: str
@@ -75,9 +77,11 @@ class DeadlinePolicy:
     def __init__(self, calendar: WorkingCalendar, policy: TimeLimitPolicy) -> None:
         self.calendar = calendar
         self.policy = policy
-        self._limits: dict[tuple[Stage, str, str, str, str], _StageLimit] = {}
+        self._limits: dict[tuple[Stage, str, str, str, str], StageLimit] = {}
 
-    def _stage_limit(self, subject: LimitSubject, stage: Stage) -> _StageLimit:
+    def stage_limit(self, subject: LimitSubject, stage: Stage) -> StageLimit:
+        """The stage's limit, its stored labels and its length in seconds of its own kind
+        of time (clock or working)."""
         key = (
             stage,
             subject.urgency,
@@ -94,7 +98,7 @@ class DeadlinePolicy:
                 category_kind=CategoryKind(subject.category_kind),
                 category_code=subject.category_code,
             )
-            found = self._limits[key] = _StageLimit(
+            found = self._limits[key] = StageLimit(
                 limit,
                 stage.value,
                 limit.unit.value,
@@ -104,11 +108,7 @@ class DeadlinePolicy:
         return found
 
     def limit(self, subject: LimitSubject, stage: Stage) -> Limit:
-        return self._stage_limit(subject, stage).limit
-
-    def limit_seconds(self, subject: LimitSubject, stage: Stage) -> float:
-        """The stage's limit in seconds of its own kind of time (clock or working)."""
-        return self._stage_limit(subject, stage).seconds
+        return self.stage_limit(subject, stage).limit
 
     def deadline(self, subject: LimitSubject, stage: Stage, now: datetime) -> Deadline:
         return self.policy.deadline_for(self.calendar, stage, now, self.limit(subject, stage))
@@ -118,13 +118,13 @@ class DeadlinePolicy:
     ) -> tuple[StageRecord, datetime, datetime]:
         """The record of a stage run started now (``done_at``/``paused_at`` unset), with
         its warn and due instants (UTC, as the calendar returns them)."""
-        found = self._stage_limit(subject, stage)
+        found = self.stage_limit(subject, stage)
         due, warn = self.policy.due_and_warn(self.calendar, now, found.limit)
         record = {
             "stage": found.stage,
             "started_at": _iso(now),
-            "warn_at": _iso(warn),
-            "due_at": _iso(due),
+            "warn_at": warn.isoformat(),  # the calendar's instants are UTC
+            "due_at": due.isoformat(),
             "unit": found.unit,
             "limit_label": found.label,
             "done_at": None,

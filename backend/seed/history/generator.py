@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.domain import statemachine
+from backend.domain.statemachine import Clock
 from backend.domain.workflow import CaseRecord, DeadlinePolicy, Move, open_case, step
 from backend.seed.history import behaviour as B
 from backend.seed.history.plan import _Chunk
@@ -216,6 +217,7 @@ class _CaseRun:
         self.events: list[Row] = []
         self.last = t0
         self.last_actor = ""
+        self.started = t0
         self.record = gen.blank(self.cat, self.source, self.urgent, grid.area)
 
     # --- timing: the demo's delays --------------------------------------------------------
@@ -238,12 +240,11 @@ class _CaseRun:
         """The instant ``fraction`` of the stage's limit after ``start`` (working time
         stays in office hours)."""
         policy = self.gen.policy
-        seconds = policy.limit_seconds(self.record, stage)
-        amount = int(seconds * US * fraction) + int(self.r() * US)
+        limit = policy.stage_limit(self.record, stage)
+        amount = int(limit.seconds * US * fraction) + int(self.r() * US)
         if self.cap:
             return start + min(amount, self.cap)
-        unit = policy.limit(self.record, stage).unit
-        return us(policy.calendar.add_seconds(instant(start), amount / US, unit))
+        return us(policy.calendar.add_seconds(instant(start), amount / US, limit.limit.unit))
 
     def due(self) -> int:
         assert self.record.deadline_at is not None
@@ -279,6 +280,8 @@ class _CaseRun:
         )
         now = instant(t)
         result = step(record, move, now, self.gen.policy)
+        if plan.outcome.clock is Clock.START:
+            self.started = t  # the running stage's start
         self._emit(t, now, action, who, result.data, result.record)
         return t
 
@@ -452,9 +455,7 @@ class _CaseRun:
     def disposal(self, t: int, handler: _User | None, round_: int) -> int:
         """The disposal report, late for a few (and then urged or supervised)."""
         r = self.r
-        running = self.record.running
-        assert running is not None
-        start, due = us(datetime.fromisoformat(running["started_at"])), self.due()
+        start, due = self.started, self.due()
         late = r() < B.LATE_DISPOSE_SHARE
         fraction = self.overdue() if late else self.on_time(0.35)
         if self.cap:
