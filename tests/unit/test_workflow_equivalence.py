@@ -30,7 +30,8 @@ from backend.domain.gridcode import kind_for_code_length, scope_prefix
 from backend.domain.timelimits import TimeLimitPolicy
 from backend.domain.workflow import DeadlinePolicy
 from backend.models import CaseRow, EventRow, UserRow
-from backend.seed.history.generator import _CaseRun, _Generator
+from backend.seed.history.case import _CaseRun
+from backend.seed.history.generator import _Generator
 from backend.seed.history.reference import _load_reference
 from backend.seed.history.rows import us
 from backend.services.access import Actor

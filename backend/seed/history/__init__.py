@@ -16,8 +16,9 @@ path and timing; every transition goes through the state machine and the workflo
 events, records and deadlines are what the live service would have written.
 
 Modules: ``behaviour`` (shares and texts), ``reference`` (the seeded database's
-reference data), ``plan`` (when and where cases are reported), ``generator`` (one case
-step by step), ``rows`` (encoding), ``sinks`` (writing to SQLite or PostgreSQL).
+reference data), ``plan`` (when and where cases are reported), ``generator`` (a chunk
+of cases), ``case`` (one case step by step), ``rows`` (encoding), ``sinks`` (writing to
+SQLite or PostgreSQL).
 
 Every history case is finished before ``end``: the newest are reported ``TAIL`` before
 it, and the rare case whose chain would still run past ``end`` is played again faster.

@@ -1,0 +1,375 @@
+"""One history case played step by step: its path decided by the demo's random choices,
+every planned transition carried out by the workflow core, as the live service does.
+
+A step picks the next action, its time and its request fields; :meth:`_CaseRun.act` asks
+the state machine for the plan (through the generator, which remembers plans) and
+:func:`backend.domain.workflow.step` for the new record and the event's data, and encodes
+the event row from that.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_left
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from backend.domain import statemachine
+from backend.domain.statemachine import Clock
+from backend.domain.workflow import CaseRecord, Move, open_case, step
+from backend.seed.history import behaviour as B
+from backend.seed.history.reference import _Dept, _User
+from backend.seed.history.rows import FAR_FUTURE_TEXT, US, Row, instant, sql_time, to_json, us
+from backend_client.vocab import Action, Role, Stage
+
+if TYPE_CHECKING:
+    from backend.seed.history.generator import _Generator
+
+A = Action
+_CAPS = (0, 2 * 3600 * US, 600 * US)  # by hurry: no cap, then ever shorter delays
+_ROLES = {role.value: role for role in Role}
+
+
+class _CaseRun:
+    """One case from report to its end.  Times are µs since the epoch."""
+
+    def __init__(
+        self,
+        gen: _Generator,
+        rng: random.Random,
+        cid: int,
+        serial: str,
+        t0: int,
+        gi: int,
+        hurry: int,
+    ) -> None:
+        self.gen, self.rng, self.r = gen, rng, rng.random
+        self.cid, self.serial, self.t0 = cid, serial, t0
+        r = self.r
+        self.grid = grid = gen.ref.grids[gi]
+        self.cat = gen.categories[bisect_left(gen.category_cum, r() * gen.category_cum[-1])]
+        self.source = B.SOURCES[bisect_left(gen.source_cum, r() * gen.source_cum[-1])][0]
+        self.urgent = r() < B.URGENT_SHARE
+        self.supervisor = gen.ref.supervisors.get(grid.code[:9])
+        self.routed = gen.route(self.cat.kind, self.cat.code, grid.code)
+        self.pace = 0.4 if self.urgent else 1.0
+        self.cap = _CAPS[hurry]
+        self.events: list[Row] = []
+        self.last = t0
+        self.last_actor = ""
+        self.started = t0
+        self.record = gen.blank(self.cat, self.source, self.urgent, grid.area)
+
+    # --- timing: the demo's delays --------------------------------------------------------
+
+    def _z(self) -> float:
+        return B.Z[int(self.r() * B.Z_SIZE)]
+
+    def lognormal(self, median_s: float, sigma: float = 0.7) -> int:
+        value = median_s * self.pace * math.exp(sigma * self._z())
+        delay = int(value * US) + int(self.r() * US)
+        return min(delay, self.cap) if self.cap else delay
+
+    def on_time(self, median: float) -> float:
+        return min(0.97, median * math.exp(0.8 * self._z()))
+
+    def overdue(self) -> float:
+        return 1.0 + 0.3 * math.exp(0.9 * self._z())
+
+    def point(self, start: int, stage: Stage, fraction: float) -> int:
+        """The instant ``fraction`` of the stage's limit after ``start`` (working time
+        stays in office hours)."""
+        policy = self.gen.policy
+        limit = policy.stage_limit(self.record, stage)
+        amount = int(limit.seconds * US * fraction) + int(self.r() * US)
+        if self.cap:
+            return start + min(amount, self.cap)
+        return us(policy.calendar.add_seconds(instant(start), amount / US, limit.limit.unit))
+
+    def due(self) -> int:
+        assert self.record.deadline_at is not None
+        return us(self.record.deadline_at)
+
+    # --- the core ---------------------------------------------------------------------------
+
+    def act(
+        self,
+        t: int,
+        action: Action,
+        user: _User | None,
+        fields: dict[str, Any],
+        *,
+        department: _Dept | None = None,
+        checker: _User | None = None,
+        attachments: tuple[dict[str, Any], ...] = (),
+    ) -> int:
+        """``action`` by ``user`` (the admin when there is none) at ``t`` or just after the
+        previous event; returns the event's time."""
+        if t <= self.last and self.events:
+            t = self.last + US + int(self.r() * 30 * US)
+        who = user or self.gen.admin
+        record = self.record
+        plan = self.gen.plan(record, action, _ROLES[who.role], fields)
+        move = Move(
+            plan,
+            fields,
+            who.name,
+            (department.id, department.code) if department else None,
+            (checker.id, checker.name) if checker else None,
+            attachments,
+        )
+        now = instant(t)
+        result = step(record, move, now, self.gen.policy)
+        if plan.outcome.clock is Clock.START:
+            self.started = t  # the running stage's start
+        self._emit(t, now, action, who, result.data, result.record)
+        return t
+
+    def _emit(
+        self,
+        t: int,
+        now: datetime,
+        action: Action,
+        who: _User,
+        data: dict[str, Any],
+        record: CaseRecord,
+    ) -> None:
+        self.events.append(
+            (
+                self.cid,
+                self.serial,
+                action.value,
+                who.id,
+                who.name,
+                who.role,
+                sql_time(now),
+                to_json(data),
+                self.grid.code,
+                record.department_id,
+                self.record.department_id,
+            )
+        )
+        self.record = record
+        self.last, self.last_actor = t, who.name
+
+    # --- the chain --------------------------------------------------------------------------
+
+    def play(self) -> _CaseRun:
+        gen, r = self.gen, self.r
+        self.operator = gen.operators[int(r() * len(gen.operators))]
+        self.dispatcher = gen.dispatchers[int(r() * len(gen.dispatchers))]
+        self.lead = gen.leads[int(r() * len(gen.leads))]
+        self.by_supervisor = self.source == "supervisor" and self.supervisor is not None
+        self.self_disposed = self.by_supervisor and r() < B.SELF_DISPOSED_SHARE
+        t = self.report()
+        if self.self_disposed:
+            t, done = self.check_self_disposal(t)
+            if done:
+                return self
+        t, voided = self.pre_dispatch_void(t)
+        if not voided:
+            self.dispatch_and_dispose(self.file(t))
+        return self
+
+    def report(self) -> int:
+        r, grid, cat, t0 = self.r, self.grid, self.cat, self.t0
+        reporter = self.supervisor if self.by_supervisor else self.operator
+        assert reporter is not None
+        self.caller = self.phone = ""
+        attachments: tuple[dict[str, Any], ...] = ()
+        if self.by_supervisor or self.source == "video":
+            photo = f"photo://{grid.code}/{self.rng.getrandbits(32):08x}-before.jpg"
+            attachments = ({"ref": photo, "phase": "before", "note": ""},)
+        if self.by_supervisor:
+            tail = "已现场处置完毕。" if self.self_disposed else B.PATROL_NOTES[int(r() * 4)]
+            self.description = f"巡查发现{grid.place}{cat.name}，{tail}"
+        elif self.source == "hotline":
+            self.caller = B.SURNAMES[int(r() * len(B.SURNAMES))] + ("先生", "女士")[int(r() * 2)]
+            self.phone = "1" + "3578"[int(r() * 4)] + f"{int(r() * 1e9):09d}"
+            note = B.HOTLINE_NOTES[int(r() * 4)]
+            self.description = f"市民来电反映：{grid.place}附近{cat.name}，{note}"
+        else:
+            self.description = f"{grid.place}{cat.name}，请相关部门处理。"
+        self.lon, self.lat = grid.points[int(r() * len(grid.points))]
+        self.record.self_disposed = self.self_disposed
+        self.record.attachments = attachments
+        outcome = statemachine.plan_report(Role(reporter.role), self.self_disposed)
+        now = instant(t0)
+        opened = open_case(self.record, outcome, now, self.gen.policy)
+        self._emit(t0, now, A.REPORT, reporter, opened.data, opened.record)
+        return t0
+
+    def check_self_disposal(self, t: int) -> tuple[int, bool]:
+        """A supervisor's on-the-spot fix is verified; a few were not fixed after all."""
+        t += self.lognormal(3600)
+        if self.r() < 0.95:
+            self.act(t, A.VERIFY, self.operator, {"note": "审核通过。", "passed": True})
+            return t, True
+        fields = {"note": "现场未处置到位，转立案。", "passed": False}
+        return self.act(t, A.VERIFY, self.operator, fields), False
+
+    def pre_dispatch_void(self, t: int) -> tuple[int, bool]:
+        """Public reports may go to a supervisor to verify; untrue ones and a few others are
+        voided before filing.  True when the case was voided."""
+        r = self.r
+        verified: bool | None = None
+        if not self.by_supervisor and r() < B.VERIFY_PUBLIC_SHARE and self.supervisor:
+            assert self.supervisor is not None
+            t = self.act(
+                t + self.lognormal(900), A.REQUEST_VERIFICATION, self.operator,
+                {"note": "请监督员现场核实。"},
+            )  # fmt: skip
+            t = self.point(t, Stage.VERIFY, self.on_time(0.4))
+            verified = r() < B.TRUTHFUL_SHARE
+            note = "现场情况属实。" if verified else "现场未发现所述问题。"
+            t = self.act(t, A.CONFIRM_REPORT, self.supervisor, {"note": note, "truthful": verified})
+            if verified:
+                return t, False
+        elif r() >= B.VOID_SHARE:
+            return t, False
+        reason = (
+            "经监督员核实，反映情况不属实。"
+            if verified is False
+            else B.VOID_REASONS[int(r() * len(B.VOID_REASONS))]
+        )
+        return self.act(t + self.lognormal(1200), A.VOID, self.lead, {"reason": reason}), True
+
+    def file(self, t: int) -> int:
+        return self.act(t + self.lognormal(180), A.FILE, self.operator, {})
+
+    def dispatch_and_dispose(self, t: int) -> None:
+        gen, grid = self.gen, self.grid.code
+        target = self.routed or gen.offices.get(grid[:9]) or gen.ref.departments[0]
+        if self.r() < B.RETURN_SHARE:
+            t = self.wrong_dispatch(t, target)
+        t = self.act(t + self.lognormal(240), A.DISPATCH, self.dispatcher, {}, department=target)
+        handler = gen.ref.handlers.get(target.id)
+        by_supervisor = self.supervisor is not None and self.r() < B.ASSIGN_CHECK_SHARE
+        for round_ in range(B.MAX_ROUNDS):
+            t = self.sign(t, handler)
+            if round_ == 0 and self.r() < B.EXTENSION_SHARE:
+                t = self.extension(t, handler)
+            t = self.disposal(t, handler, round_)
+            t, passed = self.check(t, round_, by_supervisor)
+            if passed:
+                break
+
+    def wrong_dispatch(self, t: int, target: _Dept) -> int:
+        """Dispatched to the wrong unit first, which asks to return the case."""
+        gen, r = self.gen, self.r
+        wrong = gen.offices.get(self.grid.code[:9])
+        if (wrong is None or wrong.id == target.id) and gen.professional:
+            wrong = gen.professional[int(r() * len(gen.professional))]
+        if wrong is None or wrong.id == target.id:
+            return t
+        t = self.act(
+            t + self.lognormal(240), A.DISPATCH, self.dispatcher,
+            {"department_code": wrong.code}, department=wrong,
+        )  # fmt: skip
+        t = self.point(t, Stage.SIGN, self.on_time(0.5))
+        t = self.act(
+            t, A.REQUEST_RETURN, gen.ref.handlers.get(wrong.id), {"reason": B.RETURN_REASON}
+        )
+        decision = {"note": "同意。", "approve": True}
+        return self.act(t + self.lognormal(1800), A.DECIDE, self.dispatcher, decision)
+
+    def sign(self, t: int, handler: _User | None) -> int:
+        late = self.r() < B.LATE_SIGN_SHARE
+        at = self.point(t, Stage.SIGN, self.overdue() if late else self.on_time(0.35))
+        return self.act(at, A.SIGN, handler, {})
+
+    def extension(self, t: int, handler: _User | None) -> int:
+        r = self.r
+        hours = B.EXTENSION_HOURS[int(r() * len(B.EXTENSION_HOURS))]
+        t = self.act(
+            self.point(t, Stage.DISPOSE, 0.2 + 0.4 * r()), A.REQUEST_EXTENSION, handler,
+            {"reason": B.EXTENSION_REASON, "hours": hours},
+        )  # fmt: skip
+        t += self.lognormal(2700)
+        if r() < B.EXTENSION_APPROVE:
+            decision = {"note": "同意。", "approve": True}
+        else:
+            decision = {"note": "不同意，请继续处置。", "approve": False}
+        return self.act(t, A.DECIDE, self.dispatcher, decision)
+
+    def disposal(self, t: int, handler: _User | None, round_: int) -> int:
+        """The disposal report, late for a few (and then urged or supervised)."""
+        r = self.r
+        start, due = self.started, self.due()
+        late = r() < B.LATE_DISPOSE_SHARE
+        fraction = self.overdue() if late else self.on_time(0.35)
+        if self.cap:
+            disposed = self.point(start, Stage.DISPOSE, fraction)
+        else:
+            disposed = self.within(start, due, fraction)
+        disposed = max(disposed, t + 60 * US + int(r() * 600 * US))
+        if disposed > due:
+            gap = disposed - max(due, t)
+            if r() < B.URGE_LATE:
+                at = max(due, t) + int(gap * 0.3 * r()) + US
+                t = self.act(at, A.URGE, self.dispatcher, {"note": "已超期，请尽快处置。"})
+            if r() < B.SUPERVISE_LATE:
+                at = t + int((disposed - t) * 0.5 * r()) + US
+                t = self.act(at, A.SUPERVISE, self.lead, {"note": "请加强督办，限期办结。"})
+        elif (
+            self.source in ("media", "leader")
+            and not self.record.supervised
+            and r() < B.SUPERVISE_HIGH_PROFILE
+        ):
+            at = t + int((disposed - t) * 0.2 * r()) + US
+            t = self.act(at, A.SUPERVISE, self.lead, {"note": "领导关注，请优先处置。"})
+        after = f"photo://{self.serial}/after-{round_ + 1}.jpg"
+        fields = {
+            "note": "已按要求处置完毕，见处置后照片。",
+            "attachments": [{"ref": after, "phase": "after"}],
+        }
+        stored = ({"ref": after, "phase": "after", "note": ""},)
+        return self.act(disposed, A.REPORT_DISPOSAL, handler, fields, attachments=stored)
+
+    def within(self, start: int, due: int, fraction: float) -> int:
+        """The instant ``fraction`` of the stage's own time from ``start`` to ``due``."""
+        calendar = self.gen.policy.calendar
+        unit = self.gen.policy.limit(self.record, Stage.DISPOSE).unit
+        begin = instant(start)
+        seconds = calendar.elapsed(begin, instant(due), unit) * fraction + self.r()
+        return us(calendar.add_seconds(begin, seconds, unit))
+
+    def check(self, t: int, round_: int, by_supervisor: bool) -> tuple[int, bool]:
+        """A supervisor's site check or the operator's call-back; True when it passed."""
+        r = self.r
+        fails = round_ < B.MAX_ROUNDS - 1 and r() < (B.FAIL_AGAIN if round_ else B.FAIL_FIRST)
+        checker: _User
+        if by_supervisor and self.supervisor is not None:
+            checker = self.supervisor
+            t = self.act(
+                t + self.lognormal(600), A.ASSIGN_CHECK, self.operator,
+                {"supervisor": checker.username}, checker=checker,
+            )  # fmt: skip
+            t = self.point(t, Stage.CHECK, self.on_time(0.4))
+            note = "现场核查未整改到位，请重新处置。" if fails else "现场核查已整改到位。"
+        else:
+            t += self.lognormal(1800)
+            checker = self.operator
+            note = "电话回访反映仍未解决。" if fails else "电话回访确认已处置。"
+        return self.act(t, A.VERIFY, checker, {"note": note, "passed": not fails}), not fails
+
+    # --- the case row -----------------------------------------------------------------------
+
+    def row(self) -> Row:
+        rec, grid, serial = self.record, self.grid, self.serial
+        code = grid.code
+        reporter = {"name": self.caller, "phone": self.phone, "source": self.source}
+        return (
+            self.cid, serial, rec.state.value, self.source, rec.category_kind.value,
+            rec.category_code, self.description, rec.urgency.value, code, code[:12], code[:9],
+            code[:6], grid.area, self.lon, self.lat,
+            f"{grid.street_name}{grid.community_name}网格{code[-3:]}号",
+            to_json([{**reporter, "serial": serial}]), to_json(list(rec.attachments)),
+            rec.department_id, None, "null", rec.rework_count, rec.return_count,
+            rec.extension_seconds, rec.supervised, rec.urge_count, None, "null", rec.verified,
+            rec.self_disposed, rec.checker_id, None, None, None, None, FAR_FUTURE_TEXT,
+            to_json(list(rec.deadlines)), len(self.events), sql_time(instant(self.t0)),
+            sql_time(instant(self.last)),
+            sql_time(rec.closed_at) if rec.closed_at else None, self.last_actor,
+        )  # fmt: skip
