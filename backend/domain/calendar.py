@@ -28,6 +28,7 @@ DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = (
 CLOCK_UNITS = frozenset({TimeUnit.CLOCK_HOUR, TimeUnit.NATURAL_DAY})
 _ONE_DAY = timedelta(days=1)
 _ONE_US = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 _DAY_US = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MARGIN_DAYS = 400  # how far a rebuilt window table reaches past what was asked for
@@ -190,7 +191,7 @@ class WorkingCalendar:
         budget = timedelta(seconds=seconds)
         if not budget or _is_clock(unit):
             return start + budget
-        if budget > timedelta(0):
+        if budget > _ZERO:
             return self._forward(start, budget)
         return self._backward(start, -budget)
 
@@ -226,8 +227,8 @@ class WorkingCalendar:
         steps = self._spans.get((amount, unit, fraction))
         if steps is None:
             seconds = amount * self.unit_seconds(unit)
-            budget = timedelta(seconds=seconds) if math.isfinite(seconds) else timedelta(0)
-            if budget <= timedelta(0) or _is_clock(unit):
+            budget = timedelta(seconds=seconds) if math.isfinite(seconds) else _ZERO
+            if budget <= _ZERO or _is_clock(unit):
                 due = self.add_seconds(start, seconds, unit)
                 return due, self.fraction_point(start, due, unit, fraction)
             step = budget // _ONE_US
@@ -285,11 +286,11 @@ class WorkingCalendar:
         step = budget // _ONE_US
         table = self._covering(t, t)
         goal = table.pos(t) + step
-        days = math.ceil(2 * budget.total_seconds() / max(self.seconds_per_day, 1.0)) + 7
+        days = 0
         while goal > table.total:  # runs past the table: grow it (rare; doubles each time)
+            days = 2 * days or math.ceil(2 * step / 1e6 / max(self.seconds_per_day, 1.0)) + 7
             table = self._covering(t, t + days * _DAY_US)
             goal = table.pos(t) + step
-            days *= 2
         return _EPOCH + timedelta(microseconds=table.at(goal))
 
     def _covering(self, low: int, high: int) -> _WindowTable:
