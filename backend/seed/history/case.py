@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_left
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from backend.domain import statemachine
@@ -20,7 +19,16 @@ from backend.domain.statemachine import Clock
 from backend.domain.workflow import CaseRecord, Move, open_case, step
 from backend.seed.history import behaviour as B
 from backend.seed.history.reference import _Dept, _User
-from backend.seed.history.rows import FAR_FUTURE_TEXT, US, Row, instant, sql_time, to_json, us
+from backend.seed.history.rows import (
+    FAR_FUTURE_TEXT,
+    US,
+    Row,
+    instant,
+    sql_time,
+    sql_us,
+    to_json,
+    us,
+)
 from backend_client.vocab import Action, Role, Stage
 
 if TYPE_CHECKING:
@@ -29,6 +37,8 @@ if TYPE_CHECKING:
 A = Action
 _CAPS = (0, 2 * 3600 * US, 600 * US)  # by hurry: no cap, then ever shorter delays
 _ROLES = {role.value: role for role in Role}
+_ACTIONS = {action: action.value for action in Action}
+_Z, _Z_SIZE = B.Z, B.Z_SIZE
 
 
 class _CaseRun:
@@ -64,7 +74,7 @@ class _CaseRun:
     # --- timing: the demo's delays --------------------------------------------------------
 
     def _z(self) -> float:
-        return B.Z[int(self.r() * B.Z_SIZE)]
+        return _Z[int(self.r() * _Z_SIZE)]
 
     def lognormal(self, median_s: float, sigma: float = 0.7) -> int:
         value = median_s * self.pace * math.exp(sigma * self._z())
@@ -123,27 +133,21 @@ class _CaseRun:
         result = step(record, move, now, self.gen.policy)
         if plan.outcome.clock is Clock.START:
             self.started = t  # the running stage's start
-        self._emit(t, now, action, who, result.data, result.record)
+        self._emit(t, action, who, result.data, result.record)
         return t
 
     def _emit(
-        self,
-        t: int,
-        now: datetime,
-        action: Action,
-        who: _User,
-        data: dict[str, Any],
-        record: CaseRecord,
+        self, t: int, action: Action, who: _User, data: dict[str, Any], record: CaseRecord
     ) -> None:
         self.events.append(
             (
                 self.cid,
                 self.serial,
-                action.value,
+                _ACTIONS[action],
                 who.id,
                 who.name,
                 who.role,
-                sql_time(now),
+                sql_us(t),
                 to_json(data),
                 self.grid.code,
                 record.department_id,
@@ -197,7 +201,7 @@ class _CaseRun:
         outcome = statemachine.plan_report(Role(reporter.role), self.self_disposed)
         now = instant(t0)
         opened = open_case(self.record, outcome, now, self.gen.policy)
-        self._emit(t0, now, A.REPORT, reporter, opened.data, opened.record)
+        self._emit(t0, A.REPORT, reporter, opened.data, opened.record)
         return t0
 
     def check_self_disposal(self, t: int) -> tuple[int, bool]:
@@ -369,7 +373,7 @@ class _CaseRun:
             rec.department_id, None, "null", rec.rework_count, rec.return_count,
             rec.extension_seconds, rec.supervised, rec.urge_count, None, "null", rec.verified,
             rec.self_disposed, rec.checker_id, None, None, None, None, FAR_FUTURE_TEXT,
-            to_json(list(rec.deadlines)), len(self.events), sql_time(instant(self.t0)),
-            sql_time(instant(self.last)),
+            to_json(list(rec.deadlines)), len(self.events), sql_us(self.t0),
+            sql_us(self.last),
             sql_time(rec.closed_at) if rec.closed_at else None, self.last_actor,
         )  # fmt: skip

@@ -62,8 +62,18 @@ def sql_time(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")[:26]
 
 
+_HMS = tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400))
+_DAYS: dict[int, str] = {}
+
+
 def sql_us(t: int) -> str:
-    return sql_time(instant(t))
+    """``sql_time(instant(t))`` from tables: one event time in a few lookups."""
+    seconds, micro = divmod(t, US)
+    day, second = divmod(seconds, 86_400)
+    text = _DAYS.get(day)
+    if text is None:
+        text = _DAYS[day] = (EPOCH + timedelta(days=day)).date().isoformat()
+    return f"{text} {_HMS[second]}.{micro:06d}"
 
 
 FAR_FUTURE_TEXT = sql_time(FAR_FUTURE)  # ``due_key`` of a closed case
