@@ -24,10 +24,11 @@ from backend.core.db import Database
 from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
 from backend.domain import routing, statemachine, workflow
 from backend.domain.statemachine import Effect, Plan
+from backend.domain.workflow import FAR_FUTURE
 from backend.models import CaseRow, DepartmentRow, EventRow, SerialCounterRow, UserRow
 from backend.services.access import Actor
 from backend.services.caserecord import record_of, write_record
-from backend.services.clockwork import FAR_FUTURE, Clockwork
+from backend.services.clockwork import Clockwork
 from backend.services.events import Outbox, append_event
 from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary

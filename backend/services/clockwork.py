@@ -6,9 +6,7 @@ the application wires one ``Clockwork(calendar, policy)``.
 
 from __future__ import annotations
 
-from backend.domain.workflow import FAR_FUTURE, WORKING_UNITS, DeadlinePolicy
-
-__all__ = ["FAR_FUTURE", "WORKING_UNITS", "Clockwork"]
+from backend.domain.workflow import DeadlinePolicy
 
 
 class Clockwork(DeadlinePolicy):
