@@ -12,7 +12,7 @@ from backend.api.deps import Services
 from backend.api.main import api_router
 from backend.api.openapi import install_openapi
 from backend.core.clock import Clock, system_clock
-from backend.core.config import Settings, get_settings
+from backend.core.config import Settings, get_settings, photo_root
 from backend.core.db import Database
 from backend.core.problems import BodyLimitMiddleware, install_problem_handlers
 from backend.domain.calendar import WorkingCalendar
@@ -21,9 +21,11 @@ from backend.services.auth import AuthGate
 from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
 from backend.services.events import Broadcaster
+from backend.services.photos import PhotoService, PhotoStore
 from backend.services.reference import Reference
 
 API_PREFIX = "/api/v1"
+UPLOAD_OVERHEAD = 64 * 1024  # multipart framing and the small fields beside the photo
 log = logging.getLogger("citygrid")
 
 
@@ -51,6 +53,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             broadcaster=broadcaster,
             clock=clock or system_clock,
             auth=auth,
+            photos=PhotoService(
+                db,
+                PhotoStore(photo_root(settings)),
+                settings.photo_max_bytes,
+                settings.photo_max_pixels,
+            ),
         )
         log.info("citygrid API ready on %s", db.dialect)
         try:
@@ -69,7 +77,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.photo_max_bytes + UPLOAD_OVERHEAD,
+    )
     app.include_router(api_router, prefix=API_PREFIX)
     install_openapi(app)
     return app

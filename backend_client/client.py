@@ -24,7 +24,7 @@ from backend_client.errors import (
     unavailable,
 )
 from backend_client.text import is_digits
-from backend_client.vocab import CaseState, CategoryKind, Source
+from backend_client.vocab import AttachmentPhase, CaseState, CategoryKind, Source
 from backend_client.wire import (
     ActionRequest,
     ActionResult,
@@ -76,6 +76,28 @@ def _parse(model: type[M], response: httpx.Response) -> M:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
         raise _bad_answer(response, exc) from exc
+
+
+def multipart_body(fields: dict[str, str], file: tuple[str, str, bytes]) -> tuple[bytes, str]:
+    """A multipart/form-data body, encoded once so that a retry sends the same bytes."""
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    name, filename, data = file
+    safe = filename.replace('"', "").replace("\r", "").replace("\n", "")
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+        f'filename="{safe}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def _flag(value: bool) -> str:
@@ -136,10 +158,11 @@ class CitygridClient:
         body: BaseModel | None = None,
         headers: dict[str, str] | None = None,
         idempotency_key: str | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
-        """Send with retries; return a 2xx response or raise a client error."""
+        """Send with retries; return a 2xx response or raise a client error.
+        ``content`` is an already-encoded body (its Content-Type goes in ``headers``)."""
         hdrs = dict(headers or {})
-        content: bytes | None = None
         if body is not None:
             # Serialise once: a retry must send the very same bytes under the same key.
             content = body.model_dump_json(exclude_none=True).encode()
@@ -345,6 +368,38 @@ class CitygridClient:
             headers=headers,
             idempotency_key=idempotency_key,
         )
+
+    async def upload_photo(
+        self,
+        serial: str,
+        data: bytes,
+        phase: AttachmentPhase,
+        *,
+        note: str = "",
+        filename: str = "photo",
+        idempotency_key: str | None = None,
+    ) -> ActionResult:
+        """Attach a photo (JPEG, PNG or WebP) tagged before/after; 201 with the case."""
+        content, content_type = multipart_body(
+            {"phase": phase.value, "note": note}, ("file", filename, data)
+        )
+        response = await self._send(
+            "POST",
+            f"/cases/{serial}/attachments",
+            content=content,
+            headers={"Content-Type": content_type},
+            idempotency_key=idempotency_key,
+        )
+        return _parse(ActionResult, response)
+
+    async def photo(self, serial: str, photo_id: int) -> bytes:
+        """A photo's bytes as served (location metadata stripped)."""
+        return (await self._send("GET", f"/cases/{serial}/attachments/{photo_id}")).content
+
+    async def thumbnail(self, serial: str, photo_id: int) -> bytes:
+        """A photo's JPEG thumbnail (at most 320 pixels on its longer side)."""
+        path = f"/cases/{serial}/attachments/{photo_id}/thumbnail"
+        return (await self._send("GET", path)).content
 
     # --- events and stats -----------------------------------------------------------------
 

@@ -53,6 +53,7 @@ _LABELS: dict[StrEnum, tuple[str, str]] = {
     Action.SUPERVISE: ("督办", "supervise"),
     Action.URGE: ("催办", "urge"),
     Action.COMMENT: ("备注", "comment"),
+    Action.ATTACH: ("上传照片", "photo"),
     Role.OPERATOR: ("受理员", "operator"),
     Role.DISPATCHER: ("派遣员", "dispatcher"),
     Role.SHIFT_LEAD: ("值班长", "shift lead"),

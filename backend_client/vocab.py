@@ -101,6 +101,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"
     URGE = "urge"
     COMMENT = "comment"
+    ATTACH = "attach"  # a photo uploaded (POST /cases/{serial}/attachments), not an /actions action
 
 
 class PendingKind(StrEnum):

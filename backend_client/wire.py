@@ -172,10 +172,33 @@ class Health(WireModel):
 # --- cases ----------------------------------------------------------------------------------
 
 
-class Attachment(WireModel):
+ATTACHMENT_NOTE_MAX = 200
+
+
+class AttachmentRef(WireModel):
+    """An attachment a client names by reference (a report or action may carry these)."""
+
     ref: Annotated[str, line(500, min_length=1)]
     phase: AttachmentPhase = AttachmentPhase.BEFORE
-    note: Annotated[str, line(200)] = ""
+    note: Annotated[str, line(ATTACHMENT_NOTE_MAX)] = ""
+
+
+class Attachment(AttachmentRef):
+    """An attachment as a case lists it.  A photo uploaded to the server
+    (``POST /cases/{serial}/attachments``) also has its ``id`` — its ``ref`` is then the
+    URL it is served at, with ``/thumbnail`` beside it — and what was stored."""
+
+    id: int | None = None
+    media_type: str | None = None
+    size: int | None = None  # bytes, as served (location data stripped)
+    width: int | None = None
+    height: int | None = None
+    by: str | None = None
+    at: AwareDatetime | None = None
+
+    @property
+    def is_photo(self) -> bool:
+        return self.id is not None
 
 
 class Reporter(WireModel):
@@ -202,7 +225,7 @@ class CaseCreate(WireModel):
     address: Annotated[str, line(256)] = ""
     reporter_name: Annotated[str, line(50)] = ""
     reporter_phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{0,20}$")] = ""
-    attachments: Annotated[list[Attachment], Field(max_length=20)] = []
+    attachments: Annotated[list[AttachmentRef], Field(max_length=20)] = []
     self_disposed: Flag = False  # 自处置: a supervisor fixed it on the spot
 
 
@@ -219,7 +242,7 @@ class ActionRequest(WireModel):
     truthful: Flag | None = None  # confirm_report
     target: Serial | None = None  # merge into
     supervisor: Annotated[str, line(64)] | None = None
-    attachments: Annotated[list[Attachment], Field(max_length=20)] = []
+    attachments: Annotated[list[AttachmentRef], Field(max_length=20)] = []
 
 
 class StageDeadline(WireModel):

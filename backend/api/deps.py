@@ -17,6 +17,7 @@ from backend.services.access import Actor
 from backend.services.auth import AuthGate, SignIn
 from backend.services.cases import CaseService
 from backend.services.events import Broadcaster
+from backend.services.photos import PhotoService
 from backend.services.reference import Reference
 from backend_client.text import INT64_MAX, whole_number
 
@@ -30,6 +31,7 @@ class Services:
     broadcaster: Broadcaster
     clock: Clock
     auth: AuthGate
+    photos: PhotoService
 
     def now(self) -> datetime:
         return self.clock()

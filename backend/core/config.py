@@ -32,9 +32,24 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     # The request line and headers together (answered 431 beyond; see backend.core.http).
     max_header_bytes: int = 32 * 1024
+    # Photo evidence: the largest upload accepted, and where the files are kept
+    # (default: a ``photos`` directory beside a SQLite database, else the user data dir).
+    photo_max_bytes: int = 5 * 1024 * 1024
+    photo_max_pixels: int = 40_000_000
+    photo_dir: Path | None = None
     calendar_path: Path | None = None
     timelimits_path: Path | None = None
     demo_district_code: str = "110112"
+
+
+def photo_root(settings: Settings) -> Path:
+    if settings.photo_dir is not None:
+        return settings.photo_dir
+    url = settings.database_url
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if url.startswith(prefix) and ":memory:" not in url:
+            return Path(url.removeprefix(prefix)).parent / "photos"
+    return Path(user_data_dir("citygrid", appauthor=False)) / "photos"
 
 
 @lru_cache

@@ -63,6 +63,10 @@ class PayloadTooLarge(ApiProblem):
     status, title, slug = 413, "Request too large", "too-large"
 
 
+class UnsupportedMediaType(ApiProblem):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class Invalid(ApiProblem):
     status, title, slug = 422, "Invalid request", "invalid"
 
@@ -235,18 +239,27 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over ``limit`` bytes with a 413 problem, streamed or not."""
+    """Refuse request bodies over ``limit`` bytes with a 413 problem, streamed or not.
+    Photo uploads (POST to a path ending ``/attachments``) have ``upload_limit``."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
         self.app, self.limit = app, limit
+        self.upload_limit = upload_limit or limit
+
+    def limit_for(self, scope: Scope) -> int:
+        upload = scope.get("method") == "POST" and str(scope.get("path", "")).endswith(
+            "/attachments"
+        )
+        return self.upload_limit if upload else self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
 
@@ -255,20 +268,20 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _TooLarge()
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             413,
             "Request too large",
-            f"The request body is larger than {self.limit // 1024} KiB.",
+            f"The request body is larger than {limit // 1024} KiB.",
             "too-large",
             scope.get("path"),
         )

@@ -331,6 +331,10 @@ def plan(
     """
     if action is A.REPORT:
         raise IllegalTransition(state, action, "上报会新建案件 (a report creates a new case).")
+    if action is A.ATTACH:
+        raise IllegalTransition(
+            state, action, "照片用 POST /cases/{serial}/attachments 上传 (upload photos there)."
+        )
     rules = [r for r in _BY_ACTION.get(action, []) if state in r.sources]
     if not rules:
         raise IllegalTransition(state, action)
@@ -366,6 +370,18 @@ def plan_report(role: Role, self_disposed: bool) -> Outcome:
             )
         return SELF_DISPOSED_OUTCOME
     return REPORT_OUTCOME
+
+
+ATTACH_ROLES = EVERYONE_BUT_LEADER
+
+
+def check_attach(state: CaseState, role: Role) -> None:
+    """May this role add a photo to a case in ``state``?  Anyone who works cases may,
+    while the case is open; a closed case's evidence is frozen."""
+    if role not in ATTACH_ROLES:
+        raise RoleForbidden(role, A.ATTACH)
+    if not state.is_open:
+        raise IllegalTransition(state, A.ATTACH)
 
 
 def allowed_actions(state: CaseState, pending: PendingKind | None, role: Role) -> list[Action]:

@@ -1,0 +1,173 @@
+"""Photo evidence: upload (multipart) and serve, to users who may see the case only."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
+
+from backend.api.deps import ActorDep, Services, ServicesDep
+from backend.api.writes import run_write
+from backend.core.problems import Invalid, UnsupportedMediaType
+from backend.services.access import Actor
+from backend_client.vocab import AttachmentPhase
+from backend_client.wire import ATTACHMENT_NOTE_MAX, ActionResult
+
+router = APIRouter(tags=["photos"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+PhotoId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PHASES = ", ".join(p.value for p in AttachmentPhase)
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "phase"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "JPEG, PNG or WebP (checked by content)",
+                        },
+                        "phase": {"type": "string", "enum": [p.value for p in AttachmentPhase]},
+                        "note": {"type": "string", "maxLength": ATTACHMENT_NOTE_MAX},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/cases/{serial}/attachments",
+    status_code=201,
+    response_model=ActionResult,
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload_photo(
+    serial: str,
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Attach a photo, tagged ``before`` or ``after``.  Location metadata is stripped;
+    the upload is an ``attach`` event on the case's timeline.  Honours ``Idempotency-Key``."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise UnsupportedMediaType(
+            "Send the photo as multipart/form-data: a file field named 'file' and "
+            f"a field 'phase' ({PHASES}).",
+        )
+    async with services.db.read() as session:  # scope first: no work for a stranger's file
+        await services.cases._load(session, serial, actor)
+    await request.body()  # cached, so the idempotency fingerprint sees the same bytes
+    data, phase, note = await _read_form(request)
+    photo = await services.photos.prepare_and_store(data)
+
+    made: list[str] = []
+
+    async def change(session: Any, outbox: Any) -> ActionResult:
+        result, ref = await _attach(services, actor, serial, session, outbox, photo, phase, note)
+        made.append(ref)
+        return result
+
+    response = await run_write(request, services, actor, idempotency_key, 201, change)
+    if made:
+        response.headers["Location"] = made[-1]
+    return response
+
+
+async def _attach(
+    services: Services,
+    actor: Actor,
+    serial: str,
+    session: Any,
+    outbox: Any,
+    photo: Any,
+    phase: AttachmentPhase,
+    note: str,
+) -> tuple[ActionResult, str]:
+    now = services.now()
+    case = await services.cases._load(session, serial, actor, lock=True)
+    attachment, event = await services.photos.attach_photo(
+        session, actor, case, photo, phase, now=now, note=note, outbox=outbox
+    )
+    detail = await services.cases.detail(session, case, actor)
+    return ActionResult(case=detail, seq=event.seq or 0), attachment.ref
+
+
+async def _read_form(request: Request) -> tuple[bytes, AttachmentPhase, str]:
+    form = await request.form(max_files=1, max_fields=8)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Invalid("Attach the photo as a file field named 'file'.", field="file")
+        raw_phase = form.get("phase") or form.get("tag")
+        if not isinstance(raw_phase, str) or raw_phase not in set(AttachmentPhase):
+            raise Invalid(
+                f"Say which photo this is: the field 'phase' must be one of {PHASES}.",
+                field="phase",
+            )
+        note = form.get("note") or ""
+        if not isinstance(note, str) or len(note) > ATTACHMENT_NOTE_MAX:
+            raise Invalid(
+                f"The note must be text of at most {ATTACHMENT_NOTE_MAX} characters.",
+                field="note",
+            )
+        return await upload.read(), AttachmentPhase(raw_phase), note.strip()
+    finally:
+        await form.close()
+
+
+async def _serve(
+    services: Services, actor: Actor, serial: str, photo_id: int, *, thumbnail: bool
+) -> Response:
+    async with services.db.read() as session:
+        case = await services.cases._load(session, serial, actor)
+        row = await services.photos.photo_of(session, case, photo_id)
+    data = await asyncio.to_thread(services.photos.store.read, row, thumbnail=thumbnail)
+    return Response(
+        data,
+        media_type="image/jpeg" if thumbnail else row.media_type,
+        headers={
+            "ETag": f'"{row.sha256}{"-t" if thumbnail else ""}"',
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+PHOTO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}
+}
+
+
+@router.get(
+    "/cases/{serial}/attachments/{photo_id}",
+    response_class=Response,
+    responses=PHOTO_RESPONSES,
+)
+async def photo(serial: str, photo_id: PhotoId, services: ServicesDep, actor: ActorDep) -> Response:
+    """The photo as stored (location stripped), if you may see the case."""
+    return await _serve(services, actor, serial, photo_id, thumbnail=False)
+
+
+@router.get(
+    "/cases/{serial}/attachments/{photo_id}/thumbnail",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+async def thumbnail(
+    serial: str, photo_id: PhotoId, services: ServicesDep, actor: ActorDep
+) -> Response:
+    """A JPEG thumbnail (at most 320 pixels on its longer side)."""
+    return await _serve(services, actor, serial, photo_id, thumbnail=True)
