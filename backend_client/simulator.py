@@ -26,6 +26,7 @@ from contextlib import aclosing, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+from backend_client import evidence
 from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError, Conflict, Forbidden, Unauthorized, Unavailable
 from backend_client.events import EventFollower, ResyncNeeded, StreamState
@@ -48,7 +49,7 @@ from backend_client.vocab import (
 )
 from backend_client.wire import (
     ActionRequest,
-    Attachment,
+    AttachmentRef,
     CaseCreate,
     CaseGone,
     CaseSummary,
@@ -78,6 +79,7 @@ class SimStats:
     conflicts: int = 0  # someone else moved the case first
     errors: int = 0
     stale: int = 0  # reactions dropped because the case had moved on
+    photos: int = 0  # generated before/after photos uploaded
 
 
 # --- the report mix ---------------------------------------------------------------------------
@@ -226,7 +228,7 @@ def draft_report(
     text = f"巡查发现{place}{category.name}，" + (
         "已现场处置完毕。" if fixed else rng.choice(PATROL_NOTES)
     )
-    photo = Attachment(ref=f"photo://{grid}/{rng.getrandbits(32):08x}-before.jpg")
+    photo = AttachmentRef(ref=f"photo://{grid}/{rng.getrandbits(32):08x}-before.jpg")
     body = CaseCreate(
         source=Source.SUPERVISOR,
         description=text,
@@ -358,7 +360,7 @@ def _department_step(
                 Action.REQUEST_SUSPENSION,
                 reason="需纳入年度改造计划，申请挂账。",
             )
-    after = Attachment(ref=f"photo://{case.serial}/after-1.jpg", phase=AttachmentPhase.AFTER)
+    after = AttachmentRef(ref=f"photo://{case.serial}/after-1.jpg", phase=AttachmentPhase.AFTER)
     return then(
         180 * slow,
         handler,
@@ -578,9 +580,14 @@ class Simulator:
         if case is None or (case.state, case.pending) != (r.expect_state, r.expect_pending):
             self.stats.stale += 1
             return
+        version = case.version
+        if r.request.action is Action.REPORT_DISPOSAL:  # the department photographs the fix
+            version = await self._attach_photo(
+                r.actor, r.serial, AttachmentPhase.AFTER, f"{planned.key}:photo", version
+            )
         try:
             result = await self.client(r.actor).act(
-                r.serial, r.request, if_match=case.version, idempotency_key=planned.key
+                r.serial, r.request, if_match=version, idempotency_key=planned.key
             )
         except Conflict as exc:
             self.stats.conflicts += 1
@@ -627,6 +634,35 @@ class Simulator:
             else:
                 self.stats.reports += 1
                 log.info("%s reported %s (%s)", username, result.case.serial, body.category_code)
+                if body.source is Source.SUPERVISOR:  # the patrol photographs the problem
+                    key = f"{result.case.serial}:before"
+                    await self._attach_photo(
+                        username,
+                        result.case.serial,
+                        AttachmentPhase.BEFORE,
+                        key,
+                        result.case.version,
+                    )
+
+    async def _attach_photo(
+        self, username: str, serial: str, phase: AttachmentPhase, key: str, version: int
+    ) -> int:
+        """Upload a generated photo; the case's version after it (unchanged on failure)."""
+        seed = int(hashlib.sha256(f"{self.config.seed}:{serial}".encode()).hexdigest()[:8], 16)
+        try:
+            result = await self.client(username).upload_photo(
+                serial,
+                evidence.photo(phase, seed),
+                phase,
+                filename=f"{phase.value}.jpg",
+                idempotency_key=key,
+            )
+        except CitygridError as exc:
+            self.stats.errors += 1
+            log.warning("%s photo by %s failed: %s", serial, username, exc)
+            return version
+        self.stats.photos += 1
+        return result.case.version
 
 
 async def run_simulator(

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from backend_client.errors import CitygridError, Conflict, NotFound
 from backend_client.labels import label
 from backend_client.vocab import Action
-from backend_client.wire import ActionRequest, CaseDetail
+from backend_client.wire import ActionRequest, Attachment, CaseDetail
 from console.errors import describe
 from console.i18n import t
+from console.photos import Fetch, text_mode
 from console.screens.dialogs import (
     DecideDialog,
     DispatchDialog,
@@ -98,9 +99,7 @@ class CaseActions:
         if action is Action.DISPATCH:
             await self.open_dispatch(serial)
         elif action is Action.VERIFY:
-            self.app.push_screen(
-                VerifyDialog(self.subtitle(serial), self.lang, self.submitter(serial))
-            )
+            await self.open_verify(serial)
         elif action is Action.DECIDE:
             detail = await self.refresh(serial)
             if detail is None or detail.pending is None:
@@ -131,6 +130,27 @@ class CaseActions:
         if case is None:
             return serial
         return f"{serial}  {case.category_code} {case.category_name}  {case.grid_code}"
+
+    async def open_verify(self, serial: str) -> None:
+        """The check dialog with what the department reported and the photos to compare."""
+        detail = await self.refresh(serial)
+        self.app.push_screen(
+            VerifyDialog(
+                self.subtitle(serial),
+                self.lang,
+                self.submitter(serial),
+                case=detail,
+                fetch=self.thumbnails(serial),
+                as_text_only=text_mode(self.app.settings.ascii),
+            )
+        )
+
+    def thumbnails(self, serial: str) -> Fetch:
+        async def fetch(photo: Attachment) -> bytes:
+            assert photo.id is not None
+            return await self.app.client.thumbnail(serial, photo.id)
+
+        return fetch
 
     async def open_dispatch(self, serial: str) -> None:
         detail = await self.refresh(serial)

@@ -16,10 +16,11 @@ from textual.widgets import Footer, Static
 
 from backend_client.errors import CitygridError
 from backend_client.labels import label
-from backend_client.vocab import Action
+from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import CaseDetail
 from console.errors import describe
 from console.i18n import as_key, t
+from console.photos import PhotoScreen, caption, newest, phase_label, text_mode
 from widgets.countdown import format_countdown
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class CaseDetailScreen(Screen[None]):
             )
         ),
         Binding("r", "reload", "reload", show=True),
+        Binding("b", "photo('before')", "before photo", show=False),
+        Binding("A", "photo('after')", "after photo", show=False),
     ]
 
     def __init__(self, serial: str) -> None:
@@ -92,6 +95,22 @@ class CaseDetailScreen(Screen[None]):
 
     async def action_act(self, name: str) -> None:
         await self.cg.actions_.start(Action(name), [self.serial])
+
+    def action_photo(self, phase: str) -> None:
+        lang = self.cg.settings.lang
+        wanted = AttachmentPhase(phase)
+        photo = newest(self.case, wanted) if self.case else None
+        if photo is None:
+            self.notify(t("msg.no_photo", lang, phase=phase_label(wanted, lang)), timeout=4)
+            return
+        self.app.push_screen(
+            PhotoScreen(
+                photo,
+                lang,
+                self.cg.actions_.thumbnails(self.serial),
+                as_text_only=text_mode(self.cg.settings.ascii),
+            )
+        )
 
     def render_case(self, case: CaseDetail) -> Table:
         lang = self.cg.settings.lang
@@ -154,10 +173,15 @@ class CaseDetailScreen(Screen[None]):
                 f"{reporter.phone} ({reporter.serial or ''})",
             )
         for attachment in case.attachments:
-            row(
-                "detail.attachment",
-                f"[{attachment.phase.value}] {attachment.ref} {attachment.note}",
-            )
+            if attachment.is_photo:
+                row("detail.photo", f"#{attachment.id} {caption(attachment, lang)}")
+            else:
+                row(
+                    "detail.attachment",
+                    f"[{attachment.phase.value}] {attachment.ref} {attachment.note}",
+                )
+        if any(a.is_photo for a in case.attachments):
+            row("detail.photo", Text(t("detail.photo_keys", lang), style="dim"))
         if case.allowed_actions:
             row("detail.allowed", " ".join(label(a, lang) for a in case.allowed_actions))
 

@@ -13,15 +13,24 @@ from zoneinfo import ZoneInfo
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from backend_client.labels import label
-from backend_client.vocab import Action
+from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import ActionRequest, CaseDetail, Department
 from console.i18n import t
+from console.photos import (
+    Fetch,
+    PhotoScreen,
+    PhotoView,
+    department_report,
+    load_into,
+    newest,
+    when,
+)
 
 Submit = Callable[[ActionRequest], Awaitable[str | None]]
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -148,27 +157,87 @@ class DispatchDialog(ActionDialog):
 
 
 class VerifyDialog(ActionDialog):
-    """核查: ``p`` passes and closes; ``r`` asks for the reason and sends it back."""
+    """核查: ``p`` passes and closes; ``r`` asks for the reason and sends it back.
 
+    Given the case, it shows what the department reported and the newest before and
+    after photos side by side; ``b``/``a`` open one full-screen."""
+
+    DEFAULT_CSS = """
+    VerifyDialog > Vertical { width: 100; }
+    VerifyDialog #photos { height: auto; }
+    VerifyDialog PhotoView { margin: 0 1 0 0; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         *ActionDialog.BINDINGS,
         Binding("p", "pass_case", "pass", show=False),
         Binding("r", "send_back", "send back", show=False),
+        Binding("b", "photo('before')", "before photo", show=False),
+        Binding("a", "photo('after')", "after photo", show=False),
     ]
     # Focus nothing until ``r`` shows the reason field: auto-focusing the hidden field
     # would swallow ``p`` and ``r`` as typed text.
     AUTO_FOCUS = ""
 
-    def __init__(self, subtitle: str, lang: str, submit: Submit) -> None:
+    def __init__(
+        self,
+        subtitle: str,
+        lang: str,
+        submit: Submit,
+        *,
+        case: CaseDetail | None = None,
+        fetch: Fetch | None = None,
+        as_text_only: bool = False,
+    ) -> None:
         super().__init__(t("dlg.verify", lang), subtitle, lang, submit)
+        self.case, self.fetch, self.as_text_only = case, fetch, as_text_only
 
     def body(self) -> ComposeResult:
+        if self.case is not None:
+            report = department_report(self.case)
+            yield Static(
+                t(
+                    "dlg.dept_report",
+                    self.lang,
+                    note=report.data.get("note", "—"),
+                    who=report.actor,
+                    when=when(report.at),
+                )
+                if report is not None
+                else t("dlg.no_dept_report", self.lang),
+                id="dept-report",
+                markup=False,
+            )
+            with Horizontal(id="photos"):
+                for phase in AttachmentPhase:
+                    yield PhotoView(
+                        newest(self.case, phase),
+                        phase,
+                        self.lang,
+                        as_text_only=self.as_text_only,
+                        id=f"photo-{phase.value}",
+                    )
         field = Input(placeholder=t("dlg.reason", self.lang), id="reason")
         field.display = False
         yield field
 
+    def on_mount(self) -> None:
+        if self.fetch is not None:
+            self.load_photos(self.fetch)
+
+    @work(exclusive=True, group="photos")
+    async def load_photos(self, fetch: Fetch) -> None:
+        await load_into(self.query(PhotoView), fetch, self.lang)
+
+    def action_photo(self, phase: str) -> None:
+        photo = newest(self.case, AttachmentPhase(phase)) if self.case else None
+        if photo is None or self.fetch is None:
+            return
+        self.app.push_screen(
+            PhotoScreen(photo, self.lang, self.fetch, as_text_only=self.as_text_only)
+        )
+
     def keys_hint(self) -> str:
-        return t("dlg.verify_keys", self.lang)
+        return t("dlg.verify_photo_keys" if self.case else "dlg.verify_keys", self.lang)
 
     def action_pass_case(self) -> None:
         if not self.query_one("#reason", Input).display:
