@@ -1,10 +1,14 @@
 """Checking and cleaning an uploaded photo: JPEG, PNG or WebP by content, never by name.
 
 :func:`prepare_photo` is pure (bytes in, bytes out): it sniffs the magic bytes, lets
-Pillow verify and decode the file, re-saves it without location metadata (only the
-EXIF orientation and timestamp survive: GPS, XMP and maker notes are dropped), and
+Pillow verify and decode the file, removes location metadata (only the EXIF
+orientation and timestamp survive: GPS, XMP, IPTC, maker notes and comments go), and
 makes a JPEG thumbnail.  The same upload always gives the same bytes, so the store
 can address files by their SHA-256.
+
+A JPEG is cleaned losslessly and fast: its metadata segments are dropped from the
+byte stream, and its thumbnail is decoded at a reduced DCT scale (which still reads
+every scan, so a broken file is refused).  PNG and WebP are decoded and re-saved.
 """
 
 from __future__ import annotations
@@ -77,9 +81,17 @@ def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPh
                         f"The photo is {probe.width}×{probe.height} pixels; the limit is "
                         f"{max_pixels // 1_000_000} megapixels.",
                     )
+                width, height = probe.size
                 probe.verify()
             image = Image.open(io.BytesIO(data), formats=[fmt])
+            if fmt == "JPEG":  # decode at a reduced scale: only the thumbnail needs pixels
+                image.draft("RGB", (THUMB_SIZE, THUMB_SIZE))
             image.load()
+            served = (
+                strip_jpeg(data, _kept_exif(image))
+                if fmt == "JPEG"
+                else _without_location(image, fmt)
+            )
     except PayloadTooLarge:
         raise
     except (
@@ -96,9 +108,7 @@ def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPh
             "send the original photo file."
         ) from exc
     with image:
-        served = _without_location(image, fmt)
         thumbnail = _thumbnail(image)
-        width, height = image.size
     return PreparedPhoto(
         data=served,
         thumbnail=thumbnail,
@@ -107,6 +117,66 @@ def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPh
         width=width,
         height=height,
     )
+
+
+# JPEG segments kept: JFIF (APP0), an ICC profile (APP2 "ICC_PROFILE"), Adobe colour
+# transform (APP14), and everything that is image data.  Every other APPn and COM goes.
+_APP0, _APP2, _APP14, _SOS, _EOI, _COM = 0xE0, 0xE2, 0xEE, 0xDA, 0xD9, 0xFE
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RST0-7: no length field
+
+
+def _drop(marker: int, body: bytes) -> bool:
+    if marker == _COM:
+        return True
+    if 0xE0 <= marker <= 0xEF:
+        if marker in (_APP0, _APP14):
+            return False
+        return not (marker == _APP2 and body.startswith(b"ICC_PROFILE\x00"))
+    return False
+
+
+def strip_jpeg(data: bytes, exif: bytes) -> bytes:
+    """The JPEG without its metadata segments (before and between scans), with ``exif``
+    (``Exif\\0\\0``-prefixed, may be empty) as its only APP1.  Image data is untouched."""
+    out = [b"\xff\xd8"]
+    if exif:
+        out.append(b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif)
+    i, n = 2, len(data)
+    while i < n:
+        if data[i] != 0xFF:
+            raise ValueError(f"no JPEG marker at byte {i}")
+        marker = data[i + 1] if i + 1 < n else _EOI
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == _EOI:
+            out.append(b"\xff\xd9")
+            break
+        if marker in _STANDALONE:
+            out.append(data[i : i + 2])
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if length < 2 or i + 2 + length > n:
+            raise ValueError("a JPEG segment runs past the end of the file")
+        end = i + 2 + length
+        if not _drop(marker, data[i + 4 : end]):
+            out.append(data[i:end])
+        i = end
+        if marker == _SOS:  # entropy-coded data up to the next real marker
+            j = i
+            while True:
+                j = data.find(b"\xff", j)
+                if j < 0 or j + 1 >= n:
+                    raise ValueError("the JPEG scan has no end")
+                follower = data[j + 1]
+                if follower == 0x00 or 0xD0 <= follower <= 0xD7 or follower == 0xFF:
+                    j += 2 if follower != 0xFF else 1
+                    continue
+                break
+            out.append(data[i:j])
+            i = j
+    return b"".join(out)
 
 
 def _kept_exif(image: Image.Image) -> bytes:
@@ -124,10 +194,7 @@ def _without_location(image: Image.Image, fmt: str) -> bytes:
     icc = image.info.get("icc_profile")
     if icc:
         options["icc_profile"] = icc
-    if fmt == "JPEG":
-        # Keep the original quantisation and subsampling: no visible loss on re-save.
-        options.update(quality="keep", subsampling="keep")
-    elif fmt == "WEBP":
+    if fmt == "WEBP":
         options.update(quality=90, method=2)
     else:
         if "transparency" in image.info:

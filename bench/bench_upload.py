@@ -1,0 +1,186 @@
+"""Photo upload latency: POST /api/v1/cases/{serial}/attachments with a 2 MB JPEG.
+
+Seeds a fresh database, starts the real server on a loopback port, makes a few cases,
+then uploads ``--uploads`` photos one after another (each a little different, so every
+upload is decoded, cleaned, hashed and written) twice: alone (the in-run baseline), and
+while ``--intake-clients`` clients post new cases as fast as the server takes them.
+Reports latency percentiles of both runs, their ratio, and the intake rate meanwhile.
+
+Budget: p99 of the upload under intake <= 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import multiprocessing
+import random
+import sys
+import time
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event as EventType
+
+import httpx
+from benchlib import (
+    LATENCY_HEAD,
+    Check,
+    City,
+    Latency,
+    Server,
+    client,
+    environment_line,
+    fresh_database,
+    load_city,
+    report_body,
+    running_server,
+    seed_city,
+    table,
+    verdicts,
+)
+from PIL import Image
+
+TARGET_BYTES = 2 * 1024 * 1024
+BUDGET_P99_MS = 300.0
+
+
+def two_megabyte_jpeg(seed: int) -> bytes:
+    """A camera-like JPEG of about 2 MB (noise over gradients compresses like a photo)."""
+    rng = random.Random(seed)
+    side = 1400
+    while True:
+        noise = Image.frombytes("RGB", (side, side * 3 // 4), rng.randbytes(side * side * 9 // 4))
+        out = io.BytesIO()
+        noise.save(out, "JPEG", quality=75)
+        if out.tell() >= TARGET_BYTES * 0.95 or side > 3000:
+            return out.getvalue()
+        side = int(side * 1.1)
+
+
+def variant(base: bytes, i: int) -> bytes:
+    """The same photo with a different comment segment: a distinct file for the store."""
+    marker = f"citygrid bench upload {i}".encode()
+    segment = b"\xff\xfe" + (len(marker) + 2).to_bytes(2, "big") + marker
+    return base[:2] + segment + base[2:]
+
+
+async def upload_run(
+    api: httpx.AsyncClient, serials: list[str], photo: bytes, n: int, start: int
+) -> list[float]:
+    seconds: list[float] = []
+    for i in range(n):
+        serial = serials[i % len(serials)]
+        data = variant(photo, start + i)
+        began = time.perf_counter()
+        response = await api.post(
+            f"/cases/{serial}/attachments",
+            files={"file": ("photo.jpg", data, "image/jpeg")},
+            data={"phase": "before"},
+        )
+        seconds.append(time.perf_counter() - began)
+        if response.status_code != 201:
+            raise SystemExit(f"upload failed: {response.status_code} {response.text[:300]}")
+    return seconds
+
+
+def intake_process(
+    api_url: str,
+    token: str,
+    city: City,
+    clients: int,
+    stop: EventType,
+    started: EventType,
+    done: Synchronized[int],
+) -> None:
+    """Intake load from its own process, so it does not share the measuring event loop."""
+
+    async def one(seed: int) -> None:
+        rng = random.Random(seed)
+        async with httpx.AsyncClient(
+            base_url=api_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(30.0),
+        ) as api:
+            while not stop.is_set():
+                response = await api.post("/cases", json=report_body(rng, city))
+                if response.status_code == 201:
+                    with done.get_lock():
+                        done.value += 1
+                started.set()
+
+    async def run() -> None:
+        await asyncio.gather(*(one(100 + i) for i in range(clients)))
+
+    asyncio.run(run())
+
+
+async def main_async(server: Server, token: str, args: argparse.Namespace) -> int:
+    city = load_city(server, token)
+    rng = random.Random(7)
+    photo = two_megabyte_jpeg(11)
+    async with client(server, token, timeout=60) as api:
+        serials = []
+        for _ in range(5):
+            r = await api.post("/cases", json=report_body(rng, city))
+            serials.append(r.json()["case"]["serial"])
+        await upload_run(api, serials, photo, 3, 0)  # warm-up
+        alone = Latency.of(await upload_run(api, serials, photo, args.uploads, 1000))
+        stop, started = multiprocessing.Event(), multiprocessing.Event()
+        done: Synchronized[int] = multiprocessing.Value("i", 0)
+        loader = multiprocessing.Process(
+            target=intake_process,
+            args=(server.api, token, city, args.intake_clients, stop, started, done),
+        )
+        loader.start()
+        try:
+            if not started.wait(60):
+                raise SystemExit("the intake load did not start")
+            began, before = time.perf_counter(), done.value
+            busy = Latency.of(await upload_run(api, serials, photo, args.uploads, 2000))
+            elapsed, intake_count = time.perf_counter() - began, done.value - before
+        finally:
+            stop.set()
+            loader.join(60)
+    print(environment_line())
+    print(f"photo: {len(photo) / 1_048_576:.2f} MB JPEG; uploads per run: {args.uploads}")
+    print(
+        table(
+            ["run", *LATENCY_HEAD],
+            [
+                ["alone", *alone.row()],
+                [f"with intake ({args.intake_clients} clients)", *busy.row()],
+            ],
+            title="\nUpload latency",
+        )
+    )
+    print(
+        f"\nintake meanwhile: {intake_count / elapsed:.0f} cases/s; p99 with/without intake: "
+        f"{busy.p99 / alone.p99:.2f}"
+    )
+    checks = [
+        Check(
+            "upload p99 with intake",
+            f"{busy.p99:.0f} ms",
+            f"<= {BUDGET_P99_MS:.0f} ms",
+            busy.p99 <= BUDGET_P99_MS,
+        )
+    ]
+    print(verdicts(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=60)
+    parser.add_argument("--intake-clients", type=int, default=4)
+    parser.add_argument("--pg", default=None, help="PostgreSQL admin URL (default: SQLite)")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    with fresh_database(args.pg, keep=args.keep) as ws:
+        tokens = seed_city(ws)
+        with running_server(ws) as server:
+            return asyncio.run(main_async(server, tokens["lead"], args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
