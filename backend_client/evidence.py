@@ -1,7 +1,8 @@
 """Generated photo evidence for the demo: drawn by code, small, the same for the same seed.
 
-A *before* photo is a street-side bin overflowing with rubbish (a few shapes and
-colours vary with the seed); an *after* photo is the same spot cleaned up.
+A *before* photo is a street-side bin overflowing with rubbish (the street, the bin
+and the heap of shapes vary with the seed); the *after* photo of the same seed is the
+same spot cleaned up.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ RUBBISH = ((200, 180, 60), (230, 230, 220), (140, 90, 50), (200, 60, 60), (90, 1
 
 def photo(phase: AttachmentPhase, seed: int) -> bytes:
     """A JPEG of about 5–10 KB."""
-    rng = random.Random(f"{phase.value}:{seed}")
+    rng = random.Random(seed)  # the scene: the same before and after
     image = Image.new("RGB", SIZE, (150, 190, 225))  # sky
     draw = ImageDraw.Draw(image)
     w, h = SIZE
@@ -37,6 +38,7 @@ def photo(phase: AttachmentPhase, seed: int) -> bytes:
     draw.rectangle(body, fill=bin_colour, outline=(20, 20, 20))
     draw.rectangle((bx - 4, h * 0.42, bx + 54, h * 0.47), fill=bin_colour, outline=(20, 20, 20))
     if phase is AttachmentPhase.BEFORE:
+        rng = random.Random(f"rubbish:{seed}")
         for _ in range(rng.randint(10, 18)):  # heaped over the lid and spilling around
             cx = bx + rng.randint(-35, 85)
             cy = rng.randint(int(h * 0.33), int(h * 0.9))

@@ -139,6 +139,7 @@ class PhotoView(Widget):
 
     DEFAULT_CSS = """
     PhotoView { width: 1fr; height: 10; }
+    PhotoView.-text { height: auto; }
     """
 
     def __init__(
@@ -154,6 +155,8 @@ class PhotoView(Widget):
         self.photo, self.phase, self.lang, self.as_text_only = photo, phase, lang, as_text_only
         self.image: Image.Image | None = None
         self.problem: str | None = None
+        if not self.wants_picture:
+            self.add_class("-text")
 
     @property
     def wants_picture(self) -> bool:

@@ -31,6 +31,7 @@ from tests.console.test_snapshots import (
 )
 
 SnapCompare = Callable[..., bool]
+SCENE = 7  # the generated photos' seed: one street, before and after
 
 
 def disposed_detail() -> CaseDetail:
@@ -44,7 +45,7 @@ def disposed_detail() -> CaseDetail:
             phase=phase,
             id=pid,
             media_type="image/jpeg",
-            size=len(evidence.photo(phase, pid)),
+            size=len(evidence.photo(phase, SCENE)),
             width=240,
             height=180,
             by=who,
@@ -86,7 +87,7 @@ class PhotoClient(FakeClient):
 
     async def thumbnail(self, serial: str, photo_id: int) -> bytes:
         phase = next(a.phase for a in VERIFY.attachments if a.id == photo_id)
-        return evidence.photo(phase, photo_id)
+        return evidence.photo(phase, SCENE)
 
 
 @pytest.fixture(autouse=True)

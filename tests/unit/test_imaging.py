@@ -89,3 +89,16 @@ def test_limits() -> None:
         prepare_photo(photo("PNG"), max_bytes=100, max_pixels=10**9)
     with pytest.raises(PayloadTooLarge, match="pixels"):
         prepare_photo(photo("PNG"), max_bytes=10**9, max_pixels=1000)
+
+
+def test_the_simulator_photos_are_deterministic_valid_evidence() -> None:
+    from backend_client import evidence
+    from backend_client.vocab import AttachmentPhase
+
+    before = evidence.photo(AttachmentPhase.BEFORE, 3)
+    assert before == evidence.photo(AttachmentPhase.BEFORE, 3)
+    assert before != evidence.photo(AttachmentPhase.BEFORE, 4)
+    assert before != evidence.photo(AttachmentPhase.AFTER, 3)
+    for phase in AttachmentPhase:
+        prepared = prepare_photo(evidence.photo(phase, 3), **LIMITS)
+        assert prepared.media_type == "image/jpeg" and prepared.size < 20_000
