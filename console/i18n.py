@@ -316,8 +316,8 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     "photo.failed": ("照片无法显示：{reason}", "photo not shown: {reason}"),
     "photo.caption": ("{phase}：{size}，{who}，{when}", "{phase}: {size}, {who}, {when}"),
     "photo.text": (
-        "[照片 {w}×{h} 像素，{size}，{who} 上传于 {when}]",
-        "[photo {w}×{h} px, {size}, by {who} at {when}]",
+        "[{phase}照片 {w}×{h} 像素，{size}，{who} 上传于 {when}]",
+        "[{phase} photo {w}×{h} px, {size}, by {who} at {when}]",
     ),
     "photo.keys": ("Esc 返回", "Esc back"),
     "dlg.dept_report": (

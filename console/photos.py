@@ -88,6 +88,7 @@ def as_text(photo: Attachment, lang: str) -> str:
     return t(
         "photo.text",
         lang,
+        phase=phase_label(photo.phase, lang),
         w=photo.width or 0,
         h=photo.height or 0,
         size=human_size(photo.size),
