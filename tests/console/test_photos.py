@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
+from rich.console import Console, RenderableType
 
 from backend_client import evidence
 from backend_client.vocab import AttachmentPhase
 from console.photos import PhotoScreen, PhotoView
+from console.screens.detail import CaseDetailScreen
 from console.screens.dialogs import VerifyDialog
 from console.screens.queue import QueueScreen
 from tests.api.helpers import act
@@ -75,3 +79,38 @@ async def test_verify_dialog_shows_the_report_and_both_photos(
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         assert (await lead.get(f"/cases/{serial}")).json()["state"] == "closed"
+
+
+async def test_detail_lists_photos_and_opens_one_full_screen(make_app: MakeApp, http: Http) -> None:
+    lead = http("lead")
+    serial = await filed(lead, await fresh_grid(lead))
+    await upload(lead, serial, AttachmentPhase.BEFORE)
+    app = make_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app, serial)
+        app.push_screen(CaseDetailScreen(serial))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, CaseDetailScreen) and app.screen.case is not None
+        )
+        detail = app.screen
+        assert isinstance(detail, CaseDetailScreen)
+        assert detail.case is not None
+        text = rendered(detail.render_case(detail.case))
+        assert "photo" in text and "before: " in text and "KB" in text
+
+        await pilot.press("A")  # no after photo yet: a notice, no screen
+        await wait_for(pilot, lambda: bool(app._notifications))
+        assert isinstance(app.screen, CaseDetailScreen)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, PhotoScreen))
+        view = app.screen.query_one(PhotoView)
+        await wait_for(pilot, lambda: view.image is not None)
+        assert view.size.height > 20  # the whole screen, not a dialog's strip
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, CaseDetailScreen))
+
+
+def rendered(renderable: RenderableType) -> str:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
