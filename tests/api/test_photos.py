@@ -227,3 +227,69 @@ async def test_a_user_outside_the_case_scope_cannot_fetch_its_photos(
         assert (await upload(leader, serial, jpeg())).status_code == 403
         # the workflow endpoint does not take "attach"
         assert (await act(lead, serial, "attach", expect=409))["status"] == 409
+
+
+async def test_bad_uploads_get_problems_never_500(photo_server: Server, seeded: Seeded) -> None:
+    async with client(photo_server, seeded, "lead") as lead:
+        serial = await new_case(lead)
+        path = f"/cases/{serial}/attachments"
+        broken = await lead.post(
+            path,
+            content=b'--xyz\r\nContent-Disposition: form-data; name="file"\r\n\r\nno end',
+            headers={"content-type": "multipart/form-data; boundary=xyz"},
+        )
+        no_boundary = await lead.post(
+            path, content=b"abc", headers={"content-type": "multipart/form-data"}
+        )
+        two_files = await lead.post(
+            path,
+            files=[
+                ("file", ("a.jpg", jpeg(), "image/jpeg")),
+                ("file", ("b.jpg", jpeg(), "image/jpeg")),
+            ],
+            data={"phase": "before"},
+        )
+        bad_phase = await lead.post(
+            path, files={"file": ("a.jpg", jpeg(), "image/jpeg")}, data={"phase": "during"}
+        )
+        long_note = await lead.post(
+            path,
+            files={"file": ("a.jpg", jpeg(), "image/jpeg")},
+            data={"phase": "before", "note": "注" * 201},
+        )
+        for response in (broken, no_boundary, two_files, bad_phase, long_note):
+            assert 400 <= response.status_code < 500, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["detail"]
+        assert (await lead.get(f"{path}/0")).status_code == 422
+        assert (await lead.get(f"{path}/99999999999999999999")).status_code == 422
+        assert (await lead.get(f"{path}/2147483647")).status_code == 404
+        await act(lead, serial, "void", reason="重复上报")
+        closed = await upload(lead, serial, jpeg())
+        assert (
+            closed.status_code == 409
+            and closed.headers["content-type"] == "application/problem+json"
+        )
+        assert (await lead.get(f"/cases/{serial}")).json()["attachments"] == []
+
+
+async def test_a_retried_upload_with_the_same_key_attaches_once(
+    photo_server: Server, seeded: Seeded
+) -> None:
+    async with client(photo_server, seeded, "lead") as lead:
+        serial = await new_case(lead)
+        body = {
+            "files": {"file": ("a.jpg", jpeg((9, 9, 9)), "image/jpeg")},
+            "data": {"phase": "before"},
+        }
+        headers = {"Idempotency-Key": f"photo-{serial}"}
+        request = lead.build_request(
+            "POST", f"/cases/{serial}/attachments", headers=headers, **body
+        )
+        first = await lead.send(request)
+        again = await lead.send(request)  # the very same bytes, as the client's retry sends
+        assert first.status_code == again.status_code == 201
+        assert again.headers.get("idempotent-replayed") == "true"
+        case = (await lead.get(f"/cases/{serial}")).json()
+        assert len(case["attachments"]) == 1
+        assert [e["action"] for e in case["timeline"]].count("attach") == 1

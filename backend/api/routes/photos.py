@@ -7,12 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import UploadFile
 
 from backend.api.deps import ActorDep, Services, ServicesDep
 from backend.api.writes import run_write
 from backend.core.problems import Invalid, UnsupportedMediaType
+from backend.domain.imaging import PreparedPhoto
 from backend.services.access import Actor
+from backend.services.events import Outbox
 from backend_client.vocab import AttachmentPhase
 from backend_client.wire import ATTACHMENT_NOTE_MAX, ActionResult
 
@@ -75,7 +78,7 @@ async def upload_photo(
 
     made: list[str] = []
 
-    async def change(session: Any, outbox: Any) -> ActionResult:
+    async def change(session: AsyncSession, outbox: Outbox) -> ActionResult:
         result, ref = await _attach(services, actor, serial, session, outbox, photo, phase, note)
         made.append(ref)
         return result
@@ -90,9 +93,9 @@ async def _attach(
     services: Services,
     actor: Actor,
     serial: str,
-    session: Any,
-    outbox: Any,
-    photo: Any,
+    session: AsyncSession,
+    outbox: Outbox,
+    photo: PreparedPhoto,
     phase: AttachmentPhase,
     note: str,
 ) -> tuple[ActionResult, str]:
