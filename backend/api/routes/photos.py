@@ -16,6 +16,7 @@ from backend.core.problems import Invalid, UnsupportedMediaType
 from backend.domain.imaging import PreparedPhoto
 from backend.services.access import Actor
 from backend.services.events import Outbox
+from backend.services.views import case_summary
 from backend_client.vocab import AttachmentPhase
 from backend_client.wire import ATTACHMENT_NOTE_MAX, ActionResult
 
@@ -104,8 +105,8 @@ async def _attach(
     attachment, event = await services.photos.attach_photo(
         session, actor, case, photo, phase, now=now, note=note, outbox=outbox
     )
-    detail = await services.cases.detail(session, case, actor)
-    return ActionResult(case=detail, seq=event.seq or 0), attachment.ref
+    result = ActionResult(case=case_summary(case, services.ref, now), seq=event.seq or 0)
+    return result, attachment.ref
 
 
 async def _read_form(request: Request) -> tuple[bytes, AttachmentPhase, str]:
