@@ -41,6 +41,7 @@ WHY: dict[int, str] = {
     409: "Not possible now: the case moved on or is in another state; the problem names "
     "its state, version and who moved it last.",
     413: "The request body is larger than the server accepts.",
+    415: "The body is not in a media type this operation takes.",
     422: "A parameter or field is not valid; the sentence (and `errors`) names it.",
     503: "The database is busy or unreachable; retry after `Retry-After` seconds.",
 }

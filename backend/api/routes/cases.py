@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ActorDep, ServicesDep, parse_if_match
 from backend.api.openapi import ETAG, REPLAYED, body_example, header, problems
+from backend.api.params import IdempotencyKey, SerialPath
 from backend.api.writes import run_write
 from backend.core.problems import Invalid
-from backend.services.idempotency import MAX_KEY
 from backend.services.queries import SORTS, CaseFilter, list_cases
 from backend_client.text import INT64_MAX, SINGLE_LINE_PATTERN
 from backend_client.vocab import CaseState, Source
@@ -25,15 +25,6 @@ from backend_client.wire import (
 
 router = APIRouter(tags=["cases"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Send a write again under the same key to get the stored answer.",
-        json_schema_extra={"minLength": 1, "maxLength": MAX_KEY},
-    ),
-]
-SerialPath = Annotated[str, Path(min_length=1, max_length=32, pattern=SINGLE_LINE_PATTERN)]
 _STATE = "|".join(["open", *(s.value for s in CaseState)])
 STATES_PATTERN = rf"^$|^\s*({_STATE})\s*(,\s*({_STATE})\s*)*$"
 CASE_LINKS = {

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import UploadFile
 
 from backend.api.deps import ActorDep, Services, ServicesDep
+from backend.api.openapi import ETAG, REPLAYED, header, problems
+from backend.api.params import IdempotencyKey, SerialPath
 from backend.api.writes import run_write
 from backend.core.problems import Invalid, UnsupportedMediaType
 from backend.domain.imaging import PreparedPhoto
@@ -22,7 +24,6 @@ from backend_client.wire import ATTACHMENT_NOTE_MAX, ActionResult
 
 router = APIRouter(tags=["photos"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 PhotoId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PHASES = ", ".join(p.value for p in AttachmentPhase)
 
@@ -54,10 +55,14 @@ UPLOAD_BODY: dict[str, Any] = {
     "/cases/{serial}/attachments",
     status_code=201,
     response_model=ActionResult,
+    responses={
+        201: {"headers": {**ETAG, "Location": header("The new photo's URL."), **REPLAYED}},
+        **problems(403, 404, 409, 413, 415),
+    },
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_photo(
-    serial: str,
+    serial: SerialPath,
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
@@ -151,7 +156,8 @@ async def _serve(
 
 
 PHOTO_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}
+    200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
+    **problems(404),
 }
 
 
@@ -160,7 +166,9 @@ PHOTO_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_class=Response,
     responses=PHOTO_RESPONSES,
 )
-async def photo(serial: str, photo_id: PhotoId, services: ServicesDep, actor: ActorDep) -> Response:
+async def photo(
+    serial: SerialPath, photo_id: PhotoId, services: ServicesDep, actor: ActorDep
+) -> Response:
     """The photo as stored (location stripped), if you may see the case."""
     return await _serve(services, actor, serial, photo_id, thumbnail=False)
 
@@ -168,10 +176,10 @@ async def photo(serial: str, photo_id: PhotoId, services: ServicesDep, actor: Ac
 @router.get(
     "/cases/{serial}/attachments/{photo_id}/thumbnail",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses={200: {"content": {"image/jpeg": {}}}, **problems(404)},
 )
 async def thumbnail(
-    serial: str, photo_id: PhotoId, services: ServicesDep, actor: ActorDep
+    serial: SerialPath, photo_id: PhotoId, services: ServicesDep, actor: ActorDep
 ) -> Response:
     """A JPEG thumbnail (at most 320 pixels on its longer side)."""
     return await _serve(services, actor, serial, photo_id, thumbnail=True)
