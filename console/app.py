@@ -27,6 +27,7 @@ from backend_client.wire import CaseGone, CaseSummary, Department, Event, GridCe
 from console.actions import CaseActions
 from console.config import ConsoleSettings, save_preference
 from console.connection import run_link
+from console.guard import Remote
 from console.i18n import t
 from console.keymap import validate_keymap
 from console.link import LinkStatus
@@ -210,6 +211,8 @@ class CityGridApp(App[int]):
     def on_case_events(self, message: CaseEvents) -> None:
         now = self.now()
         changes: list[Change] = []
+        remote: dict[str, Remote] = {}
+        me = self.me.display_name if self.me is not None else None
         for event in message.events:
             self.events_applied += 1
             if isinstance(event, CaseGone):
@@ -219,6 +222,10 @@ class CityGridApp(App[int]):
             if change is None:
                 continue
             changes.append(change)
+            if event.actor != me:
+                remote[event.serial] = Remote(
+                    event.serial, event.actor, event.action, event.case.state
+                )
             self.tally.change(change, now)
             if (
                 isinstance(event, Event)
@@ -233,7 +240,7 @@ class CityGridApp(App[int]):
                         category=event.case.category_name,
                     )
                 )
-        self._changed(changes, now)
+        self._changed(changes, now, remote)
 
     def take(self, case: CaseSummary) -> None:
         """A case the server just returned (an action's response, a refresh)."""
@@ -243,13 +250,15 @@ class CityGridApp(App[int]):
             self.tally.change(change, now)
             self._changed([change], now)
 
-    def _changed(self, changes: list[Change], now: datetime) -> None:
+    def _changed(
+        self, changes: list[Change], now: datetime, remote: dict[str, Remote] | None = None
+    ) -> None:
         if not changes:
             return
         moved = False
         for change in changes:
             moved |= self.view.update(change, now)
-        self.signals.changed.publish(Changes(changes, moved))
+        self.signals.changed.publish(Changes(changes, moved, remote or {}))
 
     def rebuild_view(self) -> None:
         self.view.rebuild(self.now())

@@ -72,6 +72,9 @@ Key = Literal[
     "status.stale",
     "status.refused",
     "status.tagged",
+    "guard.changed",
+    "guard.cursor_now",
+    "guard.held",
     "prompt.filter",
     "prompt.command",
     "msg.loading",
@@ -264,6 +267,16 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     "status.stale": ("✕ 已离线 自 {since}", "✕ stale since {since}"),
     "status.refused": ("✕ 令牌被拒 画面停在 {since}", "✕ token refused, view as of {since}"),
     "status.tagged": ("已标记 {n}", "{n} tagged"),
+    # --- someone else changed the row under the cursor (console.guard) -------
+    "guard.changed": (
+        "{serial} 刚被{who}{action}（现为{state}）",
+        "{serial}: {who} did {action} just now (now {state})",
+    ),
+    "guard.cursor_now": ("，光标现在在 {serial}", "; the cursor is now on {serial}"),
+    "guard.held": (
+        "未执行「{action}」：{changed}。要对 {target} 执行，请再按一次",
+        "{action} not sent: {changed}. Press the key again to act on {target}",
+    ),
     # --- prompts (prompt.{mode}) ---------------------------------------------
     "prompt.filter": (
         "筛选：关键词 或 dept:单位 grid:网格 st:街道 cat:类别 src:来源 state:状态 urgent:是",

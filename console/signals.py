@@ -10,12 +10,13 @@ in one fails loudly (it is not swallowed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from textual.dom import DOMNode
 from textual.signal import Signal
 
+from console.guard import Remote
 from console.link import LinkStatus
 from console.rows import QueueRow
 from console.store import Change
@@ -31,10 +32,14 @@ class Tick:
 
 @dataclass(frozen=True)
 class Changes:
-    """Store changes from events or action responses; ``moved``: the view's order changed."""
+    """Store changes from events or action responses; ``moved``: the view's order changed.
+
+    ``remote``: by serial, the events among them that another user sent (not this
+    console's own actions echoed back)."""
 
     changes: Sequence[Change]
     moved: bool
+    remote: Mapping[str, Remote] = field(default_factory=dict)
 
 
 class ConsoleSignals:

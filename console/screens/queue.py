@@ -24,6 +24,7 @@ from backend_client.vocab import Action
 from backend_client.wire import GridStat
 from console.columns import SORT_COLUMNS, case_columns, split_live
 from console.commandline import CommandError, CommandSuggester, parse_command
+from console.guard import CursorGuard
 from console.i18n import as_key, t
 from console.keymap import QUEUE_KEYS, bindings
 from console.link import LOCAL, LinkIndicator
@@ -54,6 +55,7 @@ class QueueScreen(Screen[None]):
         self.progress = ""
         self._last_status: Text | None = None
         self._tab_text: dict[str, tuple[str, str]] = {}
+        self.guard = CursorGuard()
 
     @property
     def cg(self) -> CityGridApp:
@@ -175,10 +177,22 @@ class QueueScreen(Screen[None]):
         }
 
     def on_changes(self, batch: Changes) -> None:
+        before = self.table.cursor_key
         if batch.moved:
             self.table.model_changed()
         else:
             self.table.rows_changed(c.serial for c in batch.changes)
+        remote = batch.remote.get(before) if before is not None else None
+        if remote is not None:
+            old = next((c.old for c in batch.changes if c.serial == before), None)
+            self.guard.note(
+                before,
+                self.table.cursor_key,
+                remote,
+                old.state if old is not None else None,
+                self.cg.monotonic(),
+            )
+            self.refresh_status()
         grid_map = self.query_one(GridMap)
         codes = {
             case.grid_code for c in batch.changes for case in (c.old, c.new) if case is not None
@@ -239,6 +253,9 @@ class QueueScreen(Screen[None]):
             text.append(" │ /" + self.filter_text)
         if self.progress:
             text.append(" │ " + self.progress)
+        if self.guard.shift is not None:
+            text.append(" │ ")
+            text.append("! " + self.guard.shift.describe(self.lang), style="bold")
         text.append(f" │ {len(cg.view)}/{len(cg.store.cases)} │")
         if cg.loading:
             text.append(" " + t("msg.loading", self.lang), style="dim")
@@ -276,7 +293,24 @@ class QueueScreen(Screen[None]):
         return [key] if key else []
 
     async def action_case(self, name: str) -> None:
-        await self.cg.actions_.start(Action(name), self.targets())
+        action = Action(name)
+        targets = self.targets()
+        if len(targets) == 1 and not self.table.tagged:
+            shift = self.guard.hold(targets[0], self.cg.monotonic())
+            if shift is not None:  # the key was meant for the row that just changed
+                self.notify(
+                    t(
+                        "guard.held",
+                        self.lang,
+                        action=label(action, self.lang),
+                        changed=shift.describe(self.lang),
+                        target=targets[0],
+                    ),
+                    severity="warning",
+                    timeout=8,
+                )
+                return
+        await self.cg.actions_.start(action, targets)
 
     def action_queue(self, hotkey: str) -> None:
         queue = next(q for q in QUEUES if q.hotkey == hotkey)
@@ -421,6 +455,13 @@ class QueueScreen(Screen[None]):
     @on(LineTable.Selected, "#cases")
     def _selected(self, _event: LineTable.Selected) -> None:
         self.action_detail()
+
+    @on(LineTable.Highlighted, "#cases")
+    def _highlighted(self, event: LineTable.Highlighted) -> None:
+        shift = self.guard.shift
+        if shift is not None and event.key != shift.now:  # the operator moved on
+            self.guard.forget()
+            self.refresh_status()
 
     @on(LineTable.TagsChanged, "#cases")
     def _tags(self, _event: LineTable.TagsChanged) -> None:

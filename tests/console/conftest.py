@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 
@@ -58,3 +59,29 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached")
         await pilot.pause(0.02)
+
+
+Http = Callable[[str], httpx.AsyncClient]
+
+
+@pytest.fixture
+async def http(console_server: Server, console_seeded: Seeded) -> AsyncIterator[Http]:
+    """``http("lead")``: an API client for a demo user (closed after the test)."""
+    clients: dict[str, httpx.AsyncClient] = {}
+
+    def client(user: str = "lead") -> httpx.AsyncClient:
+        if user not in clients:
+            clients[user] = api_client(console_server, console_seeded, user)
+        return clients[user]
+
+    yield client
+    for c in clients.values():
+        await c.aclose()
+
+
+def api_client(server: Server, seeded: Seeded, user: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=server.api,
+        headers={"Authorization": f"Bearer {seeded.tokens[user]}"},
+        timeout=httpx.Timeout(30.0),
+    )

@@ -8,7 +8,7 @@ import asyncio
 import io
 import itertools
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,38 +30,17 @@ from console.screens.intake import IntakeScreen
 from console.screens.queue import QueueScreen
 from console.store import SORTS
 from tests.api.helpers import act, report
-from tests.conftest import Seeded, Server, free_port, start_server
+from tests.conftest import Seeded, free_port, start_server
+from tests.console.conftest import Http, api_client
 from tests.console.conftest import wait_for as _wait_for
 from widgets.grid_map import GridMap
 
 SIZE = (120, 40)
-Http = Callable[[str], httpx.AsyncClient]
+
+
 MakeApp = Callable[..., CityGridApp]
 
 # --- fixtures and helpers ---------------------------------------------------------------------
-
-
-@pytest.fixture
-async def http(console_server: Server, console_seeded: Seeded) -> AsyncIterator[Http]:
-    """``http("lead")``: an API client for a demo user (closed after the test)."""
-    clients: dict[str, httpx.AsyncClient] = {}
-
-    def client(user: str = "lead") -> httpx.AsyncClient:
-        if user not in clients:
-            clients[user] = _client(console_server, console_seeded, user)
-        return clients[user]
-
-    yield client
-    for c in clients.values():
-        await c.aclose()
-
-
-def _client(server: Server, seeded: Seeded, user: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=server.api,
-        headers={"Authorization": f"Bearer {seeded.tokens[user]}"},
-        timeout=httpx.Timeout(30.0),
-    )
 
 
 _GRIDS: list[str] = []
@@ -661,7 +640,7 @@ async def test_reconnects_after_a_server_restart_without_losing_events(
     )
     app = CityGridApp(settings)
     try:
-        async with _client(server, console_seeded, "lead") as lead:
+        async with api_client(server, console_seeded, "lead") as lead:
             grid = await fresh_grid(lead)
             async with app.run_test(size=SIZE) as pilot:
                 await start(pilot, app)
