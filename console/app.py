@@ -10,13 +10,15 @@ nothing in the UI talks to the network directly.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.screen import Screen
 
 from backend_client.client import CitygridClient
@@ -44,6 +46,7 @@ from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue
 from console.rows import QueueRow
 from console.signals import Changes, ConsoleSignals, Tick
 from console.store import CaseStore, Change, QueueView
+from console.terminal import AsciiFilter, NoColorFilter, PlainDriver, profile_for
 from themes.loader import ANSI_THEME, register_all, variable_defaults
 
 if TYPE_CHECKING:
@@ -106,8 +109,16 @@ class CityGridApp(App[int]):
         tick_seconds: float = TICK_SECONDS,
         connect: bool = True,
     ) -> None:
-        super().__init__(ansi_color=_ansi_terminal())
-        self.settings = settings
+        self.profile = profile_for(os.environ, ascii=settings.ascii, ansi=_ansi_terminal())
+        super().__init__(
+            ansi_color=_ansi_terminal(), driver_class=PlainDriver if self.profile.plain else None
+        )
+        self.settings = settings.with_(ascii=True) if self.profile.ascii else settings
+        self.no_color = self.no_color or self.profile.colours == "none"
+        self._filters_added: list[LineFilter] = [
+            *([NoColorFilter()] if self.no_color else []),
+            *([AsciiFilter()] if self.profile.ascii else []),
+        ]
         self.client = client or CitygridClient(settings.server, settings.token)
         self._clock = clock
         self.monotonic = monotonic  # for countdowns to the next reconnect attempt
@@ -142,6 +153,12 @@ class CityGridApp(App[int]):
         return datetime.now(UTC) + timedelta(seconds=self.offset)
 
     # --- lifecycle ---------------------------------------------------------------------------
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, with no colour at all (not greys) under NO_COLOR, and the
+        ASCII fold under ``--ascii``."""
+        own = [f for f in super().get_line_filters() if not isinstance(f, Monochrome | NoColor)]
+        return [*own, *self._filters_added]
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(variable_defaults(self.current_theme))
@@ -401,6 +418,4 @@ class CityGridApp(App[int]):
 
 def _ansi_terminal() -> bool:
     """16-colour mode: use the terminal's own palette (and keep NO_COLOR text visible)."""
-    import os
-
     return os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"

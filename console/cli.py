@@ -200,28 +200,41 @@ def catalogue_import(
     typer.echo(f"imported {count} local classes from {file}")
 
 
-@app.command()
-def console(
-    server: Annotated[
-        str | None, typer.Option(help="The centre's API, e.g. http://centre:8765.")
-    ] = None,
-    token: Annotated[str | None, typer.Option(help="Bearer token (or CITYGRID_TOKEN).")] = None,
-    lang: Annotated[str | None, typer.Option(help="zh or en (default: from the locale).")] = None,
-    theme: Annotated[str | None, typer.Option()] = None,
-    ansi: Annotated[bool, typer.Option(help="16 colours from the terminal's own palette.")] = False,
-    ascii_glyphs: Annotated[bool, typer.Option("--ascii", help="ASCII glyphs and map.")] = False,
-    no_mouse: Annotated[
-        bool, typer.Option("--no-mouse", help="Do not track the mouse (SSH).")
-    ] = False,
-    no_bell: Annotated[bool, typer.Option("--no-bell")] = False,
-    fps: Annotated[
-        int | None, typer.Option(min=1, max=120, help="Frame-rate cap for slow links.")
-    ] = None,
-) -> None:
-    """Open the console against a running centre."""
-    from console.config import ConfigError, load_settings
+LangOpt = Annotated[str | None, typer.Option(help="zh or en (default: from the locale).")]
+ThemeOpt = Annotated[str | None, typer.Option(help="citygrid-dark, -light, -contrast, -ansi.")]
+AnsiOpt = Annotated[bool, typer.Option(help="16 colours from the terminal's own palette.")]
+AsciiOpt = Annotated[bool, typer.Option("--ascii", help="ASCII only: glyphs, borders, map.")]
+NoMouseOpt = Annotated[bool, typer.Option("--no-mouse", help="Do not track the mouse (SSH).")]
+NoBellOpt = Annotated[bool, typer.Option("--no-bell")]
+FpsOpt = Annotated[int | None, typer.Option(min=1, max=120, help="Frame-rate cap for slow links.")]
 
-    if ansi:
+
+def _console_settings(
+    *,
+    lang: str | None,
+    theme: str | None,
+    ansi: bool,
+    ascii_glyphs: bool,
+    no_bell: bool,
+    fps: int | None,
+    server: str | None = None,
+    token: str | None = None,
+) -> ConsoleSettings:
+    """The console's settings from the config file and the command line's options.
+
+    Also prepares the terminal: 16 colours for ``--ansi`` and for a ``linux`` console,
+    the frame cap; a ``dumb`` terminal, which cannot address the cursor, is refused."""
+    from console.config import ConfigError, load_settings
+    from console.terminal import profile_for
+
+    profile = profile_for(os.environ, ascii=ascii_glyphs, ansi=ansi)
+    if not profile.usable:
+        raise _fail(
+            f"TERM={profile.term or '(unset)'} cannot show a full-screen console. Use a "
+            "terminal with cursor addressing (for example TERM=xterm-256color, linux or "
+            "vt100), or the API and 'citygrid simulate' from this one."
+        )
+    if ansi or profile.colours == "16":
         os.environ["TEXTUAL_COLOR_SYSTEM"] = "standard"
     if fps:
         os.environ["TEXTUAL_FPS"] = str(fps)
@@ -234,6 +247,34 @@ def console(
         settings = settings.with_(ascii=True)
     if no_bell:
         settings = settings.with_(bell=False)
+    return settings
+
+
+@app.command()
+def console(
+    server: Annotated[
+        str | None, typer.Option(help="The centre's API, e.g. http://centre:8765.")
+    ] = None,
+    token: Annotated[str | None, typer.Option(help="Bearer token (or CITYGRID_TOKEN).")] = None,
+    lang: LangOpt = None,
+    theme: ThemeOpt = None,
+    ansi: AnsiOpt = False,
+    ascii_glyphs: AsciiOpt = False,
+    no_mouse: NoMouseOpt = False,
+    no_bell: NoBellOpt = False,
+    fps: FpsOpt = None,
+) -> None:
+    """Open the console against a running centre."""
+    settings = _console_settings(
+        lang=lang,
+        theme=theme,
+        ansi=ansi,
+        ascii_glyphs=ascii_glyphs,
+        no_bell=no_bell,
+        fps=fps,
+        server=server,
+        token=token,
+    )
     if not settings.token:
         raise fail(
             "No token. Ask your admin for one ('citygrid tokens add NAME'), then pass "
@@ -273,11 +314,22 @@ def demo(
     port: Annotated[int, typer.Option(min=0, max=65535)] = 8765,
     rate: Annotated[float, typer.Option(help="New reports per minute.")] = 6.0,
     fresh: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = False,
+    lang: LangOpt = None,
+    theme: ThemeOpt = None,
+    ansi: AnsiOpt = False,
+    ascii_glyphs: AsciiOpt = False,
+    no_mouse: NoMouseOpt = False,
+    no_bell: NoBellOpt = False,
+    fps: FpsOpt = None,
 ) -> None:
-    """Start the embedded backend on a demo city with the live simulator."""
+    """Start the embedded backend on a demo city with the live simulator; the console
+    takes the same display options as 'citygrid console'."""
     from console.demo import run_demo
 
-    sys.exit(run_demo(port=port, rate=rate, fresh=fresh))
+    settings = _console_settings(
+        lang=lang, theme=theme, ansi=ansi, ascii_glyphs=ascii_glyphs, no_bell=no_bell, fps=fps
+    )
+    sys.exit(run_demo(port=port, rate=rate, fresh=fresh, settings=settings, mouse=not no_mouse))
 
 
 def main() -> None:

@@ -12,10 +12,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from backend_client.paths import data_dir, demo_tokens_path, load_demo_tokens
+
+if TYPE_CHECKING:
+    from console.config import ConsoleSettings
 
 
 def demo_database() -> Path:
@@ -51,7 +55,9 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0)
     raise RuntimeError(f"the server did not answer on {url} within {timeout:.0f}s")
 
 
-def run_demo(*, port: int, rate: float, fresh: bool) -> int:
+def run_demo(
+    *, port: int, rate: float, fresh: bool, settings: ConsoleSettings, mouse: bool = True
+) -> int:
     db = demo_database()
     tokens = demo_tokens_path()
     env = {**os.environ, "CITYGRID_DATABASE_URL": f"sqlite:///{db}"}
@@ -71,7 +77,9 @@ def run_demo(*, port: int, rate: float, fresh: bool) -> int:
         print(f"  curl -H 'Authorization: Bearer {lead.token}' {url}/api/v1/cases?state=filed")
         from console.live import run_console_or_simulator
 
-        return asyncio.run(run_console_or_simulator(url, users, lead, rate))
+        return asyncio.run(
+            run_console_or_simulator(url, users, lead, rate, settings=settings, mouse=mouse)
+        )
     except KeyboardInterrupt:
         return 0
     finally:

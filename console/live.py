@@ -6,13 +6,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from typing import TYPE_CHECKING
 
 from backend_client.paths import DemoUser
 from backend_client.simulator import SimConfig, run_simulator
 
+if TYPE_CHECKING:
+    from console.config import ConsoleSettings
+
 
 async def run_console_or_simulator(
-    url: str, users: list[DemoUser], lead: DemoUser, rate: float, *, headless: bool = False
+    url: str,
+    users: list[DemoUser],
+    lead: DemoUser,
+    rate: float,
+    *,
+    headless: bool = False,
+    settings: ConsoleSettings | None = None,
+    mouse: bool = True,
 ) -> int:
     stop = asyncio.Event()
     simulator = asyncio.create_task(
@@ -26,9 +37,9 @@ async def run_console_or_simulator(
         from console.app import CityGridApp
         from console.config import load_settings
 
-        settings = load_settings().with_(server=url, token=lead.token)
-        app = CityGridApp(settings)
-        result = await app.run_async()
+        chosen = (settings or load_settings()).with_(server=url, token=lead.token)
+        app = CityGridApp(chosen)
+        result = await app.run_async(mouse=mouse)
         return app.return_code or int(result or 0)
     finally:
         stop.set()

@@ -72,7 +72,7 @@ class CaseDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(t("msg.loading", self.cg.settings.lang), id="detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
@@ -196,7 +196,7 @@ class CaseDetailScreen(Screen[None]):
                 _when(d.due_at),
                 _when(d.done_at)
                 if d.done_at
-                else (t("detail.paused", lang) if d.paused_at else "…"),
+                else (t("detail.paused", lang) if d.paused_at else t("detail.running", lang)),
             )
 
         timeline = Table(title=t("detail.timeline", lang), expand=True, box=None)

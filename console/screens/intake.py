@@ -97,7 +97,7 @@ class IntakeScreen(Screen[None]):
             yield OptionList(id="duplicates")
             yield Static("", id="error")
             yield Static(t("intake.keys", lang), classes="hint")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#category", Input).focus()

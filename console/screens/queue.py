@@ -25,7 +25,7 @@ from backend_client.wire import GridStat
 from console.columns import SORT_COLUMNS, case_columns, split_live
 from console.commandline import CommandError, CommandSuggester, parse_command
 from console.guard import CursorGuard
-from console.i18n import as_key, t
+from console.i18n import Key, as_key, t
 from console.keymap import QUEUE_KEYS, bindings
 from console.link import LOCAL, LinkIndicator
 from console.queues import QUEUES, FilterError, parse_filter
@@ -38,8 +38,29 @@ if TYPE_CHECKING:
     from console.app import CityGridApp
 
 MIN_W, MIN_H = 80, 24
-WIDE = 110
 MAP_SIDE_BY_SIDE = 150
+MAP_WIDTH = 70  # beside the table (console.tcss)
+
+
+MAP_KEYS: dict[str, Key] = {
+    "choose('grid')": "map.key_grid",
+    "zoom_in": "map.key_zoom_in",
+    "zoom_out": "map.key_zoom_out",
+}
+TAB_FORMS = ("full", "tight", "active", "minimal")
+
+
+def tab_label(form: str, hotkey: str, name: str, count: int, current: bool) -> str:
+    """A queue tab's text in one of :data:`TAB_FORMS`; the active tab is bracketed."""
+    if current:
+        return f"[{hotkey} {name} {count}]" + (" " if form == "full" else "")
+    if form == "full":
+        return f" {hotkey} {name} {count} "
+    if form == "tight":
+        return f" {hotkey} {name} {count}"
+    if form == "active":
+        return f" {hotkey}:{count}"
+    return f" {hotkey}"
 
 
 class QueueScreen(Screen[None]):
@@ -71,6 +92,18 @@ class QueueScreen(Screen[None]):
                 for b in found
             ]
 
+    def translate_map(self) -> None:
+        """The map's caption and its footer keys in the operator's language."""
+        lang = self.lang
+        grid_map = self.query_one(GridMap)
+        grid_map.lang = "zh" if lang == "zh" else "en"
+        keys = grid_map._bindings.key_to_bindings
+        for key, found in keys.items():
+            keys[key] = [
+                replace(b, description=t(MAP_KEYS[b.action], lang)) if b.action in MAP_KEYS else b
+                for b in found
+            ]
+
     @property
     def lang(self) -> str:
         return self.cg.settings.lang
@@ -83,9 +116,15 @@ class QueueScreen(Screen[None]):
                 yield Static("", id=f"tab-{queue.key}", classes="tab")
         with Horizontal(id="body"):
             static, live = split_live(
-                case_columns(self.lang, wide=False, ascii_glyphs=self.cg.settings.ascii)
+                case_columns(self.lang, width=MIN_W, ascii_glyphs=self.cg.settings.ascii)
             )
-            table = LineTable(static, self.cg.view, now=self.cg.now, id="cases")
+            table = LineTable(
+                static,
+                self.cg.view,
+                now=self.cg.now,
+                ascii_glyphs=self.cg.settings.ascii,
+                id="cases",
+            )
             yield table
             yield LiveColumns(table, live, id="countdowns")
             grid_map = GridMap(id="map")
@@ -97,7 +136,7 @@ class QueueScreen(Screen[None]):
             yield Static("", id="status")
             yield Static("", id="clock")
         yield Static("", id="too-small")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p is in the help (?)
 
     def on_mount(self) -> None:
         signals = self.cg.signals
@@ -109,6 +148,7 @@ class QueueScreen(Screen[None]):
         signals.language.subscribe(self, self._on_language)
         self.query_one("#prompt", Input).display = False
         self.query_one(GridMap).ascii = self.cg.settings.ascii
+        self.translate_map()
         self.refresh_tabs()
         self.refresh_status()
         self._fit(self.size.width, self.size.height)
@@ -125,6 +165,7 @@ class QueueScreen(Screen[None]):
 
     def on_resize(self, event: Resize) -> None:
         self._fit(event.size.width, event.size.height)
+        self.refresh_tabs()
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_W or height < MIN_H
@@ -132,8 +173,10 @@ class QueueScreen(Screen[None]):
         self.query_one("#too-small", Static).update(
             t("msg.too_small", self.lang, w=width, h=height) if small else ""
         )
+        side = self.map_on and width >= MAP_SIDE_BY_SIDE
+        table_width = max(MIN_W, width - (MAP_WIDTH + 1 if side else 0))
         static, live = split_live(
-            case_columns(self.lang, wide=width >= WIDE, ascii_glyphs=self.cg.settings.ascii)
+            case_columns(self.lang, width=table_width, ascii_glyphs=self.cg.settings.ascii)
         )
         self.table.set_columns(static)
         self.query_one(LiveColumns).set_columns(live)
@@ -219,24 +262,34 @@ class QueueScreen(Screen[None]):
     # --- tabs and status ---------------------------------------------------------------------
 
     def refresh_tabs(self) -> None:
-        """One small widget per queue, repainted only when its own text changes."""
+        """One small widget per queue, repainted only when its own text changes.
+
+        All ten always fit: the first of :data:`TAB_FORMS` whose line fits the
+        terminal wins (full names; one space apart; names on the active tab only;
+        then counts on the active tab only), and the active tab is always shown."""
+        lang = self.lang
+        current = self.cg.queue
+        counts = self.cg.store.counts
+        width = self.size.width or MIN_W
+        names = {q.key: t(as_key(f"queue.{q.key}"), lang) for q in QUEUES}
+        for form in TAB_FORMS:
+            labels = {
+                q.key: tab_label(form, q.hotkey, names[q.key], counts.get(q.key, 0), q is current)
+                for q in QUEUES
+            }
+            if sum(cell_len(text) for text in labels.values()) <= width:
+                break
         for queue in QUEUES:
-            name = t(as_key(f"queue.{queue.key}"), self.lang)
-            count = self.cg.store.counts.get(queue.key, 0)
-            current = queue is self.cg.queue
-            label = (
-                f"[{queue.hotkey} {name} {count}]"
-                if current
-                else f" {queue.hotkey} {name} {count} "
-            )
-            style = "bold reverse" if current else ("dim" if count == 0 else "")
+            label = labels[queue.key]
+            count = counts.get(queue.key, 0)
+            style = "bold reverse" if queue is current else ("dim" if count == 0 else "")
             if self._tab_text.get(queue.key) != (label, style):
                 self._tab_text[queue.key] = (label, style)
                 tab = self.query_one(f"#tab-{queue.key}", Static)
                 tab.update(Text(label, style=style, no_wrap=True), layout=False)
-                width = cell_len(label) + (1 if current else 0)
-                if tab.styles.width is None or tab.styles.width.value != width:
-                    tab.styles.width = width  # relayout only when the digits grow
+                width_now = cell_len(label)
+                if tab.styles.width is None or tab.styles.width.value != width_now:
+                    tab.styles.width = width_now  # relayout only when the text grows
 
     def refresh_status(self) -> None:
         """The status bar after the link segment (which :class:`LinkIndicator` keeps)."""
@@ -278,6 +331,7 @@ class QueueScreen(Screen[None]):
 
     def relabel(self) -> None:
         self.translate_bindings()
+        self.translate_map()
         self.refresh_bindings()
         self._fit(self.size.width, self.size.height)
         self.refresh_tabs()
@@ -435,7 +489,7 @@ class QueueScreen(Screen[None]):
 
     def action_toggle_map(self) -> None:
         self.map_on = not self.map_on
-        self._layout_map(self.size.width)
+        self._fit(self.size.width, self.size.height)
         if self.map_on:
             self.query_one(GridMap).focus()
         else:
@@ -476,5 +530,5 @@ class QueueScreen(Screen[None]):
         self.apply_filter(f"grid:{code}")
         if self.map_on and self.size.width < MAP_SIDE_BY_SIDE:
             self.map_on = False
-            self._layout_map(self.size.width)
+            self._fit(self.size.width, self.size.height)
         self.table.focus()
