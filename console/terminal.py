@@ -88,13 +88,14 @@ for _code in (0x2502, 0x2503, 0x2506, 0x2507, 0x250A, 0x250B, 0x254E, 0x254F, 0x
     _ASCII_MAP[_code] = "|"
 for _code in (0x2575, 0x2577, 0x2579, 0x257B, 0x257D, 0x257F):
     _ASCII_MAP[_code] = "|"
-_span(0x2580, 0x259F, " ")  # block elements (scrollbar thumbs, half blocks)
-for _code in (0x2588, 0x2589, 0x258A, 0x258B, 0x258C, 0x2590, 0x2593):
+# Block elements: scrollbar thumbs and their ends are drawn in colour, so a space keeps
+# their look; full and shaded blocks become "#", the side bars of "tall" borders "|".
+_span(0x2580, 0x259F, " ")
+for _code in (0x2588, 0x2591, 0x2592, 0x2593):
     _ASCII_MAP[_code] = "#"
-for _code in range(0x2581, 0x2588):  # lower blocks: scrollbar ends, underlines
-    _ASCII_MAP[_code] = "_"
-for _code in (0x258D, 0x258E, 0x258F, 0x2595):  # thin vertical bars: the footer's edge
+for _code in (*range(0x2589, 0x2590), 0x2590, 0x2595):
     _ASCII_MAP[_code] = "|"
+_ASCII_MAP[0x2581] = "_"
 _ASCII_MAP[0x2594] = "-"
 _span(0x25A0, 0x25FF, "*")  # geometric shapes: ● ◆ ■ ...
 _ASCII_MAP.update(
@@ -132,6 +133,10 @@ _ASCII_MAP.update(
             "↓": "v",
             "⏎": "<",
             "✕": "x",
+            "★": "*",
+            "☆": "*",
+            "✔": "v",
+            "✘": "x",
             "✗": "x",
             "✓": "v",
             "×": "x",

@@ -53,7 +53,7 @@ TAB_FORMS = ("full", "tight", "active", "minimal")
 def tab_label(form: str, hotkey: str, name: str, count: int, current: bool) -> str:
     """A queue tab's text in one of :data:`TAB_FORMS`; the active tab is bracketed."""
     if current:
-        return f"[{hotkey} {name} {count}]" + (" " if form == "full" else "")
+        return f"[{hotkey} {name} {count}] " if form == "full" else f" [{hotkey} {name} {count}]"
     if form == "full":
         return f" {hotkey} {name} {count} "
     if form == "tight":

@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.helpers import report
+from tests.api.helpers import act, report
 from tests.conftest import REPO, Seeded, Server
 
 COLS, ROWS = 80, 24
@@ -169,6 +169,8 @@ async def with_case(console_server: Server, console_seeded: Seeded) -> None:
     ) as lead:
         grids = (await lead.get("/grids")).json()
         await report(lead, grids[0]["code"], description="井盖缺失——路口东侧…")
+        filed = await report(lead, grids[1]["code"], description="路灯不亮 ★ 三盏")
+        await act(lead, filed["serial"], "file")  # `3` then `d` opens the dispatch dialog
 
 
 @pytest.mark.usefixtures("with_case")
@@ -180,6 +182,7 @@ def test_ascii_sends_only_ascii_outside_user_data(
     assert code == 0
     text = visible_text(raw)
     assert "live" in text and "filed" in text  # the queue, the tabs and the status bar
+    assert "Dispatch" in text and "Help" in text  # a dialog and the help were drawn
     stray = non_ascii_outside(text, user_data(console_server, token))
     assert not stray, sorted(set(stray))[:20]
 
