@@ -15,6 +15,13 @@ from console.config import ConsoleSettings
 from tests.conftest import Seeded, Server, seed_database, start_server
 
 
+@pytest.fixture(autouse=True)
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console adapts to TERM and NO_COLOR: tests pick theirs, not the runner's."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
 @pytest.fixture(scope="session")
 def console_seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     tmp = tmp_path_factory.mktemp("console-seed")

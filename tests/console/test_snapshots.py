@@ -7,7 +7,9 @@ cursor blink off and user themes read from an empty config dir.
 
 Matrix: the queue in every size × language × theme (8); the map, the dispatch dialog and
 the case detail in both sizes × both languages on the dark theme, plus one ANSI-theme
-shot of each at 120×40 in Chinese (3 × 5 = 15); 23 snapshots in all.
+shot of each at 120×40 in Chinese (3 × 5 = 15); the tab line with each of the ten queues
+active (40), the map with its cursor at each edge (16) and ``--ascii`` queue, map and
+dispatch dialog (12), in both sizes and languages; 91 snapshots in all.
 
 Regenerate after an intended change with
 ``pytest tests/console/test_snapshots.py --snapshot-update`` and look at the SVGs.
@@ -340,11 +342,18 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-def make_app(lang: str, theme: str, monkeypatch: pytest.MonkeyPatch) -> CityGridApp:
+def make_app(
+    lang: str, theme: str, monkeypatch: pytest.MonkeyPatch, *, ascii_glyphs: bool = False
+) -> CityGridApp:
     if theme == ANSI:  # what `citygrid console --ansi` does
         monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "standard")
     settings = ConsoleSettings(
-        server="http://127.0.0.1:9", token="cg_test", lang=lang, theme=theme, bell=False
+        server="http://127.0.0.1:9",
+        token="cg_test",
+        lang=lang,
+        theme=theme,
+        bell=False,
+        ascii=ascii_glyphs,
     )
     app = CityGridApp(
         settings,
@@ -472,6 +481,65 @@ def test_case_detail(
     """The detail screen: fields, the stage deadlines and the timeline."""
     app = make_app(lang, theme, monkeypatch)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(open_detail))
+
+
+BOTH = [pytest.param(size, lang, id=f"{size}-{lang}") for lang in ("zh", "en") for size in SIZES]
+
+
+def press(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
+    async def run(pilot: Pilot[object]) -> None:
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return run
+
+
+@pytest.mark.parametrize("hotkey", list("1234567890"))
+@pytest.mark.parametrize(("size", "lang"), BOTH)
+def test_tab_line(
+    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, size: str, lang: str, hotkey: str
+) -> None:
+    """Each queue's key: the active tab whole and bracketed, all ten keys on the line."""
+    app = make_app(lang, DARK, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(press(hotkey)))
+
+
+EDGES = {"top": "up", "bottom": "down", "left": "left", "right": "right"}
+
+
+def map_edge(arrow: str) -> Callable[[Pilot[object]], Awaitable[None]]:
+    async def run(pilot: Pilot[object]) -> None:
+        await open_map(pilot)
+        grid_map = pilot.app.query_one(GridMap)
+        for _ in range(80):
+            before = grid_map.cursor
+            await pilot.press(arrow)
+            if grid_map.cursor == before:
+                return
+        raise AssertionError("the cursor never reached the edge")
+
+    return run
+
+
+@pytest.mark.parametrize("edge", list(EDGES))
+@pytest.mark.parametrize(("size", "lang"), BOTH)
+def test_map_edge(
+    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, size: str, lang: str, edge: str
+) -> None:
+    """The map with its cursor pushed to each edge: the cursor and its grid stay in view."""
+    app = make_app(lang, DARK, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(map_edge(EDGES[edge])))
+
+
+@pytest.mark.parametrize("screen", ["queue", "map", "dispatch"])
+@pytest.mark.parametrize(("size", "lang"), BOTH)
+def test_ascii(
+    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, size: str, lang: str, screen: str
+) -> None:
+    """`--ascii`: borders, status bar, table, footer and map in ASCII; user data as it is."""
+    app = make_app(lang, DARK, monkeypatch, ascii_glyphs=True)
+    then = {"queue": None, "map": open_map, "dispatch": open_dispatch}[screen]
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(then))
 
 
 def test_fixture_covers_the_cases_the_snapshots_are_about() -> None:
