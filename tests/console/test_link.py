@@ -18,11 +18,10 @@ from console.config import ConsoleSettings
 from console.messages import LinkChanged, SnapshotLoaded
 from console.rows import QueueRow
 from tests.conftest import REPO, Seeded, free_port, start_server
-from tests.console.conftest import wait_for
+from tests.console.conftest import api_client, wait_for
 from tests.console.test_alerts import ME, START, case
 from tests.console.test_interactions import (
     SIZE,
-    _client,
     fresh_grid,
     link_text,
     queue_screen,
@@ -108,7 +107,7 @@ async def test_a_refused_token_says_how_to_get_a_new_one_keeps_the_view_and_quit
     )
     app = CityGridApp(settings)
     try:
-        async with _client(server, console_seeded, "lead") as http:
+        async with api_client(server, console_seeded, "lead") as http:
             serial = await reported(http, await fresh_grid(http))
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.loaded and app.link_state == "live")
