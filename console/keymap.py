@@ -7,9 +7,12 @@ or shift+enter are swallowed by many terminals and multiplexers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual.binding import Binding
+from textual.dom import DOMNode
+
+from console.i18n import Key, t
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,15 @@ def validate_keymap(keymap: Mapping[str, str]) -> list[str]:
     """Problems with a user keymap (unknown ids), as sentences; empty when fine."""
     known = {k.id for k in QUEUE_KEYS}
     return [f"keymap: unknown action id {name!r}" for name in keymap if name not in known]
+
+
+def translate_bindings(node: DOMNode, lang: str, descriptions: Mapping[str, Key]) -> None:
+    """Give ``node``'s bindings (by action) their footer descriptions in ``lang``."""
+    keys = node._bindings.key_to_bindings
+    for key, found in keys.items():
+        keys[key] = [
+            replace(b, description=t(descriptions[b.action], lang))
+            if b.action in descriptions
+            else b
+            for b in found
+        ]

@@ -20,6 +20,7 @@ from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import CaseDetail
 from console.errors import describe
 from console.i18n import as_key, t
+from console.keymap import translate_bindings
 from console.photos import PhotoScreen, caption, newest, phase_label, text_mode
 from widgets.countdown import format_countdown
 
@@ -75,6 +76,10 @@ class CaseDetailScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        translate_bindings(
+            self, self.cg.settings.lang, {"app.pop_screen": "key.back", "reload": "key.reload"}
+        )
+        self.refresh_bindings()
         self.load()
 
     def on_screen_resume(self) -> None:

@@ -24,6 +24,7 @@ from backend_client.vocab import Action, CategoryKind, Source, Urgency
 from backend_client.wire import ActionRequest, CaseCreate, CaseSummary
 from console.errors import describe
 from console.i18n import t
+from console.keymap import translate_bindings
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
@@ -100,6 +101,12 @@ class IntakeScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        translate_bindings(
+            self,
+            self.lang,
+            {"submit": "key.submit", "merge": "key.merge_duplicate", "leave": "key.back"},
+        )
+        self.refresh_bindings()
         self.query_one("#category", Input).focus()
         self.load_catalogue()
 

@@ -26,7 +26,7 @@ from console.columns import SORT_COLUMNS, case_columns, split_live
 from console.commandline import CommandError, CommandSuggester, parse_command
 from console.guard import CursorGuard
 from console.i18n import Key, as_key, t
-from console.keymap import QUEUE_KEYS, bindings
+from console.keymap import QUEUE_KEYS, bindings, translate_bindings
 from console.link import LOCAL, LinkIndicator
 from console.queues import QUEUES, FilterError, parse_filter
 from console.signals import Changes, Tick
@@ -97,12 +97,7 @@ class QueueScreen(Screen[None]):
         lang = self.lang
         grid_map = self.query_one(GridMap)
         grid_map.lang = "zh" if lang == "zh" else "en"
-        keys = grid_map._bindings.key_to_bindings
-        for key, found in keys.items():
-            keys[key] = [
-                replace(b, description=t(MAP_KEYS[b.action], lang)) if b.action in MAP_KEYS else b
-                for b in found
-            ]
+        translate_bindings(grid_map, lang, MAP_KEYS)
 
     @property
     def lang(self) -> str:

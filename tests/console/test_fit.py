@@ -14,6 +14,7 @@ from tests.console.test_snapshots import (  # noqa: F401 (_isolated is an autous
     SIZES,
     _isolated,
     make_app,
+    open_detail,
     open_map,
     prepare,
     wait_until,
@@ -146,3 +147,14 @@ async def test_no_english_on_the_chinese_queue_and_map(
         await prepare(open_map)(pilot)
         caption = screen_text(pilot)[app.screen.query_one(GridMap).region.bottom - 1]
         assert "[district]" in caption and "全区" not in caption
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_detail_footer_in_chinese(monkeypatch: pytest.MonkeyPatch, size: str) -> None:
+    app = make_app("zh", "citygrid-dark", monkeypatch)
+    async with app.run_test(size=SIZES[size]) as pilot:
+        await prepare(open_detail)(pilot)
+        footer = app.screen.query_one(Footer)
+        text = screen_text(pilot)[footer.region.y]
+        assert "返回" in text and "刷新" in text, text
+        assert "back" not in text and "reload" not in text, text
