@@ -229,7 +229,7 @@ def _console_settings(
 
     profile = profile_for(os.environ, ascii=ascii_glyphs, ansi=ansi)
     if not profile.usable:
-        raise _fail(
+        raise fail(
             f"TERM={profile.term or '(unset)'} cannot show a full-screen console. Use a "
             "terminal with cursor addressing (for example TERM=xterm-256color, linux or "
             "vt100), or the API and 'citygrid simulate' from this one."
