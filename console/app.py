@@ -239,7 +239,7 @@ class CityGridApp(App[int]):
             if change is None:
                 continue
             changes.append(change)
-            if event.actor != me:
+            if isinstance(event, Event) and event.actor != me:
                 remote[event.serial] = Remote(
                     event.serial, event.actor, event.action, event.case.state
                 )
