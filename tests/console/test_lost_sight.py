@@ -5,10 +5,10 @@ from __future__ import annotations
 from console.store import CaseStore
 from tests.api.helpers import act
 from tests.conftest import Seeded, Server
+from tests.console.conftest import api_client
 from tests.console.test_interactions import (
     SIZE,
     MakeApp,
-    _client,
     filed,
     fresh_grid,
     start,
@@ -20,8 +20,8 @@ async def test_a_returned_case_leaves_the_handlers_console(
     make_app: MakeApp, console_server: Server, console_seeded: Seeded
 ) -> None:
     async with (
-        _client(console_server, console_seeded, "lead") as lead,
-        _client(console_server, console_seeded, "h_zf") as zf,
+        api_client(console_server, console_seeded, "lead") as lead,
+        api_client(console_server, console_seeded, "h_zf") as zf,
     ):
         serial = await filed(lead, await fresh_grid(lead))
         await act(lead, serial, "dispatch", department_code="ZF")

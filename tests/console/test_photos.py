@@ -15,20 +15,18 @@ from console.screens.detail import CaseDetailScreen
 from console.screens.dialogs import VerifyDialog
 from console.screens.queue import QueueScreen
 from tests.api.helpers import act
+from tests.console.conftest import Http
 from tests.console.test_interactions import (
     SIZE,
-    Http,
     MakeApp,
     cursor_on,
     filed,
     fresh_grid,
-    http,
     start,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
-__all__ = ["http"]  # the fixture, shared with the interaction tests
 
 
 async def upload(client: httpx.AsyncClient, serial: str, phase: AttachmentPhase) -> None:
