@@ -124,11 +124,14 @@ def _controlling_tty() -> None:
 
 
 class PtyProcess:
-    """A child on a fresh 120×40 pty; a thread drains and timestamps everything it writes."""
+    """A child on a fresh pty (120×40 unless told); a thread drains and timestamps its output."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], size: tuple[int, int] = (WIDTH, HEIGHT)
+    ) -> None:
         master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
+        width, height = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
         self.master = master
         self.output = bytearray()
         self.lock = threading.Lock()

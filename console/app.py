@@ -27,7 +27,7 @@ from backend_client.labels import label
 from backend_client.vocab import Action, Urgency
 from backend_client.wire import CaseGone, CaseSummary, Department, Event, GridCell, Me
 from console.actions import CaseActions
-from console.config import ConsoleSettings, save_preference
+from console.config import ConsoleSettings, save_preference, token_file_warning
 from console.connection import run_link
 from console.guard import Remote
 from console.i18n import t
@@ -178,9 +178,28 @@ class CityGridApp(App[int]):
         if problems:
             self.notify("\n".join(problems), severity="warning", timeout=10)
         self.set_keymap({k: v for k, v in self.settings.keymap.items() if not problems})
+        exposed = token_file_warning(self.settings)
+        if exposed:
+            self.notify(exposed, severity="warning", timeout=REFUSED_NOTICE_SECONDS)
+        if not self.is_headless:
+            self._quit_on_hangup()
         self.set_interval(self._tick_seconds, self.tick, name="countdowns")
         if self.connect_on_mount:
             self.run_worker(self._link(), name="link", group="link", exclusive=True)
+
+    def _quit_on_hangup(self) -> None:
+        """SIGHUP (the SSH session or terminal went away): quit as ``q`` does.
+
+        Nothing is lost: every action is one server-side transaction, committed or not
+        before the line dropped.  Reconnect and start the console again.
+        """
+        import asyncio
+        import signal
+
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGHUP, lambda: self.exit(self.exit_code(), return_code=self.exit_code())
+            )
 
     async def _link(self) -> None:
         await self._load_reference()

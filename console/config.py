@@ -43,6 +43,7 @@ class ConsoleSettings:
     mouse: bool = True
     keymap: Mapping[str, str] = field(default_factory=dict)
     config_path: Path | None = None
+    exposed_token_mode: int | None = None  # the config file holds a token others can read
 
     def with_(self, **changes: Any) -> ConsoleSettings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -73,7 +74,11 @@ def load_settings(
     keymap = data.get("keymap", {})
     if not isinstance(section, dict) or not isinstance(keymap, dict):
         raise ConfigError(f"{path}: [console] and [keymap] must be tables")
-    settings = ConsoleSettings(config_path=path, lang=detect_lang(env))
+    settings = ConsoleSettings(
+        config_path=path,
+        lang=detect_lang(env),
+        exposed_token_mode=exposed_mode(path) if section.get("token") else None,
+    )
     settings = settings.with_(
         server=section.get("server"),
         token=section.get("token"),
@@ -84,6 +89,33 @@ def load_settings(
         keymap={str(k): str(v) for k, v in keymap.items()},
     )
     return settings.with_(server=env.get("CITYGRID_SERVER"), token=env.get("CITYGRID_TOKEN"))
+
+
+def exposed_mode(path: Path) -> int | None:
+    """The permission bits of ``path`` if group or others may read or write it, else None.
+
+    The token in the config file is the operator's identity: it belongs in a file only
+    its owner can read (``chmod 600``).
+    """
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
+
+
+def token_file_warning(settings: ConsoleSettings) -> str | None:
+    """The sentence telling the operator to ``chmod 600`` an exposed token file."""
+    from console.i18n import t
+
+    if settings.exposed_token_mode is None or settings.config_path is None:
+        return None
+    return t(
+        "warn.token_file_mode",
+        settings.lang,
+        path=settings.config_path,
+        mode=f"{settings.exposed_token_mode:03o}",
+    )
 
 
 def save_preference(path: Path, key: str, value: str | bool) -> None:

@@ -250,6 +250,7 @@ Key = Literal[
     "err.theme",
     "err.token_refused",
     "err.unauthorized",
+    "warn.token_file_mode",
 ]
 """Every string id; ``mypy`` checks calls such as ``t("col.serial", lang)``."""
 
@@ -543,6 +544,10 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     "err.load": ("加载失败：{detail}", "loading failed: {detail}"),
     "err.filter": ("筛选条件有误：{detail}", "bad filter: {detail}"),
     "err.theme": ("主题文件有误：{detail}", "theme file error: {detail}"),
+    "warn.token_file_mode": (
+        "令牌文件 {path} 他人可读（权限 {mode}）：请运行 chmod 600 {path}",
+        "the token file {path} is readable by others (mode {mode}): run chmod 600 {path}",
+    ),
     "err.token_refused": (
         "服务器拒绝了本控制台的令牌（{detail}），画面已停止更新。"
         "请管理员运行 citygrid tokens rotate {user} 发放新令牌，"

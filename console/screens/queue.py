@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from backend_client.labels import label
@@ -33,6 +32,8 @@ from console.signals import Changes, Tick
 from widgets.grid_map import GridMap
 from widgets.line_table import LineTable
 from widgets.live_column import LiveColumns
+from widgets.terse import TerseScreen
+from widgets.ticker import Ticker
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
@@ -63,7 +64,7 @@ def tab_label(form: str, hotkey: str, name: str, count: int, current: bool) -> s
     return f" {hotkey}"
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(TerseScreen):
     BINDINGS: ClassVar[list[Binding]] = bindings()  # type: ignore[assignment]
     AUTO_FOCUS = "#cases"
 
@@ -129,7 +130,7 @@ class QueueScreen(Screen[None]):
         with Horizontal(id="statusbar"):
             yield LinkIndicator(id="link")
             yield Static("", id="status")
-            yield Static("", id="clock")
+            yield Ticker(id="clock")
         yield Static("", id="too-small")
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p is in the help (?)
 
@@ -313,7 +314,7 @@ class QueueScreen(Screen[None]):
 
     def _show_clock(self) -> None:
         clock = self.cg.now().astimezone(LOCAL).strftime("%H:%M:%S")
-        self.query_one("#clock", Static).update(clock, layout=False)
+        self.query_one("#clock", Ticker).set_text(clock)
 
     def show_progress(self, text: str) -> None:
         self.progress = text

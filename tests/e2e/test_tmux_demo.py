@@ -70,9 +70,10 @@ class Tmux:
             env=clean_env(),
         )
 
-    def start(self, command: str) -> None:
+    def start(self, command: str, size: tuple[int, int] = (WIDTH, HEIGHT)) -> None:
+        width, height = size
         self.run(
-            "new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y", str(HEIGHT), command
+            "new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), command
         )
 
     def alive(self) -> bool:

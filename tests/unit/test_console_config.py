@@ -50,3 +50,19 @@ def test_bad_file_names_itself(tmp_path: Path) -> None:
 def test_unknown_keymap_ids_are_reported() -> None:
     assert validate_keymap({"dispatch": "f5"}) == []
     assert validate_keymap({"teleport": "t"}) == ["keymap: unknown action id 'teleport'"]
+
+
+def test_a_token_file_others_can_read_gets_a_chmod_warning(tmp_path: Path) -> None:
+    from console.config import token_file_warning
+
+    path = tmp_path / "console.toml"
+    path.write_text('[console]\ntoken = "cg_secret"\n')
+    path.chmod(0o644)
+    settings = load_settings(env={"LANG": "en_US.UTF-8"}, path=path)
+    warning = token_file_warning(settings)
+    assert warning is not None and "chmod 600" in warning and "644" in warning
+    path.chmod(0o600)
+    assert token_file_warning(load_settings(env={"LANG": "en_US.UTF-8"}, path=path)) is None
+    path.write_text('[console]\nlang = "en"\n')  # no token in it: nothing to protect
+    path.chmod(0o644)
+    assert token_file_warning(load_settings(env={}, path=path)) is None
