@@ -479,3 +479,56 @@ async def test_million_rows_mount_and_page_to_the_end(count: int) -> None:
         assert model.row_at_calls <= len(presses) * BODY
         last = screen_lines(app)[-1]
         assert last[GUTTER_WIDTH:].startswith(f"c{count - 1:07d}")
+
+
+class LiveApp(App[None]):
+    """A table with its live column as a LiveColumns widget (as the queue screen has)."""
+
+    def __init__(self, model: Any, clock: list[datetime]) -> None:
+        super().__init__()
+        self.model = model
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal
+
+        from widgets.live_column import LiveColumns
+
+        static = [c for c in COLUMNS if not c.live]
+        live = [c for c in COLUMNS if c.live]
+        with Horizontal():
+            table = LineTable(static, self.model, now=lambda: self.clock[0], id="table")
+            yield table
+            yield LiveColumns(table, live, id="live")
+
+
+async def test_a_countdown_tick_repaints_only_the_cells_that_changed() -> None:
+    from widgets.live_column import LiveColumns
+
+    clock = [NOW + timedelta(seconds=0.5)]
+    deadline = NOW + timedelta(hours=2, seconds=35)
+    rows = [Row(f"k{i}", f"row {i}", deadline + timedelta(minutes=i)) for i in range(5)]
+    app = LiveApp(ListModel(rows), clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        live = app.query_one(LiveColumns)
+        live.tick()  # the first tick draws every row as it is now
+        await pilot.pause()
+        refreshes = RefreshSpy(live)  # type: ignore[arg-type]
+        clock[0] += timedelta(seconds=1)  # 02:0i:35 -> 02:0i:34 on every row
+        live.tick()
+        width = COUNTDOWN_WIDTH + 1  # the column and its leading space
+        assert refreshes.calls == [
+            (Region(width - 1, HEADER_HEIGHT + i, 1, 1),) for i in range(len(rows))
+        ]
+        await pilot.pause()  # painted: the next tick compares with these digits
+        refreshes.calls.clear()
+        clock[0] += timedelta(seconds=9)  # 02:0i:34 -> 02:0i:25: the tens and the units
+        live.tick()
+        assert refreshes.calls == [
+            (Region(width - 2, HEADER_HEIGHT + i, 2, 1),) for i in range(len(rows))
+        ]
+        await pilot.pause()
+        refreshes.calls.clear()
+        live.tick()  # nothing changed: nothing repainted
+        assert refreshes.calls == []

@@ -178,6 +178,19 @@ def test_dispatch_over_ssh_then_drop_the_line(
         "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
         f"{getpass.getuser()}@127.0.0.1"
     )
+    # No terminal, or a command of one's own: the ForceCommand refuses, and says how.
+    for flag, command in (("-T", ""), ("-T", "cat /etc/passwd")):
+        refused = subprocess.run(
+            [*ssh.replace("-tt", flag).split(), *command.split()],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
+        assert refused.returncode == 2, refused
+        assert "ssh -t" in refused.stderr and "root:" not in refused.stdout
+    assert not (state / "sessions.log").exists()
+
     tmux.start(f"env -u COLUMNS -u LINES TERM=xterm-256color {ssh}", size=(80, 24))
     wait_for("the queue screen", lambda: "待受理" in tmux.pane().split("\n", 1)[0], tmux, 60)
 
