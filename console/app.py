@@ -197,9 +197,19 @@ class CityGridApp(App[int]):
         import signal
 
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(
-                signal.SIGHUP, lambda: self.exit(self.exit_code(), return_code=self.exit_code())
-            )
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hung_up)
+
+    def _hung_up(self) -> None:
+        import os
+
+        # The terminal is gone: what Textual writes while it shuts down (and Python's
+        # last flush) goes nowhere instead of failing with EIO (exit status 120).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        code = self.exit_code()
+        self.exit(code, return_code=code)
 
     async def _link(self) -> None:
         await self._load_reference()
