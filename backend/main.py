@@ -16,11 +16,13 @@ from backend.core.config import Settings, get_settings, photo_root
 from backend.core.db import Database
 from backend.core.problems import BodyLimitMiddleware, install_problem_handlers
 from backend.domain.calendar import WorkingCalendar
+from backend.domain.shifts import ShiftPlan
 from backend.domain.timelimits import TimeLimitPolicy
 from backend.services.auth import AuthGate
 from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
 from backend.services.events import Broadcaster
+from backend.services.handover import HandoverService
 from backend.services.photos import PhotoService, PhotoStore
 from backend.services.reference import Reference
 
@@ -37,10 +39,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         db = Database(settings.database_url)
         ref = Reference(db)
         await ref.load()
-        clockwork = Clockwork(
-            WorkingCalendar.load(settings.calendar_path),
-            TimeLimitPolicy.load(settings.timelimits_path),
-        )
+        calendar = WorkingCalendar.load(settings.calendar_path)
+        clockwork = Clockwork(calendar, TimeLimitPolicy.load(settings.timelimits_path))
         broadcaster = Broadcaster(db, ref, settings)
         await broadcaster.start()
         auth = AuthGate(db, settings.auth_poll_interval)
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 settings.photo_max_bytes,
                 settings.photo_max_pixels,
             ),
+            handovers=HandoverService(db, ShiftPlan.load(settings.shifts_path), calendar, ref),
         )
         log.info("citygrid API ready on %s", db.dialect)
         try:

@@ -8,7 +8,7 @@ sqlalchemy.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
@@ -392,3 +392,101 @@ class GridStats(WireModel):
     items: list[GridStat]
     as_of: AwareDatetime
     as_of_seq: int
+
+
+# --- shift handover (交接班) -----------------------------------------------------------------
+
+CHECK_REMARK_MAX = 200
+HANDOVER_LIST_CASES = 20  # cases a snapshot lists by serial per heading (counts are full)
+
+
+class ShiftInfo(WireModel):
+    id: str
+    zh: str
+    en: str
+    start: str  # local "HH:MM"
+    end: str  # local "HH:MM" ("24:00" = midnight)
+
+
+class CheckItemDef(WireModel):
+    id: str
+    zh: str
+    en: str
+
+
+class CurrentShift(WireModel):
+    """The shift on duty now, the one that takes over, and the handover checklist."""
+
+    shift: ShiftInfo
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    next: ShiftInfo
+    lead: str | None = None  # you, when you are a shift lead (值班长)
+    handover_id: int | None = None  # this shift's handover in your jurisdiction, if built
+    checklist: list[CheckItemDef]
+    due_within_working_hours: float
+
+
+class CheckEntry(WireModel):
+    id: Annotated[str, line(32, 1)]
+    checked: bool = False
+    remark: Annotated[str, line(CHECK_REMARK_MAX)] = ""
+
+
+class HandoverCreate(WireModel):
+    """The outgoing lead's part; the snapshot is computed by the server."""
+
+    notes: Note = ""
+    checklist: list[CheckEntry] = Field(default_factory=list, max_length=100)
+
+
+class CaseRef(WireModel):
+    serial: str
+    state: CaseState
+    grid_code: str
+    category_name: str
+    deadline_at: AwareDatetime | None = None
+
+
+class HandoverSnapshot(WireModel):
+    """What the shift leaves open, computed from the cases and the event log at ``as_of``."""
+
+    as_of: AwareDatetime
+    open_total: int
+    open_by_state: dict[str, int]
+    due_within_working_hours: float
+    due_soon: int
+    due_soon_cases: list[CaseRef]
+    pending: dict[str, int]  # by PendingKind value
+    supervised: int
+    urged: int
+    went_overdue: int
+    went_overdue_cases: list[CaseRef]
+    filed: int
+    dispatched: int
+    closed: int
+
+
+class Handover(WireModel):
+    id: int
+    status: Literal["draft", "signed", "acknowledged"]
+    jurisdiction_code: str
+    shift: ShiftInfo
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    to_shift: ShiftInfo
+    author: str
+    author_name: str
+    created_at: AwareDatetime
+    notes: str
+    checklist: list[CheckEntry]
+    snapshot: HandoverSnapshot
+    signed_at: AwareDatetime | None = None
+    acknowledged_at: AwareDatetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_by_name: str | None = None
+    version: int
+
+
+class HandoverPage(WireModel):
+    items: list[Handover]

@@ -17,6 +17,7 @@ from backend.services.access import Actor
 from backend.services.auth import AuthGate, SignIn
 from backend.services.cases import CaseService
 from backend.services.events import Broadcaster
+from backend.services.handover import HandoverService
 from backend.services.photos import PhotoService
 from backend.services.reference import Reference
 from backend_client.text import INT64_MAX, whole_number
@@ -32,6 +33,7 @@ class Services:
     clock: Clock
     auth: AuthGate
     photos: PhotoService
+    handovers: HandoverService
 
     def now(self) -> datetime:
         return self.clock()

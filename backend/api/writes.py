@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.api.deps import Services
@@ -13,6 +15,8 @@ from backend.services import idempotency
 from backend.services.access import Actor
 from backend.services.events import Outbox
 from backend_client.wire import ActionResult
+
+R = TypeVar("R", bound=BaseModel)
 
 
 async def run_write(
@@ -23,6 +27,30 @@ async def run_write(
     status_code: int,
     change: Callable[[AsyncSession, Outbox], Awaitable[ActionResult]],
 ) -> JSONResponse:
+    """A case write: ``ETag`` is the case's version, ``Location`` its serial."""
+    return await run_model_write(
+        request,
+        services,
+        actor,
+        idempotency_key,
+        change,
+        status=lambda _result: status_code,
+        tag=lambda result: (result.case.version, result.case.serial),
+    )
+
+
+async def run_model_write(
+    request: Request,
+    services: Services,
+    actor: Actor,
+    idempotency_key: str | None,
+    change: Callable[[AsyncSession, Outbox], Awaitable[R]],
+    *,
+    status: Callable[[R], int],
+    tag: Callable[[R], tuple[int, str]],
+) -> JSONResponse:
+    """Any write: ``status`` picks the answer's code, ``tag`` gives the resource's version
+    (``ETag``) and id (``Location`` under the request path, on 201)."""
     now = services.now()
     body = await request.body()
     outbox = Outbox(services.ref)
@@ -40,10 +68,12 @@ async def run_write(
                 )
         result = await change(session, outbox)
         payload = result.model_dump(mode="json")
+        status_code = status(result)
         if idempotency_key is not None:
             await idempotency.store(session, actor.id, idempotency_key, status_code, payload)
     services.broadcaster.offer(outbox.items)  # committed: hand the events to the stream
-    headers = {"ETag": f'"{result.case.version}"'}
+    version, resource = tag(result)
+    headers = {"ETag": f'"{version}"'}
     if status_code == 201:
-        headers["Location"] = f"{request.url.path.rstrip('/')}/{result.case.serial}"
+        headers["Location"] = f"{request.url.path.rstrip('/')}/{resource}"
     return JSONResponse(payload, status_code=status_code, headers=headers)

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     photo_dir: Path | None = None
     calendar_path: Path | None = None
     timelimits_path: Path | None = None
+    shifts_path: Path | None = None  # duty shifts and the handover checklist
     demo_district_code: str = "110112"
 
 

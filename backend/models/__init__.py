@@ -4,6 +4,7 @@ from backend.models.case import CaseRow, SerialCounterRow
 from backend.models.catalogue import CategoryRow
 from backend.models.department import DepartmentRow, RoutingRuleRow
 from backend.models.event import EventRow, IdempotencyRow
+from backend.models.handover import HandoverRow
 from backend.models.photo import PhotoRow
 from backend.models.region import RegionRow
 from backend.models.user import AuditRow, AuthStateRow, TokenRow, UserRow
@@ -15,6 +16,7 @@ __all__ = [
     "CategoryRow",
     "DepartmentRow",
     "EventRow",
+    "HandoverRow",
     "IdempotencyRow",
     "PhotoRow",
     "RegionRow",

@@ -78,11 +78,16 @@ def default_actor() -> str:
         return "unknown"
 
 
+def audit_row(*, by: str, action: str, target: str, now: datetime, **detail: Any) -> AuditRow:
+    """The audit log's one row shape (who, when, what), for any change that is audited."""
+    return AuditRow(at=now, actor=by[:64], action=action, target=target[:128], detail=detail)
+
+
 def record(
     session: Session, *, by: str, action: str, target: str, now: datetime, **detail: Any
 ) -> None:
     """Audit one change and tell every worker that sign-ins must be checked again."""
-    session.add(AuditRow(at=now, actor=by[:64], action=action, target=target[:128], detail=detail))
+    session.add(audit_row(by=by, action=action, target=target, now=now, **detail))
     state = session.get(AuthStateRow, 1)
     if state is None:
         session.add(AuthStateRow(id=1, generation=1))
