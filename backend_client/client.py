@@ -34,11 +34,15 @@ from backend_client.wire import (
     CaseSummary,
     Category,
     CategoryCreate,
+    CurrentShift,
     Department,
     EventPage,
     GridCell,
     GridPublic,
     GridStats,
+    Handover,
+    HandoverCreate,
+    HandoverPage,
     Health,
     Me,
     RegionNode,
@@ -408,3 +412,37 @@ class CitygridClient:
 
     async def grid_stats(self) -> GridStats:
         return await self._get("/stats/grids", GridStats)
+
+    # --- shift handover -------------------------------------------------------------------
+
+    async def current_shift(self) -> CurrentShift:
+        return await self._get("/shifts/current", CurrentShift)
+
+    async def build_handover(
+        self, body: HandoverCreate, *, idempotency_key: str | None = None
+    ) -> Handover:
+        """Build this shift's handover, or rebuild its unsigned draft (shift leads)."""
+        return await self._post("/handovers", Handover, body, idempotency_key=idempotency_key)
+
+    async def sign_handover(self, handover_id: int) -> Handover:
+        return _parse(Handover, await self._send("POST", f"/handovers/{handover_id}/sign"))
+
+    async def acknowledge_handover(self, handover_id: int) -> Handover:
+        path = f"/handovers/{handover_id}/acknowledge"
+        return _parse(Handover, await self._send("POST", path))
+
+    async def handovers(self, *, status: str | None = None, limit: int = 50) -> list[Handover]:
+        params: Params = {"limit": limit}
+        if status is not None:
+            params["status"] = status
+        return (await self._get("/handovers", HandoverPage, params)).items
+
+    async def handover(self, handover_id: int) -> Handover:
+        return await self._get(f"/handovers/{handover_id}", Handover)
+
+    async def handover_events(
+        self, handover_id: int, after: int = 0, limit: int = 200
+    ) -> EventPage:
+        """One page of the shift's events in order, for the replay view."""
+        params: Params = {"after": after, "limit": limit}
+        return await self._get(f"/handovers/{handover_id}/events", EventPage, params)

@@ -24,8 +24,16 @@ from textual.screen import Screen
 from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError
 from backend_client.labels import label
-from backend_client.vocab import Action, Urgency
-from backend_client.wire import CaseGone, CaseSummary, Department, Event, GridCell, Me
+from backend_client.vocab import Action, Role, Urgency
+from backend_client.wire import (
+    CaseGone,
+    CaseSummary,
+    Department,
+    Event,
+    GridCell,
+    Handover,
+    Me,
+)
 from console.actions import CaseActions
 from console.config import ConsoleSettings, save_preference, token_file_warning
 from console.connection import run_link
@@ -57,6 +65,7 @@ OVERDUE_DIGEST_SECONDS = 30.0
 TICK_SECONDS = 1.0
 EXIT_TOKEN_REFUSED = 3  # the exit status after the server refused the token
 REFUSED_NOTICE_SECONDS = 24 * 3600.0  # the how-to-fix notice stays until the operator quits
+HANDOVER_READERS = frozenset({Role.SHIFT_LEAD, Role.LEADER})  # told of a waiting handover
 
 
 class GridTally:
@@ -143,6 +152,8 @@ class CityGridApp(App[int]):
         self.events_applied = 0
         self._overdue_digest: list[QueueRow] = []
         self._last_overdue_alert = -OVERDUE_DIGEST_SECONDS
+        self.pending_handover: Handover | None = None  # signed, waiting for this lead
+        self._handovers_shown: set[int] = set()
 
     # --- time ------------------------------------------------------------------------------
 
@@ -253,6 +264,36 @@ class CityGridApp(App[int]):
         self.loaded = True
         self.loading = not message.last
         self.signals.snapshot.publish(message.first)
+        if message.first and message.me.role in HANDOVER_READERS:
+            self.run_worker(self.check_handover(), group="handover", exclusive=True)
+
+    # --- shift handover ------------------------------------------------------------------------
+
+    async def check_handover(self) -> None:
+        """On sign-in: a signed handover someone else left for this lead stays on the status
+        bar until acknowledged; an incoming shift lead is shown it once."""
+        me = self.me
+        if me is None:
+            return
+        try:
+            waiting = await self.client.handovers(status="signed", limit=10)
+        except CitygridError:
+            return  # the status bar stays as it was; H still opens the handover
+        handover = next((h for h in waiting if h.author != me.username), None)
+        self.set_pending_handover(handover)
+        if handover is None or me.role is not Role.SHIFT_LEAD:
+            return
+        if handover.id in self._handovers_shown:
+            return
+        self._handovers_shown.add(handover.id)
+        from console.screens.handover import HandoverScreen
+
+        if not any(isinstance(s, HandoverScreen) for s in self.screen_stack):
+            self.push_screen(HandoverScreen(handover.id))
+
+    def set_pending_handover(self, handover: Handover | None) -> None:
+        self.pending_handover = handover
+        self.signals.handover.publish(handover)
 
     def on_case_events(self, message: CaseEvents) -> None:
         now = self.now()

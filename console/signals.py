@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from textual.dom import DOMNode
 from textual.signal import Signal
 
+from backend_client.wire import Handover
 from console.guard import Remote
 from console.link import LinkStatus
 from console.rows import QueueRow
@@ -51,6 +52,8 @@ class ConsoleSignals:
         self.progress: Signal[str] = Signal(owner, "progress")
         self.tags_cleared: Signal[None] = Signal(owner, "tags_cleared")
         self.language: Signal[str] = Signal(owner, "language")
+        # The signed handover waiting for this lead's acknowledgement, or None.
+        self.handover: Signal[Handover | None] = Signal(owner, "handover")
 
     def unsubscribe(self, node: DOMNode) -> None:
         """Drop every subscription of ``node`` (call it from ``on_unmount``)."""

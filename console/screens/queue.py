@@ -24,6 +24,7 @@ from backend_client.wire import GridStat
 from console.columns import SORT_COLUMNS, case_columns, split_live
 from console.commandline import CommandError, CommandSuggester, parse_command
 from console.guard import CursorGuard
+from console.handover_status import HandoverIndicator
 from console.i18n import Key, as_key, t
 from console.keymap import QUEUE_KEYS, bindings, translate_bindings
 from console.link import LOCAL, LinkIndicator
@@ -129,6 +130,7 @@ class QueueScreen(TerseScreen):
         yield Input(id="prompt")
         with Horizontal(id="statusbar"):
             yield LinkIndicator(id="link")
+            yield HandoverIndicator(id="handover-status")
             yield Static("", id="status")
             yield Ticker(id="clock")
         yield Static("", id="too-small")
@@ -380,6 +382,11 @@ class QueueScreen(TerseScreen):
         from console.screens.intake import IntakeScreen
 
         self.app.push_screen(IntakeScreen())
+
+    def action_handover(self) -> None:
+        from console.screens.handover import HandoverScreen
+
+        self.app.push_screen(HandoverScreen())
 
     def action_help(self) -> None:
         from console.screens.help import HelpScreen

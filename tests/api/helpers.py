@@ -90,3 +90,25 @@ async def read_stream(
             if time.monotonic() > deadline:
                 break
     raise AssertionError(f"stream condition not met; got {len(events)} events")
+
+
+# A shifts file with one shift covering the whole day, for a server under test: the
+# current shift then changes only at local midnight, never between two requests of a test.
+ONE_SHIFT = """
+timezone = "Asia/Shanghai"
+due_within_working_hours = 4
+[[shifts]]
+id = "all_day"
+zh = "全天班"
+en = "all-day shift"
+start = "00:00"
+end = "24:00"
+[[checklist]]
+id = "phones"
+zh = "热线电话"
+en = "hotline phones"
+[[checklist]]
+id = "video_wall"
+zh = "视频墙"
+en = "video wall"
+"""

@@ -19,27 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.helpers import act, grid_in, report
+from tests.api.helpers import ONE_SHIFT, act, grid_in, report
 from tests.conftest import Seeded, Server, add_user, seed_database, start_server
-
-ONE_SHIFT = """
-timezone = "Asia/Shanghai"
-due_within_working_hours = 4
-[[shifts]]
-id = "all_day"
-zh = "全天班"
-en = "all-day shift"
-start = "00:00"
-end = "24:00"
-[[checklist]]
-id = "phones"
-zh = "热线电话"
-en = "hotline phones"
-[[checklist]]
-id = "video_wall"
-zh = "视频墙"
-en = "video wall"
-"""
 
 DISTRICT = "110112"
 
