@@ -82,9 +82,9 @@ class HandoverScreen(Screen[None]):
     DEFAULT_CSS = """
     HandoverScreen #ho-head { height: 2; padding: 0 1; background: $panel; }
     HandoverScreen #ho-body { height: 1fr; padding: 0 1; }
-    HandoverScreen #ho-snapshot { height: auto; max-height: 12; border: none; padding: 0; }
-    HandoverScreen .ho-label { height: 1; text-style: bold; margin-top: 1; }
-    HandoverScreen #ho-notes { height: 5; border: none; padding: 0; }
+    HandoverScreen #ho-snapshot { height: auto; max-height: 8; border: none; padding: 0; }
+    HandoverScreen .ho-label { height: 1; text-style: bold; }
+    HandoverScreen #ho-notes { height: 3; border: none; padding: 0; }
     HandoverScreen .ho-item { height: 1; }
     HandoverScreen .ho-item Checkbox { border: none; padding: 0; height: 1; width: 34; }
     HandoverScreen .ho-item Input { border: none; padding: 0; height: 1; width: 1fr; }

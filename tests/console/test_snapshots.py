@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input, TextArea
 
 from backend.domain.geo import centroid
 from backend.seed.citylayout import build_demo_city
@@ -45,11 +45,19 @@ from backend_client.vocab import (
 )
 from backend_client.wire import (
     CaseDetail,
+    CaseRef,
     CaseSummary,
+    CheckEntry,
+    CheckItemDef,
+    CurrentShift,
     Department,
     GridCell,
+    Handover,
+    HandoverCreate,
+    HandoverSnapshot,
     Me,
     Reporter,
+    ShiftInfo,
     StageDeadline,
     TimelineEntry,
 )
@@ -59,6 +67,7 @@ from console.messages import LinkChanged, SnapshotLoaded
 from console.rows import QueueRow
 from console.screens.detail import CaseDetailScreen
 from console.screens.dialogs import DispatchDialog
+from console.screens.handover import HandoverScreen
 from widgets.grid_map import GridMap
 
 SnapCompare = Callable[..., bool]
@@ -313,6 +322,84 @@ def in_progress_detail() -> CaseDetail:
 
 DETAIL = in_progress_detail()
 
+DAY = ShiftInfo(id="day", zh="早班", en="day shift", start="08:00", end="16:00")
+EVENING = ShiftInfo(id="evening", zh="中班", en="evening shift", start="16:00", end="24:00")
+CHECKLIST = [
+    CheckItemDef(id="video_wall", zh="大屏/视频墙", en="video wall"),
+    CheckItemDef(id="phones", zh="热线电话与录音", en="hotline phones and recording"),
+    CheckItemDef(id="radio", zh="对讲机与充电", en="radios charged"),
+]
+SHIFT_START = datetime(2026, 11, 23, 8, 0, tzinfo=LOCAL).astimezone(UTC)
+SHIFT_NOW = CurrentShift(
+    shift=DAY,
+    starts_at=SHIFT_START,
+    ends_at=SHIFT_START + timedelta(hours=8),
+    next=EVENING,
+    lead=ME.display_name,
+    handover_id=7,
+    checklist=CHECKLIST,
+    due_within_working_hours=4,
+)
+
+
+def handover_record() -> Handover:
+    """The day shift's draft, its snapshot counted from the fixed cases."""
+    open_by_state: dict[str, int] = {}
+    for c in CASES:
+        open_by_state[c.state.value] = open_by_state.get(c.state.value, 0) + 1
+    late = [c for c in CASES if c.deadline_at and SHIFT_START <= c.deadline_at <= FROZEN]
+    soon = [
+        c for c in CASES if c.deadline_at and FROZEN < c.deadline_at <= FROZEN + timedelta(hours=4)
+    ]
+
+    def ref(c: CaseSummary) -> CaseRef:
+        return CaseRef(
+            serial=c.serial,
+            state=c.state,
+            grid_code=c.grid_code,
+            category_name=c.category_name,
+            deadline_at=c.deadline_at,
+        )
+
+    return Handover(
+        id=7,
+        status="draft",
+        jurisdiction_code="110112",
+        shift=DAY,
+        starts_at=SHIFT_START,
+        ends_at=SHIFT_START + timedelta(hours=8),
+        to_shift=EVENING,
+        author=ME.username,
+        author_name=ME.display_name,
+        created_at=FROZEN,
+        notes="3 号大屏闪烁，已报修。",
+        checklist=[
+            CheckEntry(id="video_wall", checked=False, remark="3 号屏闪烁"),
+            CheckEntry(id="phones", checked=True),
+            CheckEntry(id="radio", checked=True),
+        ],
+        snapshot=HandoverSnapshot(
+            as_of=FROZEN,
+            open_total=len(CASES),
+            open_by_state=open_by_state,
+            due_within_working_hours=4,
+            due_soon=len(soon),
+            due_soon_cases=[ref(c) for c in soon[:3]],
+            pending={"extension": sum(1 for c in CASES if c.pending)},
+            supervised=sum(1 for c in CASES if c.supervised),
+            urged=sum(1 for c in CASES if c.urge_count),
+            went_overdue=len(late),
+            went_overdue_cases=[ref(c) for c in late[:3]],
+            filed=6,
+            dispatched=5,
+            closed=3,
+        ),
+        version=1,
+    )
+
+
+HANDOVER = handover_record()
+
 
 class FakeClient:
     """What the screens ask the network for, answered from the fixed data."""
@@ -325,6 +412,19 @@ class FakeClient:
 
     async def departments(self) -> list[Department]:
         return list(DEPARTMENTS)
+
+    async def handovers(self, **_filters: object) -> list[Handover]:
+        return []  # nothing waiting: the status bar stays as the other snapshots show it
+
+    async def current_shift(self) -> CurrentShift:
+        return SHIFT_NOW
+
+    async def handover(self, handover_id: int) -> Handover:
+        assert handover_id == HANDOVER.id
+        return HANDOVER
+
+    async def build_handover(self, body: HandoverCreate, **_kw: object) -> Handover:
+        return HANDOVER.model_copy(update={"notes": body.notes or HANDOVER.notes})
 
     async def aclose(self) -> None:
         return None
@@ -540,6 +640,26 @@ def test_ascii(
     app = make_app(lang, DARK, monkeypatch, ascii_glyphs=True)
     then = {"queue": None, "map": open_map, "dispatch": open_dispatch}[screen]
     assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(then))
+
+
+async def open_handover(pilot: Pilot[object]) -> None:
+    await pilot.press("H")
+    await wait_until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, HandoverScreen)
+            and pilot.app.screen.handover is not None
+            and len(pilot.app.screen.query(Checkbox)) == len(CHECKLIST)
+        ),
+    )
+    for field in pilot.app.screen.query(TextArea):
+        field.cursor_blink = False
+
+
+def test_handover(snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`H` at 80×24: the shift, the snapshot's counts, notes, the checklist, the buttons."""
+    app = make_app("zh", DARK, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=prepare(open_handover))
 
 
 def test_fixture_covers_the_cases_the_snapshots_are_about() -> None:
