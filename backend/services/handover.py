@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -157,8 +158,15 @@ class HandoverService:
         row.checklist = [c.model_dump() for c in checklist]
         row.snapshot = snapshot.model_dump(mode="json")
         row.updated_at = now
-        session.add(row)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError as exc:  # another lead built it between our look and insert
+            raise Conflict(
+                f"Another lead built the {slot.shift.en} handover a moment ago; open it again "
+                "to see it and add your notes.",
+            ) from exc
         self._audit(session, actor, "handover.build" if created else "handover.rebuild", row, now)
         return handover_wire(row)
 

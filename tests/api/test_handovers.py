@@ -8,40 +8,52 @@ Each test works in its own street, so their handovers never meet.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-import sqlite3
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from backend.core.db import sync_engine
 from tests.api.helpers import ONE_SHIFT, act, grid_in, report
-from tests.conftest import Seeded, Server, add_user, seed_database, start_server
+from tests.conftest import (
+    Seeded,
+    Server,
+    add_user,
+    drop_pg_database,
+    fresh_pg_database,
+    seed_database,
+    start_server,
+)
 
 DISTRICT = "110112"
 
 
+World = tuple[Server, Seeded, str]
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Seeded, Path]]:
-    tmp = tmp_path_factory.mktemp("handover")
-    db = tmp / "handover.db"
-    seeded = seed_database(f"sqlite:///{db}", tmp)
+def world(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp(f"handover-{backend_name}")
+    url = f"sqlite:///{tmp / 'handover.db'}" if backend_name == "sqlite" else fresh_pg_database()
+    seeded = seed_database(url, tmp)
     shifts = tmp / "shifts.toml"
     shifts.write_text(ONE_SHIFT, encoding="utf-8")
-    server = start_server(
-        seeded.url, tmp / "server.log", extra_env={"CITYGRID_SHIFTS_PATH": str(shifts)}
-    )
+    server = start_server(url, tmp / "server.log", extra_env={"CITYGRID_SHIFTS_PATH": str(shifts)})
     try:
-        yield server, seeded, db
+        yield server, seeded, url
     finally:
         server.stop()
+        if backend_name == "postgres":
+            drop_pg_database(url)
 
 
-def client(world: tuple[Server, Seeded, Path], user: str) -> httpx.AsyncClient:
+def client(world: World, user: str) -> httpx.AsyncClient:
     server, seeded, _ = world
     return httpx.AsyncClient(
         base_url=server.api,
@@ -50,7 +62,7 @@ def client(world: tuple[Server, Seeded, Path], user: str) -> httpx.AsyncClient:
     )
 
 
-def lead_of(world: tuple[Server, Seeded, Path], jurisdiction: str, role: str = "shift_lead") -> str:
+def lead_of(world: World, jurisdiction: str, role: str = "shift_lead") -> str:
     name = f"{role[:4]}_{uuid.uuid4().hex[:8]}"
     add_user(world[1], name, role, jurisdiction)
     return name
@@ -74,7 +86,7 @@ BUILD = {
 
 
 async def test_build_sign_acknowledge_read_back_with_audit(
-    world: tuple[Server, Seeded, Path],
+    world: World,
 ) -> None:
     street = "110112001"
     outgoing, incoming = lead_of(world, street), lead_of(world, street)
@@ -136,12 +148,14 @@ async def test_build_sign_acknowledge_read_back_with_audit(
         assert back["notes"] == "更新" and back["version"] == 4
         assert (await inc.get("/handovers", params={"status": "signed"})).json()["items"] == []
 
-    with sqlite3.connect(world[2]) as conn:
+    engine = sync_engine(world[2])
+    with engine.connect() as conn:
         rows = conn.execute(
-            "SELECT actor, action FROM audit_log WHERE target = ? ORDER BY id",
-            (f"handover:{h['id']}",),
-        ).fetchall()
-    assert rows == [
+            text("SELECT actor, action FROM audit_log WHERE target = :t ORDER BY id"),
+            {"t": f"handover:{h['id']}"},
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
         (outgoing, "handover.build"),
         (outgoing, "handover.rebuild"),
         (outgoing, "handover.sign"),
@@ -149,7 +163,7 @@ async def test_build_sign_acknowledge_read_back_with_audit(
     ]
 
 
-async def test_scoped_like_cases(world: tuple[Server, Seeded, Path]) -> None:
+async def test_scoped_like_cases(world: World) -> None:
     mine, other = "110112002", "110112003"
     street_lead, other_lead = lead_of(world, mine), lead_of(world, other)
     district_lead = lead_of(world, DISTRICT)
@@ -185,7 +199,7 @@ async def test_scoped_like_cases(world: tuple[Server, Seeded, Path]) -> None:
         problem(await handler.get("/shifts/current"), 403)
 
 
-async def test_bad_input_is_a_sentence(world: tuple[Server, Seeded, Path]) -> None:
+async def test_bad_input_is_a_sentence(world: World) -> None:
     lead = lead_of(world, "110112004")
     async with client(world, lead) as c:
         body = problem(await c.post("/handovers", json={"checklist": [{"id": "coffee"}]}), 422)
@@ -198,7 +212,7 @@ async def test_bad_input_is_a_sentence(world: tuple[Server, Seeded, Path]) -> No
         problem(await c.get("/handovers", params={"status": "lost"}), 422)
 
 
-async def test_build_is_idempotent(world: tuple[Server, Seeded, Path]) -> None:
+async def test_build_is_idempotent(world: World) -> None:
     lead = lead_of(world, "110112005")
     async with client(world, lead) as c:
         key = {"Idempotency-Key": uuid.uuid4().hex}
@@ -210,7 +224,7 @@ async def test_build_is_idempotent(world: tuple[Server, Seeded, Path]) -> None:
         assert (await c.get(f"/handovers/{first.json()['id']}")).json()["version"] == 1
 
 
-async def test_export_markdown_and_csv(world: tuple[Server, Seeded, Path]) -> None:
+async def test_export_markdown_and_csv(world: World) -> None:
     lead = lead_of(world, "110112006")
     async with client(world, lead) as c:
         h = (await c.post("/handovers", json=BUILD)).json()
@@ -234,7 +248,7 @@ async def test_export_markdown_and_csv(world: tuple[Server, Seeded, Path]) -> No
         problem(await c.get(f"/handovers/{h['id']}/export", params={"format": "pdf"}), 422)
 
 
-async def test_replay_lists_the_shifts_events_in_order(world: tuple[Server, Seeded, Path]) -> None:
+async def test_replay_lists_the_shifts_events_in_order(world: World) -> None:
     mine, other = "110112007", "110112008"
     lead = lead_of(world, mine)
     async with client(world, lead) as c, client(world, "lead") as district:
@@ -255,3 +269,22 @@ async def test_replay_lists_the_shifts_events_in_order(world: tuple[Server, Seed
         after = seqs[0]
         rest = (await c.get(f"/handovers/{h['id']}/events", params={"after": after})).json()
         assert [e["seq"] for e in rest["items"]] == seqs[1:]
+
+
+async def test_two_leads_building_at_once_make_one_record(world: World) -> None:
+    street = "110112009"
+    first, second = lead_of(world, street), lead_of(world, street)
+    async with client(world, first) as a, client(world, second) as b:
+        answers = await asyncio.gather(
+            *(c.post("/handovers", json={"notes": n}) for c, n in ((a, "A"), (b, "B")) * 3)
+        )
+        codes = sorted(r.status_code for r in answers)
+        assert codes.count(201) == 1, [r.text for r in answers]
+        assert set(codes) <= {200, 201, 409}  # a lost race is a sentence, never a 500
+        for r in answers:
+            if r.status_code == 409:
+                problem(r, 409)
+        ids = {r.json()["id"] for r in answers if r.status_code in (200, 201)}
+        assert len(ids) == 1
+        listed = (await a.get("/handovers")).json()["items"]
+        assert [h["id"] for h in listed if h["jurisdiction_code"] == street] == list(ids)
