@@ -288,6 +288,9 @@ class CityGridApp(App[int]):
         self._handovers_shown.add(handover.id)
         from console.screens.handover import HandoverScreen
 
+        lang = self.settings.lang
+        shift = handover.shift.zh if lang == "zh" else handover.shift.en
+        self.notify(t("handover.incoming", lang, who=handover.author_name, shift=shift), timeout=10)
         if not any(isinstance(s, HandoverScreen) for s in self.screen_stack):
             self.push_screen(HandoverScreen(handover.id))
 

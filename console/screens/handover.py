@@ -116,7 +116,15 @@ class HandoverScreen(Screen[None]):
 
     @property
     def editable(self) -> bool:
-        return self.is_lead and self.handover is not None and self.handover.status == "draft"
+        """A lead may write this shift's draft (building saves for the current shift)."""
+        h, current = self.handover, self.current
+        return (
+            self.is_lead
+            and h is not None
+            and h.status == "draft"
+            and current is not None
+            and h.starts_at == current.starts_at
+        )
 
     def compose(self) -> ComposeResult:
         yield Static(t("msg.loading", self.lang), id="ho-head")
@@ -143,7 +151,10 @@ class HandoverScreen(Screen[None]):
         client = self.cg.client
         try:
             self.current = await client.current_shift()
-            wanted = self.handover_id or self.current.handover_id
+            # The handover waiting for this lead comes first: at shift change the new
+            # shift has no record yet, and the incoming lead opens H to acknowledge.
+            pending = self.cg.pending_handover
+            wanted = self.handover_id or (pending.id if pending else self.current.handover_id)
             handover = await client.handover(wanted) if wanted is not None else None
             if self.is_lead and (handover is None or handover.status == "draft"):
                 # Opening it as a lead builds this shift's record, or refreshes the draft's

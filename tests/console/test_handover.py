@@ -134,6 +134,16 @@ async def test_sign_then_the_incoming_lead_acknowledges(
         assert screen.handover.id == handover_id
         indicator = incoming.screen_stack[0].query_one(HandoverIndicator)
         assert f"#{handover_id}" in str(indicator.render())
+        # Closed unread, it stays on the status bar, and H opens it again (not a new draft
+        # for the shift that has just begun).
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(incoming.screen, HandoverScreen))
+        assert f"#{handover_id}" in str(indicator.render())
+        await pilot.press("H")
+        await wait_for(pilot, lambda: handover_screen(incoming) is not None)
+        screen = handover_screen(incoming)
+        assert screen is not None and screen.handover is not None
+        assert screen.handover.id == handover_id and screen.handover.status == "signed"
         assert screen.query_one("#ho-acknowledge", Button).display
         assert not screen.query_one("#ho-sign", Button).display
 
