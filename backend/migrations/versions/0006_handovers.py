@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
