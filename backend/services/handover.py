@@ -210,7 +210,7 @@ class HandoverService:
                 handover=handover_id,
             )
         if row.author_id == actor.id:
-            raise Invalid(
+            raise Forbidden(
                 f"You signed handover {handover_id} yourself; the incoming shift's lead "
                 "acknowledges it.",
                 handover=handover_id,

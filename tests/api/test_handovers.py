@@ -133,7 +133,7 @@ async def test_build_sign_acknowledge_read_back_with_audit(
             "already signed" in problem(await out.post(f"/handovers/{h['id']}/sign"), 409)["detail"]
         )
         problem(await out.post("/handovers", json=BUILD), 409)  # signed: frozen
-        problem(await out.post(f"/handovers/{h['id']}/acknowledge"), 422)  # your own
+        problem(await out.post(f"/handovers/{h['id']}/acknowledge"), 403)  # your own
 
         waiting = (await inc.get("/handovers", params={"status": "signed"})).json()["items"]
         assert [w["id"] for w in waiting] == [h["id"]]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime
 from sqlmodel import col
 
 from backend.api.deps import ActorDep, ServicesDep
+from backend.api.openapi import problems
+from backend.api.params import IdempotencyKey, Instant
 from backend.api.writes import run_model_write
 from backend.models import EventRow
 from backend.services.events import event_scope, events_after, feed_item, head_seq
@@ -25,12 +26,11 @@ from backend_client.wire import HandoverPage as HandoverPageWire
 
 router = APIRouter(tags=["handovers"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 HandoverId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 Status = Literal["draft", "signed", "acknowledged"]
 
 
-@router.get("/shifts/current")
+@router.get("/shifts/current", responses=problems(403))
 async def current_shift(services: ServicesDep, actor: ActorDep) -> CurrentShift:
     """The shift on duty now (from the centre's shifts file), the next one, the handover
     checklist, and this shift's handover in your jurisdiction if one was built."""
@@ -38,7 +38,15 @@ async def current_shift(services: ServicesDep, actor: ActorDep) -> CurrentShift:
         return await services.handovers.current(session, actor, services.now())
 
 
-@router.post("/handovers", status_code=201, response_model=Handover)
+@router.post(
+    "/handovers",
+    status_code=201,
+    response_model=Handover,
+    responses={
+        200: {"model": Handover, "description": "The unsigned draft, rebuilt."},
+        **problems(403, 409),
+    },
+)
 async def build_handover(
     request: Request,
     services: ServicesDep,
@@ -59,7 +67,9 @@ async def build_handover(
     )
 
 
-@router.post("/handovers/{handover_id}/sign", response_model=Handover)
+@router.post(
+    "/handovers/{handover_id}/sign", response_model=Handover, responses=problems(403, 404, 409)
+)
 async def sign_handover(
     handover_id: HandoverId,
     request: Request,
@@ -81,7 +91,11 @@ async def sign_handover(
     )
 
 
-@router.post("/handovers/{handover_id}/acknowledge", response_model=Handover)
+@router.post(
+    "/handovers/{handover_id}/acknowledge",
+    response_model=Handover,
+    responses=problems(403, 404, 409),
+)
 async def acknowledge_handover(
     handover_id: HandoverId,
     request: Request,
@@ -89,7 +103,7 @@ async def acknowledge_handover(
     actor: ActorDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """The incoming lead acknowledges a signed handover (not their own: 422)."""
+    """The incoming lead acknowledges a signed handover (not their own: 403)."""
     return await run_model_write(
         request,
         services,
@@ -103,13 +117,13 @@ async def acknowledge_handover(
     )
 
 
-@router.get("/handovers")
+@router.get("/handovers", responses=problems(403))
 async def handovers(
     services: ServicesDep,
     actor: ActorDep,
     status: Status | None = None,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[Instant | None, Query()] = None,
+    until: Annotated[Instant | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> HandoverPageWire:
     """Handovers in your jurisdiction, newest shift first; ``status=signed`` lists those
@@ -121,7 +135,7 @@ async def handovers(
     return HandoverPageWire(items=items)
 
 
-@router.get("/handovers/{handover_id}")
+@router.get("/handovers/{handover_id}", responses=problems(403, 404))
 async def handover(handover_id: HandoverId, services: ServicesDep, actor: ActorDep) -> Handover:
     async with services.db.read() as session:
         return handover_wire(await services.handovers.get(session, actor, handover_id))
@@ -130,7 +144,10 @@ async def handover(handover_id: HandoverId, services: ServicesDep, actor: ActorD
 @router.get(
     "/handovers/{handover_id}/export",
     response_class=Response,
-    responses={200: {"content": {"text/markdown": {}, "text/csv": {}}}},
+    responses={
+        200: {"content": {"text/markdown": {}, "text/csv": {}}},
+        **problems(403, 404),
+    },
 )
 async def export_handover(
     handover_id: HandoverId,
@@ -158,7 +175,7 @@ async def export_handover(
     )
 
 
-@router.get("/handovers/{handover_id}/events")
+@router.get("/handovers/{handover_id}/events", responses=problems(403, 404))
 async def handover_events(
     handover_id: HandoverId,
     services: ServicesDep,
