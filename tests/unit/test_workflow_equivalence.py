@@ -39,7 +39,7 @@ from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
 from backend.services.reference import Reference
 from backend_client.vocab import Action, CaseState, Role
-from backend_client.wire import ActionRequest, Attachment, CaseCreate
+from backend_client.wire import ActionRequest, AttachmentRef, CaseCreate
 from tests.conftest import REPO
 
 A = Action
@@ -110,7 +110,7 @@ class Live:
             description="测试",
             urgency=record.urgency,
             grid_code=run.grid.code,
-            attachments=[Attachment.model_validate(a) for a in record.attachments],
+            attachments=[AttachmentRef.model_validate(a) for a in record.attachments],
             self_disposed=record.self_disposed,
         )
         async with self.db.write() as session:
@@ -225,8 +225,8 @@ def _walk(rng: random.Random, run: _CaseRun) -> Iterator[Move]:
             department = next(d for d in departments if d.code == code) if code else run.routed
         if sm.Effect.SET_CHECKER in plan.effects:
             checker = run.supervisor
-        stored = tuple(  # as the case keeps them: the full attachment
-            Attachment.model_validate(a).model_dump(mode="json")
+        stored = tuple(  # as the case keeps them: the reference a client sends
+            AttachmentRef.model_validate(a).model_dump(mode="json")
             for a in fields.get("attachments", ())
         )
         at = run.act(us(now), action, run.gen.admin, fields, department=department,
