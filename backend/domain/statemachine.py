@@ -22,7 +22,7 @@ A = Action
 R = Role
 
 
-class Clock(StrEnum):
+class ClockEffect(StrEnum):
     """What an outcome does to the running stage deadline."""
 
     KEEP = "keep"  # leave the current stage clock alone
@@ -57,7 +57,7 @@ SAME = None  # an outcome that keeps the state
 @dataclass(frozen=True)
 class Outcome:
     state: CaseState | None  # None: unchanged
-    clock: Clock = Clock.KEEP
+    clock: ClockEffect = ClockEffect.KEEP
     stage: Stage | None = None  # the stage started when clock is START
     effects: tuple[Effect, ...] = ()
 
@@ -102,7 +102,7 @@ def _rule(
     return Rule(action, frozenset(sources), frozenset(roles), table, requires, pending)
 
 
-INTAKE_AGAIN = Outcome(S.REPORTED, Clock.START, Stage.INTAKE)
+INTAKE_AGAIN = Outcome(S.REPORTED, ClockEffect.START, Stage.INTAKE)
 
 RULES: tuple[Rule, ...] = (
     # Creation is modelled as a transition from "no state" (None is not a CaseState, so
@@ -111,37 +111,37 @@ RULES: tuple[Rule, ...] = (
         A.REQUEST_VERIFICATION,
         {S.REPORTED},
         INTAKE_DESK,
-        Outcome(S.VERIFYING, Clock.START, Stage.VERIFY),
+        Outcome(S.VERIFYING, ClockEffect.START, Stage.VERIFY),
     ),
     _rule(
         A.CONFIRM_REPORT,
         {S.VERIFYING},
         {R.SUPERVISOR, R.SHIFT_LEAD, R.ADMIN},
         {
-            "true": Outcome(S.REPORTED, Clock.START, Stage.INTAKE, (Effect.MARK_VERIFIED,)),
-            "false": Outcome(S.REPORTED, Clock.START, Stage.INTAKE, (Effect.MARK_VERIFIED,)),
+            "true": Outcome(S.REPORTED, ClockEffect.START, Stage.INTAKE, (Effect.MARK_VERIFIED,)),
+            "false": Outcome(S.REPORTED, ClockEffect.START, Stage.INTAKE, (Effect.MARK_VERIFIED,)),
         },
         requires=("truthful",),
     ),
-    _rule(A.FILE, {S.REPORTED}, INTAKE_DESK, Outcome(S.FILED, Clock.KEEP)),
+    _rule(A.FILE, {S.REPORTED}, INTAKE_DESK, Outcome(S.FILED, ClockEffect.KEEP)),
     _rule(
         A.VOID,
         BEFORE_DISPATCH,
         LEADS,
-        Outcome(S.VOIDED, Clock.STOP, effects=(Effect.CLOSE,)),
+        Outcome(S.VOIDED, ClockEffect.STOP, effects=(Effect.CLOSE,)),
         requires=("reason",),
     ),
     _rule(
         A.DISPATCH,
         {S.FILED},
         DISPATCH_DESK,
-        Outcome(S.DISPATCHED, Clock.START, Stage.SIGN, (Effect.SET_DEPARTMENT,)),
+        Outcome(S.DISPATCHED, ClockEffect.START, Stage.SIGN, (Effect.SET_DEPARTMENT,)),
     ),
     _rule(
         A.SIGN,
         {S.DISPATCHED},
         DEPARTMENT,
-        Outcome(S.IN_PROGRESS, Clock.START, Stage.DISPOSE),
+        Outcome(S.IN_PROGRESS, ClockEffect.START, Stage.DISPOSE),
         pending=False,
     ),
     _rule(
@@ -175,15 +175,15 @@ RULES: tuple[Rule, ...] = (
         {
             "return:approve": Outcome(
                 S.FILED,
-                Clock.START,
+                ClockEffect.START,
                 Stage.INTAKE,
                 (Effect.CLEAR_PENDING, Effect.CLEAR_DEPARTMENT),
             ),
             "return:reject": Outcome(SAME, effects=(Effect.CLEAR_PENDING,)),
-            "extension:approve": Outcome(SAME, Clock.EXTEND, effects=(Effect.CLEAR_PENDING,)),
+            "extension:approve": Outcome(SAME, ClockEffect.EXTEND, effects=(Effect.CLEAR_PENDING,)),
             "extension:reject": Outcome(SAME, effects=(Effect.CLEAR_PENDING,)),
             "suspension:approve": Outcome(
-                S.SUSPENDED, Clock.PAUSE, effects=(Effect.CLEAR_PENDING,)
+                S.SUSPENDED, ClockEffect.PAUSE, effects=(Effect.CLEAR_PENDING,)
             ),
             "suspension:reject": Outcome(SAME, effects=(Effect.CLEAR_PENDING,)),
         },
@@ -194,13 +194,13 @@ RULES: tuple[Rule, ...] = (
         A.RESUME,
         {S.SUSPENDED},
         {R.HANDLER, R.DISPATCHER, R.SHIFT_LEAD, R.ADMIN},
-        Outcome(S.IN_PROGRESS, Clock.RESUME),
+        Outcome(S.IN_PROGRESS, ClockEffect.RESUME),
     ),
     _rule(
         A.REPORT_DISPOSAL,
         {S.IN_PROGRESS},
         DEPARTMENT,
-        Outcome(S.DISPOSED, Clock.START, Stage.CHECK),
+        Outcome(S.DISPOSED, ClockEffect.START, Stage.CHECK),
         requires=("note",),
         pending=False,
     ),
@@ -208,7 +208,7 @@ RULES: tuple[Rule, ...] = (
         A.ASSIGN_CHECK,
         {S.DISPOSED},
         INTAKE_DESK,
-        Outcome(S.CHECKING, Clock.KEEP, effects=(Effect.SET_CHECKER,)),
+        Outcome(S.CHECKING, ClockEffect.KEEP, effects=(Effect.SET_CHECKER,)),
         requires=("supervisor",),
     ),
     _rule(
@@ -216,8 +216,8 @@ RULES: tuple[Rule, ...] = (
         {S.CHECKING},
         {R.SUPERVISOR, R.OPERATOR, R.SHIFT_LEAD, R.ADMIN},
         {
-            "pass": Outcome(S.CLOSED, Clock.STOP, effects=(Effect.CLOSE,)),
-            "fail": Outcome(S.DISPATCHED, Clock.START, Stage.SIGN, (Effect.REWORK,)),
+            "pass": Outcome(S.CLOSED, ClockEffect.STOP, effects=(Effect.CLOSE,)),
+            "fail": Outcome(S.DISPATCHED, ClockEffect.START, Stage.SIGN, (Effect.REWORK,)),
         },
         requires=("passed",),
     ),
@@ -226,8 +226,8 @@ RULES: tuple[Rule, ...] = (
         {S.DISPOSED},
         INTAKE_DESK,
         {
-            "pass": Outcome(S.CLOSED, Clock.STOP, effects=(Effect.CLOSE,)),
-            "fail": Outcome(S.DISPATCHED, Clock.START, Stage.SIGN, (Effect.REWORK,)),
+            "pass": Outcome(S.CLOSED, ClockEffect.STOP, effects=(Effect.CLOSE,)),
+            "fail": Outcome(S.DISPATCHED, ClockEffect.START, Stage.SIGN, (Effect.REWORK,)),
         },
         requires=("passed",),
     ),
@@ -236,24 +236,26 @@ RULES: tuple[Rule, ...] = (
         {S.SELF_DISPOSED},
         INTAKE_DESK,
         {
-            "pass": Outcome(S.CLOSED, Clock.STOP, effects=(Effect.CLOSE,)),
+            "pass": Outcome(S.CLOSED, ClockEffect.STOP, effects=(Effect.CLOSE,)),
             "fail": INTAKE_AGAIN,
         },
         requires=("passed",),
     ),
-    _rule(A.REOPEN, {S.CLOSED}, LEADS, Outcome(S.FILED, Clock.START, Stage.INTAKE), ("reason",)),
+    _rule(
+        A.REOPEN, {S.CLOSED}, LEADS, Outcome(S.FILED, ClockEffect.START, Stage.INTAKE), ("reason",)
+    ),
     _rule(
         A.MERGE,
         BEFORE_DISPATCH,
         CENTRE,
-        Outcome(S.MERGED, Clock.STOP, effects=(Effect.MERGE,)),
+        Outcome(S.MERGED, ClockEffect.STOP, effects=(Effect.MERGE,)),
         requires=("target",),
     ),
     _rule(
         A.UNMERGE,
         {S.MERGED},
         CENTRE,
-        Outcome(SAME, Clock.RESTORE, effects=(Effect.UNMERGE,)),
+        Outcome(SAME, ClockEffect.RESTORE, effects=(Effect.UNMERGE,)),
     ),
     _rule(A.SUPERVISE, OPEN, LEADS, Outcome(SAME, effects=(Effect.SUPERVISE,))),
     _rule(A.URGE, WITH_DEPARTMENT, DISPATCH_DESK, Outcome(SAME, effects=(Effect.URGE,))),
@@ -261,8 +263,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 REPORT_ROLES = frozenset({R.SUPERVISOR, R.OPERATOR, R.SHIFT_LEAD, R.ADMIN})
-REPORT_OUTCOME = Outcome(S.REPORTED, Clock.START, Stage.INTAKE)
-SELF_DISPOSED_OUTCOME = Outcome(S.SELF_DISPOSED, Clock.START, Stage.CHECK)
+REPORT_OUTCOME = Outcome(S.REPORTED, ClockEffect.START, Stage.INTAKE)
+SELF_DISPOSED_OUTCOME = Outcome(S.SELF_DISPOSED, ClockEffect.START, Stage.CHECK)
 
 _BY_ACTION: dict[Action, list[Rule]] = {}
 for _r in RULES:

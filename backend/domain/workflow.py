@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from backend.domain.calendar import WorkingCalendar
-from backend.domain.statemachine import Clock, Effect, Outcome, Plan, pending_kind_for
+from backend.domain.statemachine import ClockEffect, Effect, Outcome, Plan, pending_kind_for
 from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
 from backend_client.vocab import (
     AreaClass,
@@ -333,7 +333,7 @@ def open_case(
     new = record.copy()
     if outcome.state is not None:
         new.state = outcome.state
-    assert outcome.clock is Clock.START and outcome.stage is not None
+    assert outcome.clock is ClockEffect.START and outcome.stage is not None
     _start(new, outcome.stage, now, policy)
     data = {
         "source": new.source.value,
@@ -418,20 +418,20 @@ def _run_clock(
     if outcome.state is not None:
         new.state = outcome.state
     clock = outcome.clock
-    if clock is Clock.KEEP:
+    if clock is ClockEffect.KEEP:
         return
-    if clock is Clock.START:
+    if clock is ClockEffect.START:
         assert outcome.stage is not None
         _start(new, outcome.stage, now, policy)
-    elif clock is Clock.STOP:
+    elif clock is ClockEffect.STOP:
         _stop(new, now)
-    elif clock is Clock.PAUSE:
+    elif clock is ClockEffect.PAUSE:
         _pause(new, now)
-    elif clock is Clock.RESUME:
+    elif clock is ClockEffect.RESUME:
         _resume(new, now, policy)
-    elif clock is Clock.EXTEND:
+    elif clock is ClockEffect.EXTEND:
         hours = float(asked.get("hours") or 0)
         _extend(new, hours, policy)
         data["hours"] = hours
-    elif clock is Clock.RESTORE:
+    elif clock is ClockEffect.RESTORE:
         _restore(new)

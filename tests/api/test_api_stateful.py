@@ -107,7 +107,7 @@ def make_machine(server: Server, seeded: Seeded) -> type[RuleBasedStateMachine]:
                 self.department = None
             if sm.Effect.MERGE in plan.effects:
                 self.before_merge = self.state
-            if plan.outcome.clock is sm.Clock.RESTORE:
+            if plan.outcome.clock is sm.ClockEffect.RESTORE:
                 self.state = self.before_merge
             else:
                 self.state = plan.next_state

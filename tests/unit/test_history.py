@@ -19,7 +19,7 @@ import pytest
 
 from backend.domain import statemachine as sm
 from backend.domain.calendar import WorkingCalendar
-from backend.domain.statemachine import Clock, Effect
+from backend.domain.statemachine import ClockEffect, Effect
 from backend.domain.timelimits import WARN_FRACTION, TimeLimitPolicy
 from backend.seed import history
 from backend.seed.history import HistoryReport, seed_history
@@ -232,8 +232,8 @@ def test_every_chain_is_a_legal_path_through_the_state_machine(db: sqlite3.Conne
             returns += Effect.CLEAR_DEPARTMENT in plan.effects
             urges += Effect.URGE in plan.effects
             supervised |= Effect.SUPERVISE in plan.effects
-            runs += plan.outcome.clock is Clock.START
-            if plan.outcome.clock is not Clock.STOP and state.is_open:
+            runs += plan.outcome.clock is ClockEffect.START
+            if plan.outcome.clock is not ClockEffect.STOP and state.is_open:
                 assert "due_at" in fields
             state = plan.next_state
         assert state.value == case["state"]

@@ -114,7 +114,7 @@ def test_failed_check_is_rework_with_new_sign_clock() -> None:
     )
     assert plan.next_state is CaseState.DISPATCHED
     assert sm.Effect.REWORK in plan.effects
-    assert plan.outcome.clock is sm.Clock.START and plan.outcome.stage is not None
+    assert plan.outcome.clock is sm.ClockEffect.START and plan.outcome.stage is not None
 
 
 def test_self_disposed_report_only_needs_review() -> None:
@@ -157,7 +157,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             self.pending = sm.pending_kind_for(action)
         if sm.Effect.CLEAR_PENDING in plan.effects:
             self.pending = None
-        if plan.outcome.clock is sm.Clock.RESTORE:
+        if plan.outcome.clock is sm.ClockEffect.RESTORE:
             self.state = CaseState.REPORTED  # the model's stand-in for "state before merge"
         else:
             self.state = plan.next_state

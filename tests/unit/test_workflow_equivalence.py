@@ -264,7 +264,7 @@ def test_the_walks_cover_the_workflow(city: Path) -> None:
     """The comparison above is only as good as its walks: together they take every
     action and branch (merging aside) and every clock effect but the unmerge's."""
     branches: set[tuple[Action, str]] = set()
-    clocks: set[sm.Clock] = set()
+    clocks: set[sm.ClockEffect] = set()
     for seed in range(SEEDS):
         rng, run = _start(city, seed)
         for move in _walk(rng, run):
@@ -277,4 +277,4 @@ def test_the_walks_cover_the_workflow(city: Path) -> None:
         for branch in rule.outcomes
     }
     assert expected - branches == set()
-    assert clocks == set(sm.Clock) - {sm.Clock.RESTORE}
+    assert clocks == set(sm.ClockEffect) - {sm.ClockEffect.RESTORE}

@@ -15,7 +15,7 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
 from backend.domain import statemachine
-from backend.domain.statemachine import Clock
+from backend.domain.statemachine import ClockEffect
 from backend.domain.workflow import CaseRecord, Move, open_case, step
 from backend.seed.history import behaviour as B
 from backend.seed.history.reference import _Dept, _User
@@ -131,7 +131,7 @@ class _CaseRun:
         )
         now = instant(t)
         result = step(record, move, now, self.gen.policy)
-        if plan.outcome.clock is Clock.START:
+        if plan.outcome.clock is ClockEffect.START:
             self.started = t  # the running stage's start
         self._emit(t, action, who, result.data, result.record)
         return t
