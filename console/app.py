@@ -56,6 +56,7 @@ from console.signals import Changes, ConsoleSignals, Tick
 from console.store import CaseStore, Change, QueueView
 from console.terminal import AsciiFilter, NoColorFilter, PlainDriver, profile_for
 from themes.loader import ANSI_THEME, register_all, variable_defaults
+from widgets.grid_map import GridCounts
 
 if TYPE_CHECKING:
     from console.screens.queue import QueueScreen
@@ -72,7 +73,10 @@ class GridTally:
     """Open / overdue / supervised counts per grid, kept from store changes."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, list[int]] = {}
+        self.counts: dict[str, GridCounts] = {}
+
+    def get(self, code: str) -> GridCounts:
+        return self.counts.get(code) or GridCounts()
 
     def reset(self, cases: Iterable[QueueRow], now: datetime) -> None:
         self.counts = {}
@@ -80,10 +84,12 @@ class GridTally:
             self._add(case, now, 1)
 
     def _add(self, case: QueueRow, now: datetime, sign: int) -> None:
-        row = self.counts.setdefault(case.grid_code, [0, 0, 0])
-        row[0] += sign
-        row[1] += sign if is_overdue(case, now) else 0
-        row[2] += sign if case.supervised else 0
+        open_, overdue, supervised = self.get(case.grid_code)
+        self.counts[case.grid_code] = GridCounts(
+            open_ + sign,
+            overdue + (sign if is_overdue(case, now) else 0),
+            supervised + (sign if case.supervised else 0),
+        )
 
     def add_many(self, cases: Iterable[QueueRow], now: datetime) -> None:
         for case in cases:
@@ -96,7 +102,8 @@ class GridTally:
             self._add(change.new, now, 1)
 
     def overdue(self, case: QueueRow) -> None:
-        self.counts.setdefault(case.grid_code, [0, 0, 0])[1] += 1
+        counts = self.get(case.grid_code)
+        self.counts[case.grid_code] = counts._replace(overdue=counts.overdue + 1)
 
 
 class CityGridApp(App[int]):

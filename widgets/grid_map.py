@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, NamedTuple, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -65,17 +65,25 @@ from widgets.grid_layout import (
     zoom,
 )
 
-__all__ = ["ChosenLevel", "GridMap", "Lang", "MapLegend", "Status", "ZoomLevel", "status_of"]
+__all__ = [
+    "ChosenLevel",
+    "GridCounts",
+    "GridMap",
+    "Lang",
+    "MapLegend",
+    "Status",
+    "ZoomLevel",
+    "status_of",
+]
 
 ChosenLevel = Literal["grid", "community", "street"]
 ZoomLevel = Literal["district", "street", "community"]
 Lang = Literal["zh", "en"]
-Counts = tuple[int, int, int]  # open, overdue, supervised
 
 MANY_OPEN = 3
 SHADES = 4
 FULL_REPAINT = 200  # more changed grids than this in one update: repaint the whole map
-ZERO: Counts = (0, 0, 0)
+
 
 # character block per grid at each zoom, biggest first; the first that fits the view wins
 CELL_SIZES: dict[ZoomLevel, tuple[tuple[int, int], ...]] = {
@@ -85,8 +93,19 @@ CELL_SIZES: dict[ZoomLevel, tuple[tuple[int, int], ...]] = {
 }
 
 
+class GridCounts(NamedTuple):
+    """One grid's open / overdue / supervised counts: what the map draws for it."""
+
+    open: int = 0
+    overdue: int = 0
+    supervised: int = 0
+
+
+ZERO = GridCounts()
+
+
 class StatLike(Protocol):
-    """What the map reads from a per-grid statistic (``wire.GridStat`` fits)."""
+    """What the map reads from a per-grid statistic (``GridCounts`` and ``wire.GridStat`` fit)."""
 
     @property
     def open(self) -> int: ...
@@ -106,7 +125,7 @@ class Status(IntEnum):
     OVERDUE = 4
 
 
-def status_of(counts: Counts) -> Status:
+def status_of(counts: GridCounts) -> Status:
     open_, overdue, supervised = counts
     if overdue > 0:
         return Status.OVERDUE
@@ -260,7 +279,7 @@ class GridMap(Widget, can_focus=True):
         self._base = Placement(0, 0, {}, {})
         self._placement = self._base
         self._names: dict[str, str] = {}
-        self._stats: dict[str, Counts] = {}
+        self._stats: dict[str, GridCounts] = {}
         self._shades: dict[str, int] = {}
         self._zoom: ZoomLevel = "district"
         self._prefix = ""
@@ -300,7 +319,7 @@ class GridMap(Widget, can_focus=True):
     def district_placement(self) -> Placement:
         return self._base
 
-    def counts(self, code: str) -> Counts:
+    def counts(self, code: str) -> GridCounts:
         return self._stats.get(code, ZERO)
 
     def status(self, code: str) -> Status:
@@ -322,7 +341,7 @@ class GridMap(Widget, can_focus=True):
         new = {
             code: counts
             for code, s in stats.items()
-            if (counts := (s.open, s.overdue, s.supervised)) != ZERO
+            if (counts := GridCounts(s.open, s.overdue, s.supervised)) != ZERO
         }
         changed = [c for c in new.keys() | self._stats.keys() if new.get(c) != self._stats.get(c)]
         self._stats = new
@@ -330,7 +349,7 @@ class GridMap(Widget, can_focus=True):
 
     def update_stat(self, code: str, open: int, overdue: int, supervised: int) -> None:
         """Set one grid's counts; repaints that grid (and the caption if it is the cursor's)."""
-        counts = (open, overdue, supervised)
+        counts = GridCounts(open, overdue, supervised)
         if self._stats.get(code, ZERO) == counts:
             return
         if counts == ZERO:
@@ -628,7 +647,7 @@ class GridMap(Widget, can_focus=True):
         return segments
 
     def _block_text(
-        self, code: str, counts: Counts, status: Status, width: int, height: int
+        self, code: str, counts: GridCounts, status: Status, width: int, height: int
     ) -> list[str]:
         glyph = self._glyphs.status[status]
         if self._zoom == "community" and width >= 5:

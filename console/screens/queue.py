@@ -20,7 +20,6 @@ from textual.widgets import Footer, Input, Static
 
 from backend_client.labels import label
 from backend_client.vocab import Action
-from backend_client.wire import GridStat
 from console.columns import SORT_COLUMNS, case_columns, split_live
 from console.commandline import CommandError, CommandSuggester, parse_command
 from console.guard import CursorGuard
@@ -207,15 +206,9 @@ class QueueScreen(TerseScreen):
                 grid_map.set_cells(self.cg.grid_cells, self.cg.region_names)
         else:
             self.table.model_changed()
-        grid_map.set_stats(self._stats())
+        grid_map.set_stats(self.cg.tally.counts)
         self.refresh_tabs()
         self.refresh_status()
-
-    def _stats(self) -> dict[str, GridStat]:
-        return {
-            code: GridStat(grid_code=code, open=c[0], overdue=c[1], supervised=c[2])
-            for code, c in self.cg.tally.counts.items()
-        }
 
     def on_changes(self, batch: Changes) -> None:
         before = self.table.cursor_key
@@ -239,8 +232,7 @@ class QueueScreen(TerseScreen):
             case.grid_code for c in batch.changes for case in (c.old, c.new) if case is not None
         }
         for code in codes:
-            o, d, s = self.cg.tally.counts.get(code, [0, 0, 0])
-            grid_map.update_stat(code, o, d, s)
+            grid_map.update_stat(code, *self.cg.tally.get(code))
         self.refresh_tabs()
 
     def on_tick(self, tick: Tick) -> None:
@@ -252,8 +244,7 @@ class QueueScreen(TerseScreen):
             self.refresh_tabs()
             grid_map = self.query_one(GridMap)
             for code in {case.grid_code for case in tick.overdue}:
-                o, d, s = self.cg.tally.counts.get(code, [0, 0, 0])
-                grid_map.update_stat(code, o, d, s)
+                grid_map.update_stat(code, *self.cg.tally.get(code))
             self.refresh_status()
         self._show_clock()
 
