@@ -68,11 +68,13 @@ def api_root(base_url: str) -> str:
 
 def _bad_answer(response: httpx.Response, exc: ValidationError) -> ProtocolError:
     request = response.request
-    return ProtocolError(
+    error = ProtocolError(
         f"The answer to {request.method} {request.url.path} does not match the wire schema "
         f"(is the server the same citygrid version?): {exc.error_count()} problem(s), "
         f"first: {exc.errors()[0]['msg']}."
     )
+    error.method, error.path = request.method, request.url.path
+    return error
 
 
 def _parse(model: type[M], response: httpx.Response) -> M:

@@ -17,7 +17,19 @@ from backend_client.wire import Problem
 
 
 class CitygridError(Exception):
-    """Base of every error raised by ``backend_client``."""
+    """Base of every error raised by ``backend_client``.
+
+    ``method`` and ``path`` name the request it answers (``"POST"``,
+    ``"/api/v1/cases/2026-110112-000001/actions"``), or are empty when there was none.
+    """
+
+    method: str = ""
+    path: str = ""
+
+    @property
+    def request_line(self) -> str:
+        """``METHOD path`` of the request, for logs (empty when unknown)."""
+        return f"{self.method} {self.path}".strip()
 
 
 class Unavailable(CitygridError):
@@ -31,10 +43,11 @@ class ProtocolError(CitygridError):
 class ApiError(CitygridError):
     """The server answered with an error status and a problem document."""
 
-    def __init__(self, status: int, problem: Problem) -> None:
+    def __init__(self, status: int, problem: Problem, *, method: str = "", path: str = "") -> None:
         super().__init__(problem.detail)
         self.status = status
         self.problem = problem
+        self.method, self.path = method, path
 
     @property
     def detail(self) -> str:
@@ -119,7 +132,13 @@ def problem_of(response: httpx.Response) -> Problem:
 def error_from_response(response: httpx.Response) -> ApiError:
     """The exception for an error response (its body must already be read)."""
     cls = _BY_STATUS.get(response.status_code, ApiError)
-    return cls(response.status_code, problem_of(response))
+    request = response.request
+    return cls(
+        response.status_code,
+        problem_of(response),
+        method=request.method,
+        path=request.url.path,
+    )
 
 
 def unavailable(request: httpx.Request, exc: httpx.TransportError) -> Unavailable:
@@ -129,5 +148,6 @@ def unavailable(request: httpx.Request, exc: httpx.TransportError) -> Unavailabl
     error = Unavailable(
         f"{request.method} {request.url} {what}: {reason}. Is the citygrid server running?"
     )
+    error.method, error.path = request.method, request.url.path
     error.__cause__ = exc
     return error

@@ -230,3 +230,27 @@ async def test_measure_offset_uses_the_round_trip_midpoint() -> None:
     async with client(handler) as api:
         offset = await api.measure_offset()
     assert 119 < offset < 121
+
+
+async def test_errors_name_the_request_they_answer() -> None:
+    async with client(lambda r: problem(409, "moved", current_version=3)) as api:
+        with pytest.raises(Conflict) as conflict:
+            await api.act("110112-0001", SIGN, if_match=2)
+    assert (conflict.value.method, conflict.value.path) == (
+        "POST",
+        "/api/v1/cases/110112-0001/actions",
+    )
+    assert conflict.value.request_line == "POST /api/v1/cases/110112-0001/actions"
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with client(refuse) as api:
+        with pytest.raises(Unavailable) as down:
+            await api.case("110112-0001")
+    assert (down.value.method, down.value.path) == ("GET", "/api/v1/cases/110112-0001")
+
+    async with client(lambda r: httpx.Response(200, json={"status": "ok"})) as api:
+        with pytest.raises(ProtocolError) as skew:
+            await api.health()
+    assert skew.value.request_line == "GET /api/v1/health"
