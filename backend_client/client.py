@@ -227,10 +227,15 @@ class CitygridClient:
 
     async def measure_offset(self) -> float:
         """Seconds to add to the local clock to get the server's (round-trip midpoint)."""
+        return (await self.measure_clock())[0]
+
+    async def measure_clock(self) -> tuple[float, ServerTime]:
+        """The clock offset (as :meth:`measure_offset`) and the server's answer, which
+        names the centre's timezone."""
         sent = time.time()
         answer = await self.server_time()
         received = time.time()
-        return answer.now.timestamp() - (sent + received) / 2
+        return answer.now.timestamp() - (sent + received) / 2, answer
 
     async def me(self) -> Me:
         return await self._get("/me", Me)

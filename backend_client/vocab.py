@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The centre's timezone when nothing else says: the bundled working calendar's.  The
+# server's calendar file names the real one and ``GET /time`` reports it.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
 
 class RegionKind(StrEnum):
     CITY = "city"

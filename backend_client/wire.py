@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, String
 
 from backend_client.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN
 from backend_client.vocab import (
+    DEFAULT_TIMEZONE,
     Action,
     AreaClass,
     AttachmentPhase,
@@ -160,6 +161,7 @@ class Me(WireModel):
 
 class ServerTime(WireModel):
     now: AwareDatetime
+    timezone: str = DEFAULT_TIMEZONE  # the working calendar's (IANA name): the centre's clock
 
 
 class Health(WireModel):

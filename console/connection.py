@@ -30,6 +30,7 @@ from backend_client.events import (
     backoff_delay,
 )
 from backend_client.wire import CaseGone, Event, FeedItem, Me
+from console.localtime import use_zone
 from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded, TokenRefused
 from console.rows import QueueRow
 
@@ -52,7 +53,8 @@ async def run_link(
     failures = 0
     while True:
         try:
-            offset = await client.measure_offset()
+            offset, server_time = await client.measure_clock()
+            use_zone(server_time.timezone)
             me = await client.me()
             as_of = await _load_pages(client, me, offset, post)
             failures = 0

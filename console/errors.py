@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from backend_client.errors import (
     CitygridError,
@@ -17,8 +16,7 @@ from backend_client.errors import (
 from backend_client.labels import label
 from backend_client.vocab import CaseState
 from console.i18n import t
-
-LOCAL = ZoneInfo("Asia/Shanghai")
+from console.localtime import hhmm
 
 
 def describe(error: CitygridError, lang: str) -> str:
@@ -47,6 +45,6 @@ def _hhmm(value: object) -> str:
     if not isinstance(value, str):
         return "?"
     try:
-        return datetime.fromisoformat(value).astimezone(LOCAL).strftime("%H:%M")
+        return hhmm(datetime.fromisoformat(value))
     except ValueError:
         return "?"

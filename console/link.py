@@ -9,21 +9,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, assert_never
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
 from console.i18n import t
+from console.localtime import hhmm
 from console.messages import LinkState
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
     from console.signals import Tick
-
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -40,19 +38,23 @@ class LinkStatus:
         return max(0, math.ceil(self.retry_at - now - 1e-9))
 
 
-def hhmm(value: datetime) -> str:
-    return value.astimezone(LOCAL).strftime("%H:%M")
-
-
 def link_text(link: LinkStatus, lang: str, now: float) -> Text:
-    """The status bar's link segment; never colour alone (glyphs, bold, reverse)."""
-    if link.state == "live":
-        return Text(t("status.live", lang), style="bold")
-    if link.state in ("reconnecting", "connecting"):
-        return Text(t("status.reconnecting", lang, n=link.retry_in(now)), style="bold")
-    if link.state == "refused":
-        return Text(t("status.refused", lang, since=hhmm(link.since)), style="bold reverse")
-    return Text(t("status.stale", lang, since=hhmm(link.since)), style="bold reverse")
+    """The status bar's link segment; never colour alone (glyphs, bold, reverse).
+
+    Every :data:`LinkState` has its case here: a new state fails the type check until
+    it is given its words."""
+    state = link.state
+    match state:
+        case "live":
+            return Text(t("status.live", lang), style="bold")
+        case "reconnecting" | "connecting":
+            return Text(t("status.reconnecting", lang, n=link.retry_in(now)), style="bold")
+        case "refused":
+            return Text(t("status.refused", lang, since=hhmm(link.since)), style="bold reverse")
+        case "stale" | "offline":
+            return Text(t("status.stale", lang, since=hhmm(link.since)), style="bold reverse")
+        case _:
+            assert_never(state)
 
 
 class LinkIndicator(Static):

@@ -18,7 +18,6 @@ import os
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageOps
 from rich.color import Color
@@ -37,8 +36,8 @@ from backend_client.errors import CitygridError
 from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import Attachment, CaseDetail, TimelineEntry
 from console.i18n import t
+from console.localtime import day_time
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 UPPER_HALF = "▀"
 Fetch = Callable[[Attachment], Awaitable[bytes]]
 
@@ -60,7 +59,7 @@ def department_report(case: CaseDetail) -> TimelineEntry | None:
 
 
 def when(value: datetime | None) -> str:
-    return value.astimezone(LOCAL).strftime("%m-%d %H:%M") if value else "—"
+    return day_time(value)
 
 
 def human_size(size: int | None) -> str:

@@ -17,10 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend_client.text import is_digits
-from backend_client.vocab import TimeUnit
+from backend_client.vocab import DEFAULT_TIMEZONE, TimeUnit
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "calendar-cn.toml"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = (
     (time(8, 30), time(12, 0)),
     (time(13, 30), time(17, 30)),

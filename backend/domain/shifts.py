@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend_client.vocab import DEFAULT_TIMEZONE
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "shifts.toml"
 _DAY_MINUTES = 24 * 60
 
@@ -58,7 +60,7 @@ class ShiftPlan:
         shifts: list[Shift],
         checklist: list[CheckItem],
         *,
-        timezone: str = "Asia/Shanghai",
+        timezone: str = DEFAULT_TIMEZONE,
         due_within_working_hours: float = 4.0,
     ) -> None:
         try:
@@ -124,7 +126,7 @@ class ShiftPlan:
         return cls(
             shifts,
             checklist,
-            timezone=str(data.get("timezone", "Asia/Shanghai")),
+            timezone=str(data.get("timezone", DEFAULT_TIMEZONE)),
             due_within_working_hours=float(data.get("due_within_working_hours", 4)),
         )
 

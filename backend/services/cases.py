@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -42,8 +41,6 @@ from backend_client.wire import (
     CaseDetail,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
 
 @dataclass
 class CaseService:
@@ -52,10 +49,14 @@ class CaseService:
     clockwork: Clockwork
     clock: TimeSource = system_clock
 
+    def _local(self, value: datetime) -> str:
+        """``value`` as the centre's wall clock (the calendar's timezone), ``HH:MM``."""
+        return value.astimezone(self.clockwork.calendar.tz).strftime("%H:%M")
+
     # --- serials ----------------------------------------------------------------------------
 
     async def _next_serial(self, session: AsyncSession, district: str, now: datetime) -> str:
-        year = now.astimezone(LOCAL_TZ).year
+        year = now.astimezone(self.clockwork.calendar.tz).year
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
         table = SerialCounterRow.__table__  # type: ignore[attr-defined]
         stmt = (
@@ -257,7 +258,7 @@ class CaseService:
         except statemachine.IllegalTransition as exc:
             # Name who moved the case last, so a racing operator knows what happened.
             raise Conflict(
-                exc.message + f" 最后操作：{case.last_actor} @ {_local(case.updated_at)}.",
+                exc.message + f" 最后操作：{case.last_actor} @ {self._local(case.updated_at)}.",
                 state=state.value,
                 action=request.action.value,
                 current_version=case.version,
@@ -287,9 +288,9 @@ class CaseService:
         return ActionResult(case=case_summary(case, self.ref, now), seq=event.seq or 0)
 
     def _stale(self, case: CaseRow, expected: int) -> Conflict:
-        state = CaseState(case.state)
+        state, at = CaseState(case.state), self._local(case.updated_at)
         return Conflict(
-            f"案件已被 {case.last_actor} 于 {_local(case.updated_at)} 修改（现为“{both(state)}”）；"
+            f"案件已被 {case.last_actor} 于 {at} 修改（现为“{both(state)}”）；"
             f"请刷新后重试。 (Case changed by {case.last_actor}; you had version {expected}, "
             f"it is now {case.version}.)",
             current_version=case.version,
@@ -462,10 +463,6 @@ class CaseService:
             prev_department_id=other.department_id,
             outbox=outbox,
         )
-
-
-def _local(value: datetime) -> str:
-    return value.astimezone(LOCAL_TZ).strftime("%H:%M")
 
 
 def _prefix_of(jurisdiction_code: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
-from zoneinfo import ZoneInfo
 
 from rich.table import Table
 from rich.text import Text
@@ -21,20 +20,19 @@ from backend_client.wire import CaseDetail
 from console.errors import describe
 from console.i18n import as_key, t
 from console.keymap import translate_bindings
+from console.localtime import day_time
 from console.photos import PhotoScreen, caption, newest, phase_label, text_mode
 from widgets.countdown import format_countdown
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
 
 def _when(value: object) -> str:
     from datetime import datetime
 
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL).strftime("%m-%d %H:%M")
+        return day_time(value)
     return "—"
 
 

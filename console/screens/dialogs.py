@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +21,7 @@ from backend_client.labels import label
 from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import ActionRequest, CaseDetail, Department
 from console.i18n import t
+from console.localtime import day_time
 from console.photos import (
     Fetch,
     PhotoScreen,
@@ -33,7 +33,6 @@ from console.photos import (
 )
 
 Submit = Callable[[ActionRequest], Awaitable[str | None]]
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 DIALOG_CSS = """
 ActionDialog { align: center middle; }
@@ -49,7 +48,7 @@ ActionDialog OptionList { height: auto; max-height: 12; }
 
 
 def _local(value: datetime | None) -> str:
-    return value.astimezone(LOCAL).strftime("%m-%d %H:%M") if value else "—"
+    return day_time(value)
 
 
 class ActionDialog(ModalScreen[bool]):

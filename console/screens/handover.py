@@ -25,7 +25,7 @@ from backend_client.vocab import CaseState, PendingKind, Role
 from backend_client.wire import CaseRef, CheckEntry, CurrentShift, Handover, HandoverCreate
 from console.errors import describe
 from console.i18n import Key, as_key, t
-from console.link import LOCAL
+from console.localtime import day_time, local
 from console.queues import QUEUES
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ STATE_QUEUE = {
 
 
 def when(value: datetime | None) -> str:
-    return value.astimezone(LOCAL).strftime("%m-%d %H:%M") if value else "-"
+    return day_time(value, "-")
 
 
 def snapshot_options(h: Handover, lang: str) -> list[Option]:
@@ -190,7 +190,7 @@ class HandoverScreen(Screen[None]):
                 end=handover.shift.end,
                 next=nxt,
             )
-            + f"  {handover.starts_at.astimezone(LOCAL):%Y-%m-%d}"
+            + f"  {local(handover.starts_at):%Y-%m-%d}"
         )
         state = {
             "draft": t("handover.state.draft", self.lang),

@@ -26,7 +26,8 @@ from console.guard import CursorGuard
 from console.handover_status import HandoverIndicator
 from console.i18n import Key, as_key, t
 from console.keymap import QUEUE_KEYS, bindings, translate_bindings
-from console.link import LOCAL, LinkIndicator
+from console.link import LinkIndicator
+from console.localtime import local
 from console.queues import QUEUES, FilterError, parse_filter
 from console.signals import Changes, Tick
 from widgets.grid_map import GridMap
@@ -306,7 +307,7 @@ class QueueScreen(TerseScreen):
             self.query_one("#status", Static).update(text, layout=False)
 
     def _show_clock(self) -> None:
-        clock = self.cg.now().astimezone(LOCAL).strftime("%H:%M:%S")
+        clock = local(self.cg.now()).strftime("%H:%M:%S")
         self.query_one("#clock", Ticker).set_text(clock)
 
     def show_progress(self, text: str) -> None:

@@ -16,7 +16,7 @@ from backend_client.labels import label
 from backend_client.wire import CaseGone, Event, FeedItem, Handover
 from console.errors import describe
 from console.i18n import t
-from console.link import LOCAL
+from console.localtime import local
 
 if TYPE_CHECKING:
     from textual.events import Resize
@@ -31,7 +31,7 @@ def event_line(item: FeedItem, lang: str) -> str:
     if isinstance(item, CaseGone):
         return f"{item.seq:>8}  {'':8}  {item.serial}  -"
     return (
-        f"{item.seq:>8}  {item.at.astimezone(LOCAL):%H:%M:%S}  {item.serial}  "
+        f"{item.seq:>8}  {local(item.at):%H:%M:%S}  {item.serial}  "
         f"{label(item.action, lang)}  {item.actor} ({label(item.actor_role, lang)})  "
         f"-> {label(item.case.state, lang)}"
     )

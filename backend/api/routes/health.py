@@ -19,8 +19,9 @@ async def health(services: ServicesDep) -> Health:
 
 @router.get("/time")
 async def server_time(services: ServicesDep) -> ServerTime:
-    """The server clock, so consoles can correct their countdowns for local clock skew."""
-    return ServerTime(now=services.now())
+    """The server clock, so consoles can correct their countdowns for local clock skew,
+    and the working calendar's timezone, so they show the centre's wall clock."""
+    return ServerTime(now=services.now(), timezone=services.cases.clockwork.calendar.tz.key)
 
 
 @router.get("/me")
