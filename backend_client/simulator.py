@@ -543,7 +543,7 @@ class Simulator:
             self._latest.pop(case.serial, None)
             self._agenda.cancel(case.serial)
         elif event.action not in PASSIVE:
-            self._plan(case, event.action, event.data)
+            self._plan(case, event.action, event.data.wire())
 
     def _plan(
         self, case: CaseSummary, trigger: Action | None, data: Mapping[str, Any], extra: float = 0

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 
-from backend_client.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN
+from backend_client.eventdata import AnyEventData, typed_data
+from backend_client.text import MULTI_LINE_PATTERN
 from backend_client.vocab import (
     DEFAULT_TIMEZONE,
     Action,
     AreaClass,
-    AttachmentPhase,
     CaseState,
     CategoryKind,
     Light,
@@ -29,33 +37,25 @@ from backend_client.vocab import (
     TimeUnit,
     Urgency,
 )
+from backend_client.wirebase import ATTACHMENT_NOTE_MAX as ATTACHMENT_NOTE_MAX
+from backend_client.wirebase import NOTE_MAX as NOTE_MAX
+from backend_client.wirebase import AttachmentRef as AttachmentRef
+from backend_client.wirebase import Flag as Flag
+from backend_client.wirebase import Note as Note
+from backend_client.wirebase import Serial as Serial
+from backend_client.wirebase import WireModel as WireModel
+from backend_client.wirebase import line as line
 
 DESCRIPTION_MAX = 4000  # Open311 caps descriptions at 4,000 characters; so do we.
 TIMELINE_PAGE = 200  # timeline entries a case detail carries unless asked for fewer
 TIMELINE_PAGE_MAX = 1000
-NOTE_MAX = 2000
 
 GridCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
 CategoryCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
-Serial = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=SINGLE_LINE_PATTERN)]
-Note = Annotated[str, StringConstraints(max_length=NOTE_MAX, pattern=MULTI_LINE_PATTERN)]
 
 
-def line(max_length: int, min_length: int = 0) -> StringConstraints:
-    """One line of text: bounded, no control characters but tab."""
-    return StringConstraints(
-        min_length=min_length, max_length=max_length, pattern=SINGLE_LINE_PATTERN
-    )
-
-
-# Request fields take JSON's own types only: 0 is not false and "1.5" is not a number.
-Flag = Annotated[bool, Strict()]
 Lon = Annotated[float, Strict(), Field(ge=-180, le=180)]
 Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
-
-
-class WireModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
 class FieldProblem(BaseModel):
@@ -174,17 +174,6 @@ class Health(WireModel):
 # --- cases ----------------------------------------------------------------------------------
 
 
-ATTACHMENT_NOTE_MAX = 200
-
-
-class AttachmentRef(WireModel):
-    """An attachment a client names by reference (a report or action may carry these)."""
-
-    ref: Annotated[str, line(500, min_length=1)]
-    phase: AttachmentPhase = AttachmentPhase.BEFORE
-    note: Annotated[str, line(ATTACHMENT_NOTE_MAX)] = ""
-
-
 class Attachment(AttachmentRef):
     """An attachment as a case lists it.  A photo uploaded to the server
     (``POST /cases/{serial}/attachments``) also has its ``id`` — its ``ref`` is then the
@@ -295,7 +284,9 @@ class TimelineEntry(WireModel):
     actor: str
     actor_role: Role
     at: AwareDatetime
-    data: dict[str, Any] = {}
+    data: AnyEventData  # the model for ``action`` (see ``backend_client.eventdata``)
+
+    _typed = model_validator(mode="before")(typed_data)
 
 
 class CaseDetail(CaseSummary):
@@ -351,8 +342,10 @@ class Event(WireModel):
     actor: str
     actor_role: Role
     at: AwareDatetime
-    data: dict[str, Any] = {}
+    data: AnyEventData  # the model for ``action``
     case: CaseSummary
+
+    _typed = model_validator(mode="before")(typed_data)
 
 
 class CaseGone(WireModel):

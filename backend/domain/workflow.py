@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.statemachine import ClockEffect, Effect, Outcome, Plan, pending_kind_for
 from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
+from backend_client.eventdata import EventData, ReportData, parse_data
 from backend_client.vocab import (
     AreaClass,
     CaseState,
@@ -216,7 +217,7 @@ class Move:
 @dataclass(slots=True)
 class Result:
     record: CaseRecord
-    data: dict[str, Any]  # the event's data
+    data: EventData  # the event's data: the model for the action
 
     @property
     def deadlines(self) -> tuple[StageRecord, ...]:
@@ -335,12 +336,12 @@ def open_case(
         new.state = outcome.state
     assert outcome.clock is ClockEffect.START and outcome.stage is not None
     _start(new, outcome.stage, now, policy)
-    data = {
-        "source": new.source.value,
-        "urgency": new.urgency.value,
-        "category": f"{new.category_kind.value}:{new.category_code}",
-        "self_disposed": new.self_disposed,
-    }
+    data = ReportData(
+        source=new.source,
+        urgency=new.urgency,
+        category=f"{new.category_kind.value}:{new.category_code}",
+        self_disposed=new.self_disposed,
+    )
     return Result(new, data)
 
 
@@ -355,10 +356,9 @@ def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) 
     if move.attachments:
         new.attachments = (*new.attachments, *move.attachments)
     _run_clock(new, plan.outcome, now, policy, data, asked or {})
-    if new.deadline_at is not None:  # the running stage's due (its record has the text)
-        running = new.running
-        data["due_at"] = running["due_at"] if running else new.deadline_at.isoformat()
-    return Result(new, data)
+    if new.deadline_at is not None:  # the running stage's due
+        data["due_at"] = new.deadline_at
+    return Result(new, parse_data(plan.rule.action, data))
 
 
 def _apply_effects(

@@ -31,6 +31,7 @@ from backend.services.clockwork import Clockwork
 from backend.services.events import Outbox, append_event
 from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary
+from backend_client.eventdata import EventData, parse_data
 from backend_client.labels import both
 from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
 from backend_client.wire import (
@@ -308,7 +309,7 @@ class CaseService:
         actor: Actor,
         now: datetime,
         outbox: Outbox | None,
-    ) -> dict[str, Any]:
+    ) -> EventData:
         """Carry out the plan on the row; return the event's data.
 
         What the plan needs from the database is looked up here; what it does to the
@@ -458,7 +459,7 @@ class CaseService:
             case=other,
             actor=actor,
             action=action,
-            data=data,
+            data=parse_data(action, data),
             at=now,
             prev_department_id=other.department_id,
             outbox=outbox,

@@ -58,6 +58,7 @@ from backend.models import CaseRow, EventRow
 from backend.services.access import Actor, Sight
 from backend.services.reference import Reference
 from backend.services.views import event_wire
+from backend_client.eventdata import EventData
 from backend_client.vocab import Action
 from backend_client.wire import GONE_EVENT, CaseGone, FeedItem, Resync
 
@@ -76,7 +77,7 @@ async def append_event(
     case: CaseRow,
     actor: Actor,
     action: Action,
-    data: dict[str, Any],
+    data: EventData,
     at: datetime,
     prev_department_id: int | None,
     outbox: Outbox | None = None,
@@ -93,7 +94,7 @@ async def append_event(
         actor_name=actor.display_name,
         actor_role=actor.role.value,
         at=at,
-        data=data,
+        data=data.wire(),
         grid_code=case.grid_code,
         department_id=case.department_id,
         prev_department_id=prev_department_id,

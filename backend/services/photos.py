@@ -26,6 +26,7 @@ from backend.domain.imaging import EXTENSIONS, PreparedPhoto, prepare_photo
 from backend.models import CaseRow, EventRow, PhotoRow
 from backend.services.access import Actor
 from backend.services.events import Outbox, append_event
+from backend_client.eventdata import AttachData
 from backend_client.vocab import Action, AttachmentPhase, CaseState
 from backend_client.wire import Attachment
 
@@ -159,13 +160,13 @@ class PhotoService:
             case=case,
             actor=actor,
             action=Action.ATTACH,
-            data={
-                "photo": row.id,
-                "phase": tag.value,
-                "media_type": photo.media_type,
-                "size": photo.size,
-                **({"note": note} if note else {}),
-            },
+            data=AttachData(
+                photo=row.id,
+                phase=tag,
+                media_type=photo.media_type,
+                size=photo.size,
+                note=note or None,
+            ),
             at=now,
             prev_department_id=case.department_id,
             outbox=outbox,

@@ -6,8 +6,9 @@ the call site. Placeholders use ``str.format`` syntax (``{n}``, ``{serial}``); b
 languages always take the same placeholders (a unit test checks this).
 
 Labels for the shared vocabulary (case states, actions, roles, sources ...) live in
-:mod:`backend_client.labels`; this package holds the console's own texts:
-:mod:`~console.i18n.keys` (the ids) and :mod:`~console.i18n.strings` (their texts).
+:mod:`backend_client.labels`; this package holds the console's own texts, in modules
+of one job each: :mod:`~console.i18n.keys` and :mod:`~console.i18n.strings` (the
+screens' ids and texts) and :mod:`~console.i18n.timeline` (the timeline's sentences).
 
 Usage::
 
@@ -31,6 +32,7 @@ from typing import Final, Literal, cast, get_args
 
 from console.i18n.keys import UiKey
 from console.i18n.strings import UI_STRINGS
+from console.i18n.timeline import TIMELINE_STRINGS, TimelineKey
 
 __all__ = [
     "KEYS",
@@ -50,10 +52,12 @@ Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[Lang] = "zh"
 
-Key = UiKey
+Key = Literal[UiKey, TimelineKey]
 """Every string id; ``mypy`` checks calls such as ``t("col.serial", lang)``."""
 
-_TABLE: Final[dict[Key, tuple[str, str]]] = UI_STRINGS
+_TABLE: Final[dict[Key, tuple[str, str]]] = {
+    key: pair for key, pair in (*UI_STRINGS.items(), *TIMELINE_STRINGS.items())
+}
 
 KEYS: Final[tuple[Key, ...]] = get_args(Key)
 _KEY_SET: Final[frozenset[str]] = frozenset(KEYS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
@@ -20,8 +21,9 @@ from backend_client.wire import CaseDetail
 from console.errors import describe
 from console.i18n import as_key, t
 from console.keymap import translate_bindings
-from console.localtime import day_time
+from console.localtime import day_time, local
 from console.photos import PhotoScreen, caption, newest, phase_label, text_mode
+from console.timeline import Names, sentences
 from widgets.countdown import format_countdown
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class CaseDetailScreen(Screen[None]):
         super().__init__()
         self.serial = serial
         self.case: CaseDetail | None = None
+        self.department_names: dict[str, str] = {}  # code -> name, for the timeline
 
     @property
     def cg(self) -> CityGridApp:
@@ -89,12 +92,16 @@ class CaseDetailScreen(Screen[None]):
     @work(exclusive=True, group="detail")
     async def load(self) -> None:
         try:
-            self.case = await self.cg.client.case(self.serial)
+            case = await self.cg.client.case(self.serial)
         except CitygridError as exc:
             self.query_one("#detail", Static).update(describe(exc, self.cg.settings.lang))
             return
-        self.cg.take(self.case)
-        self.query_one("#detail", Static).update(self.render_case(self.case))
+        if not self.department_names:  # else the timeline names departments by code
+            with suppress(CitygridError):
+                self.department_names = {d.code: d.name for d in await self.cg.departments()}
+        self.case = case
+        self.cg.take(case)
+        self.query_one("#detail", Static).update(self.render_case(case))
 
     async def action_act(self, name: str) -> None:
         await self.cg.actions_.start(Action(name), [self.serial])
@@ -203,17 +210,16 @@ class CaseDetailScreen(Screen[None]):
             )
 
         timeline = Table(title=t("detail.timeline", lang), expand=True, box=None)
-        for key in ("seq", "when", "who", "what", "data"):
-            timeline.add_column(t(as_key(f"detail.col.{key}"), lang), overflow="fold")
-        for entry in case.timeline:
-            data = ", ".join(f"{k}={v}" for k, v in entry.data.items() if k != "attachments")
-            timeline.add_row(
-                str(entry.seq),
-                _when(entry.at),
-                f"{entry.actor} ({label(entry.actor_role, lang)})",
-                label(entry.action, lang),
-                Text(data),
-            )
+        timeline.add_column(t("detail.col.seq", lang), style="dim", no_wrap=True)
+        timeline.add_column(t("detail.col.what", lang), overflow="fold", ratio=1)
+        names = Names(
+            lang,
+            local(now).date(),
+            self.department_names,
+            {f"{case.category_kind.value}:{case.category_code}": case.category_name},
+        )
+        for entry, said in zip(case.timeline, sentences(case.timeline, names), strict=True):
+            timeline.add_row(str(entry.seq), Text(said))
 
         outer = Table.grid()
         outer.add_row(grid)

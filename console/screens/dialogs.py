@@ -197,7 +197,7 @@ class VerifyDialog(ActionDialog):
                 t(
                     "dlg.dept_report",
                     self.lang,
-                    note=report.data.get("note", "—"),
+                    note=report.data.note or "—",
                     who=report.actor,
                     when=when(report.at),
                 )

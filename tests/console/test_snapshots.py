@@ -252,7 +252,12 @@ def filed_detail() -> CaseDetail:
                 actor="赵监督员",
                 actor_role=Role.SUPERVISOR,
                 at=created,
-                data={"source": "supervisor", "category": f"matter:{FILED.category_code}"},
+                data={
+                    "source": "supervisor",
+                    "urgency": "normal",
+                    "category": f"matter:{FILED.category_code}",
+                    "self_disposed": False,
+                },
             ),
             TimelineEntry(
                 seq=8840,
@@ -298,7 +303,11 @@ def in_progress_detail() -> CaseDetail:
         timeline=[
             TimelineEntry(
                 seq=7001, action=Action.REPORT, actor="媒体热线", actor_role=Role.OPERATOR,
-                at=created, data={"source": case.source.value},
+                at=created, data={
+                    "source": case.source.value, "urgency": case.urgency.value,
+                    "category": f"{case.category_kind.value}:{case.category_code}",
+                    "self_disposed": False,
+                },
             ),
             TimelineEntry(
                 seq=7020, action=Action.FILE, actor="孙受理员", actor_role=Role.OPERATOR,

@@ -66,7 +66,11 @@ def disposed_detail() -> CaseDetail:
         timeline=[
             TimelineEntry(
                 seq=9101, action=Action.REPORT, actor="周监督员", actor_role=Role.SUPERVISOR,
-                at=created,
+                at=created, data={
+                    "source": "supervisor", "urgency": "normal",
+                    "category": f"{case.category_kind.value}:{case.category_code}",
+                    "self_disposed": False,
+                },
             ),
             TimelineEntry(
                 seq=9180, action=Action.REPORT_DISPOSAL, actor="环卫一班",

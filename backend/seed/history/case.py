@@ -29,6 +29,7 @@ from backend.seed.history.rows import (
     to_json,
     us,
 )
+from backend_client.eventdata import EventData
 from backend_client.vocab import Action, Role, Stage
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ class _CaseRun:
         return t
 
     def _emit(
-        self, t: int, action: Action, who: _User, data: dict[str, Any], record: CaseRecord
+        self, t: int, action: Action, who: _User, data: EventData, record: CaseRecord
     ) -> None:
         self.events.append(
             (
@@ -148,7 +149,7 @@ class _CaseRun:
                 who.name,
                 who.role,
                 sql_us(t),
-                to_json(data),
+                data.model_dump_json(),  # what ``EventData.wire()`` stores, in one call
                 self.grid.code,
                 record.department_id,
                 self.record.department_id,
