@@ -2,7 +2,7 @@
 
 Each benchmark seeds a brand-new database (a temp SQLite file, or a fresh PostgreSQL
 database created next to ``--database`` and dropped afterwards), starts
-``python -m console serve`` on a free loopback port against it, and stops the server
+``python -m citygrid serve`` on a free loopback port against it, and stops the server
 and removes everything when it is done — also on Ctrl-C or a failure.
 """
 
@@ -81,13 +81,13 @@ def _drop_pg_database(admin_url: str, url: str) -> None:
 
 
 def seed_city(ws: Workspace) -> dict[str, str]:
-    """``python -m console seed`` into the workspace database; returns username → token."""
+    """``python -m citygrid seed`` into the workspace database; returns username → token."""
     tokens = ws.tmp / "tokens.json"
     done = subprocess.run(
         [
             sys.executable,
             "-m",
-            "console",
+            "citygrid",
             "seed",
             "--database",
             ws.url,
@@ -144,7 +144,7 @@ def running_server(
     port: int | None = None,
     workers: int = 1,
 ) -> Iterator[Server]:
-    """``python -m console serve`` on a loopback port (a free one by default); stopped on
+    """``python -m citygrid serve`` on a loopback port (a free one by default); stopped on
     exit."""
     port = port or free_port()
     log = ws.tmp / log_name
@@ -154,7 +154,7 @@ def running_server(
             [
                 sys.executable,
                 "-m",
-                "console",
+                "citygrid",
                 "serve",
                 "--database",
                 ws.url,
@@ -204,9 +204,6 @@ def client(server: Server, token: str, *, timeout: float = 30.0) -> httpx.AsyncC
 
 # --- realistic request bodies -------------------------------------------------------------------
 
-HOTLINE_NOTES = ("希望尽快解决。", "多次反映未果。", "影响出行和生活。", "请相关部门到场处理。")
-PATROL_NOTES = ("现场拍照取证，请尽快处理。", "影响行人通行。", "群众意见较大。", "已持续多日。")
-
 
 @dataclass
 class City:
@@ -221,7 +218,7 @@ class City:
 
 def load_city(server: Server, token: str) -> City:
     """Grid codes and the catalogue (with the simulator's field mix of classes)."""
-    from backend_client.simulator import category_weights
+    from backend.seed.behaviour import category_weights
     from backend_client.wire import Category
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -236,27 +233,38 @@ def load_city(server: Server, token: str) -> City:
 
 
 def report_body(rng: random.Random, city: City, grid: str | None = None) -> dict[str, Any]:
-    """A valid ``CaseCreate`` body: a hotline call or a patrol find, somewhere in the city."""
+    """A valid ``CaseCreate`` body: a hotline call or a patrol find, somewhere in the city,
+    with the demo city's shares, names and texts."""
+    from backend.seed import behaviour as B
+    from demo.decisions import caller, phone
+
     cat = rng.choices(city.categories, weights=city.weights)[0]
     grid = grid or rng.choice(city.grids)
+    place = f"网格{grid[-3:]}号"
     body: dict[str, Any] = {
         "category_kind": cat["kind"],
         "category_code": cat["code"],
         "grid_code": grid,
-        "address": f"网格{grid[-3:]}号附近",
-        "urgency": "urgent" if rng.random() < 0.05 else "normal",
+        "address": f"{place}附近",
+        "urgency": "urgent" if rng.random() < B.URGENT_SHARE else "normal",
     }
-    if rng.random() < 0.5:
+    if rng.random() < B.HOTLINE_SHARE:
+        note = rng.choice(B.HOTLINE_NOTES)
         body |= {
             "source": "hotline",
-            "description": f"市民来电反映：{cat['name']}，{rng.choice(HOTLINE_NOTES)}",
-            "reporter_name": rng.choice("王李张刘陈杨") + "先生",
-            "reporter_phone": f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}",
+            "description": B.HOTLINE_DESCRIPTION.format(
+                place=place, category=cat["name"], note=note
+            ),
+            "reporter_name": caller(rng),
+            "reporter_phone": phone(rng),
         }
     else:
+        note = rng.choice(B.PATROL_NOTES)
         body |= {
             "source": "supervisor",
-            "description": f"巡查发现{cat['name']}，{rng.choice(PATROL_NOTES)}",
+            "description": B.PATROL_DESCRIPTION.format(
+                place=place, category=cat["name"], note=note
+            ),
             "attachments": [{"ref": f"photo://{grid}/{rng.getrandbits(32):08x}.jpg"}],
         }
     return body

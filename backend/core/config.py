@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from platformdirs import user_data_dir
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.core.paths import data_dir
 
 
 def default_database_url() -> str:
-    path = Path(user_data_dir("citygrid", appauthor=False)) / "citygrid.db"
-    return f"sqlite:///{path}"
+    return f"sqlite:///{data_dir() / 'citygrid.db'}"
 
 
 class Settings(BaseSettings):
@@ -50,7 +50,7 @@ def photo_root(settings: Settings) -> Path:
     for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
         if url.startswith(prefix) and ":memory:" not in url:
             return Path(url.removeprefix(prefix)).parent / "photos"
-    return Path(user_data_dir("citygrid", appauthor=False)) / "photos"
+    return data_dir() / "photos"
 
 
 @lru_cache

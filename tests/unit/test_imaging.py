@@ -92,8 +92,8 @@ def test_limits() -> None:
 
 
 def test_the_simulator_photos_are_deterministic_valid_evidence() -> None:
-    from backend_client import evidence
     from backend_client.vocab import AttachmentPhase
+    from demo import evidence
 
     before = evidence.photo(AttachmentPhase.BEFORE, 3)
     assert before == evidence.photo(AttachmentPhase.BEFORE, 3)
