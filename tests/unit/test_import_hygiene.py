@@ -72,15 +72,7 @@ def loaded_roots(*modules: str) -> set[str]:
 )
 def test_console_side_never_loads_the_backend(module: str) -> None:
     roots = loaded_roots(module)
-    assert not roots & SERVER_FRAMEWORKS
-    if module not in KNOWN_CROSSINGS_AT_RUNTIME:
-        assert not roots & {"backend", "demo"}
-
-
-# One crossing older than these rules, to be moved next: the intake screen ranks the
-# catalogue with ``backend.domain.catalogue.fuzzy_rank`` (a pure module: no framework).
-KNOWN_CROSSINGS = {"console/screens/intake.py": {"backend"}}
-KNOWN_CROSSINGS_AT_RUNTIME = {"console.screens.intake"}
+    assert not roots & (SERVER_FRAMEWORKS | {"backend", "demo"})
 
 
 @pytest.mark.parametrize(
@@ -140,9 +132,8 @@ def imported_roots(path: Path) -> set[str]:
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_no_module_imports_across_its_layer(package: str) -> None:
     crossings = {
-        name: sorted(imported_roots(path) & FORBIDDEN[package] - KNOWN_CROSSINGS.get(name, set()))
+        str(path.relative_to(REPO)): sorted(imported_roots(path) & FORBIDDEN[package])
         for path in sorted((REPO / package).rglob("*.py"))
         if "migrations" not in path.parts
-        for name in [str(path.relative_to(REPO))]
     }
     assert {path: bad for path, bad in crossings.items() if bad} == {}
