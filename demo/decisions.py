@@ -31,11 +31,6 @@ from backend_client.wire import ActionRequest, AttachmentRef, CaseCreate, CaseSu
 # --- the report mix ---------------------------------------------------------------------------
 
 
-def category_weights(pool: Sequence[Category]) -> list[float]:
-    """Per-item weights of the behaviour table's report mix."""
-    return B.category_weights(pool)
-
-
 def pick_category(rng: random.Random, catalogue: Sequence[Category]) -> Category:
     """A category with the field mix: ~97% matters (06, 09 heavy), ~3% components (01)."""
     kind = CategoryKind.MATTER if rng.random() < B.MATTER_SHARE else CategoryKind.COMPONENT

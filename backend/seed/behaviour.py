@@ -119,7 +119,9 @@ BOOTSTRAP_SPREAD = 300.0  # seconds over which the cases open at start-up are pi
 
 # --- names and texts ---------------------------------------------------------------------
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"  # callers
+STAFF_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+STAFF_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰红梅志强海燕春梅"
 CALLER_TITLES = ("先生", "女士")
 PHONE_SECOND_DIGITS = "3578"
 PATROL_NOTES = ("现场拍照取证，请尽快处理。", "影响行人通行。", "群众意见较大。", "已持续多日。")
