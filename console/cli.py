@@ -4,7 +4,6 @@ Imports are lazy so ``citygrid --help`` stays fast."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -108,6 +107,8 @@ def console(
 
 
 def _run_console(settings: ConsoleSettings, *, mouse: bool) -> int:
+    import asyncio
+
     from console.app import CityGridApp
 
     refusal = asyncio.run(_check_server(settings))
