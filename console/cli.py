@@ -31,7 +31,7 @@ NoBellOpt = Annotated[bool, typer.Option("--no-bell")]
 FpsOpt = Annotated[int | None, typer.Option(min=1, max=120, help="Frame-rate cap for slow links.")]
 
 
-def _console_settings(
+def console_settings(
     *,
     lang: str | None,
     theme: str | None,
@@ -87,7 +87,7 @@ def console(
     fps: FpsOpt = None,
 ) -> None:
     """Open the console against a running centre."""
-    settings = _console_settings(
+    settings = console_settings(
         lang=lang,
         theme=theme,
         ansi=ansi,

@@ -18,7 +18,7 @@ from console.cli import (
     NoBellOpt,
     NoMouseOpt,
     ThemeOpt,
-    _console_settings,
+    console_settings,
     fail,
 )
 
@@ -75,7 +75,7 @@ def demo(
     takes the same display options as 'citygrid console'."""
     from demo.runner import run_demo
 
-    settings = _console_settings(
+    settings = console_settings(
         lang=lang, theme=theme, ansi=ansi, ascii_glyphs=ascii_glyphs, no_bell=no_bell, fps=fps
     )
     sys.exit(run_demo(port=port, rate=rate, fresh=fresh, settings=settings, mouse=not no_mouse))
