@@ -72,11 +72,13 @@ class CaseService:
 
     # --- reading ----------------------------------------------------------------------------
 
-    async def _load(
+    async def load(
         self, session: AsyncSession, serial: str, actor: Actor, *, lock: bool = False
     ) -> CaseRow:
-        """The case, if the actor may see it.  ``lock`` takes the row lock for a write
-        (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        """The case, if the actor may see it (else 404): the one scope-checked load of a
+        case by serial, for every service that reads or changes one.  ``lock`` takes the
+        row lock for a write (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+        writers)."""
         stmt = select(CaseRow).where(CaseRow.serial == serial)
         if lock and not self.db.is_sqlite:
             stmt = stmt.with_for_update()
@@ -135,7 +137,7 @@ class CaseService:
         timeline_before: int | None = None,
     ) -> CaseDetail:
         async with self.db.read() as session:
-            case = await self._load(session, serial, actor)
+            case = await self.load(session, serial, actor)
             return await self.detail(
                 session,
                 case,
@@ -246,7 +248,7 @@ class CaseService:
         now: datetime,
         outbox: Outbox | None = None,
     ) -> ActionResult:
-        case = await self._load(session, serial, actor, lock=True)
+        case = await self.load(session, serial, actor, lock=True)
         if if_match is not None and case.version != if_match:
             raise self._stale(case, if_match)
         state = CaseState(case.state)
@@ -393,7 +395,7 @@ class CaseService:
     ) -> None:
         if target_serial == case.serial:
             raise Invalid("A case cannot be merged into itself.", field="target")
-        target = await self._load(session, target_serial, actor, lock=True)
+        target = await self.load(session, target_serial, actor, lock=True)
         if not CaseState(target.state).is_open:
             raise Conflict(
                 f"Case {target_serial} is {both(CaseState(target.state))}; "
@@ -416,7 +418,7 @@ class CaseService:
         if not case.merged_into:
             return
         # Out of the actor's scope answers like a case that does not exist: 404, no change.
-        target = await self._load(session, case.merged_into, actor, lock=True)
+        target = await self.load(session, case.merged_into, actor, lock=True)
         mine = {(r.get("serial"), r.get("phone"), r.get("name")) for r in case.reporters}
         target.reporters = [
             r
