@@ -1,4 +1,4 @@
-"""Server administration: ``citygrid serve|db|seed|users|tokens|audit|grids|catalogue``.
+"""Server administration: ``citygrid serve|db|seed|users|tokens|keys|audit|grids|catalogue``.
 
 A typer app the ``citygrid`` entry point mounts.  Each command imports what it needs
 when it runs, so ``citygrid --help`` stays fast; the work is the services' (admin,
@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from backend.admin_cli import audit_app, tokens_app, users_app
+from backend.keys_cli import keys_app
 from backend.cli_common import DatabaseOpt, database_url, fail
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -23,6 +24,7 @@ catalogue_app = typer.Typer(help="The component/matter catalogue.", no_args_is_h
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(grids_app, name="grids")
 app.add_typer(catalogue_app, name="catalogue")

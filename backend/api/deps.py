@@ -16,6 +16,7 @@ from backend.domain.tokens import MISSING_TOKEN
 from backend.services.access import Actor
 from backend.services.auth import AuthGate, SignIn
 from backend.services.cases import CaseService
+from backend.services.channel_gate import ChannelGate
 from backend.services.events import Broadcaster
 from backend.services.handover import HandoverService
 from backend.services.photos import PhotoService
@@ -34,6 +35,7 @@ class Services:
     auth: AuthGate
     photos: PhotoService
     handovers: HandoverService
+    channels: ChannelGate
 
     def now(self) -> datetime:
         return self.clock()

@@ -2,6 +2,7 @@
 
 from backend.models.case import CaseRow, SerialCounterRow
 from backend.models.catalogue import CategoryRow
+from backend.models.channel import ChannelKeyRow
 from backend.models.department import DepartmentRow, RoutingRuleRow
 from backend.models.event import EventRow, IdempotencyRow
 from backend.models.handover import HandoverRow
@@ -14,6 +15,7 @@ __all__ = [
     "AuthStateRow",
     "CaseRow",
     "CategoryRow",
+    "ChannelKeyRow",
     "DepartmentRow",
     "EventRow",
     "HandoverRow",

@@ -192,6 +192,7 @@ class CaseService:
                     "phone": body.reporter_phone,
                     "source": body.source.value,
                     "serial": serial,
+                    **({"email": body.reporter_email} if body.reporter_email else {}),
                 }
             ],
             attachments=[a.model_dump(mode="json") for a in body.attachments],
