@@ -3,8 +3,9 @@
 
 A retried POST creates one case: with an ``Idempotency-Key`` header the first answer is
 stored under it (per channel key); without one, the same key, device and body inside
-:data:`DEDUP_WINDOW` are taken for a retry too.  A photo sent as the file ``media`` is
-attached as the ``before`` photo in the same transaction.
+:data:`DEDUP_WINDOW` are taken for a retry too (the answer is recorded at the end of the
+write in one statement; a retry that meets it rolls back and replays it).  A photo sent
+as the file ``media`` is attached as the ``before`` photo in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete
-from sqlmodel import col
 
 from backend.api.deps import Services
 from backend.core.problems import describe_validation
@@ -35,6 +34,10 @@ from backend_client.wire import DESCRIPTION_MAX, CaseCreate
 
 DEDUP_WINDOW = timedelta(minutes=10)
 NOTICE = "已受理登记，工作人员核实后将尽快处理；可凭编号查询进度。"
+
+
+class _Retried(Exception):
+    """A report already made inside the dedup window: this write is rolled back."""
 
 
 @dataclass
@@ -127,28 +130,34 @@ async def submit(
     print_ = idempotency.fingerprint("POST", "/open311/v2/requests", body)
     outbox = Outbox(services.ref)
     tz = services.cases.clockwork.calendar.tz
-    async with services.db.write() as session:
-        if not idempotency_key:  # an automatic key holds for the window only
-            await session.exec(
-                delete(IdempotencyRow)
-                .where(col(IdempotencyRow.user_id) == actor.id)
-                .where(col(IdempotencyRow.key) == key)
-                .where(col(IdempotencyRow.created_at) < now - DEDUP_WINDOW)
-            )
-        stored = await idempotency.claim(session, services.db, actor.id, key, print_, now)
-        if stored is not None and stored.status_code:
-            return Accepted(stored.status_code, list(stored.body["requests"]), True)
-        result = await services.cases.create(session, actor, native, now, outbox)
-        case = await services.cases.load(session, result.case.serial, actor, lock=True)
-        if photo is not None:
-            await services.photos.attach_photo(
-                session, actor, case, photo, AttachmentPhase.BEFORE, now=now, outbox=outbox
-            )
-        answer = {
-            **reports.request(case, services.ref, tz, lang),
-            "service_notice": NOTICE,
-            "account_id": None,
-        }
-        await idempotency.store(session, actor.id, key, 201, {"requests": [answer]})
+    user = actor.id
+    try:
+        async with services.db.write() as session:
+            if idempotency_key:
+                stored = await idempotency.claim(session, services.db, user, key, print_, now)
+                if stored is not None:
+                    return Accepted(stored.status_code, list(stored.body["requests"]), True)
+            case, _result = await services.cases.create_row(session, actor, native, now, outbox)
+            if photo is not None:
+                await services.photos.attach_photo(
+                    session, actor, case, photo, AttachmentPhase.BEFORE, now=now, outbox=outbox
+                )
+            answer = {
+                **reports.request(case, services.ref, tz, lang),
+                "service_notice": NOTICE,
+                "account_id": None,
+            }
+            stored_body = {"requests": [answer]}
+            if idempotency_key:
+                await idempotency.store(session, user, key, 201, stored_body)
+            elif not await idempotency.record_once(
+                session, services.db, user, key, now, DEDUP_WINDOW, 201, stored_body
+            ):
+                raise _Retried  # the same report inside the window: undo this one
+    except _Retried:
+        async with services.db.read() as session:
+            row = await session.get(IdempotencyRow, (user, key))
+        assert row is not None
+        return Accepted(row.status_code, list(row.body["requests"]), True)
     services.broadcaster.offer(outbox.items)
     return Accepted(201, [answer], False)

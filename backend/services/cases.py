@@ -156,6 +156,18 @@ class CaseService:
         now: datetime,
         outbox: Outbox | None = None,
     ) -> ActionResult:
+        return (await self.create_row(session, actor, body, now, outbox))[1]
+
+    async def create_row(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        body: CaseCreate,
+        now: datetime,
+        outbox: Outbox | None = None,
+    ) -> tuple[CaseRow, ActionResult]:
+        """Create the case (the one way a report becomes a case); the new row, and the
+        answer :meth:`create` gives."""
         outcome = statemachine.plan_report(actor.role, body.self_disposed)
         category = await self.ref.category(body.category_kind.value, body.category_code)
         if category is None:
@@ -219,7 +231,7 @@ class CaseService:
             prev_department_id=None,
             outbox=outbox,
         )
-        return ActionResult(case=case_summary(case, self.ref, now), seq=event.seq or 0)
+        return case, ActionResult(case=case_summary(case, self.ref, now), seq=event.seq or 0)
 
     def _resolve_grid(self, body: CaseCreate) -> str:
         if body.grid_code is not None:
