@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from backend.admin_cli import audit_app, tokens_app, users_app
-from backend.keys_cli import keys_app
 from backend.cli_common import DatabaseOpt, database_url, fail
+from backend.keys_cli import keys_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
