@@ -341,6 +341,9 @@ def open_case(
         "category": f"{new.category_kind.value}:{new.category_code}",
         "self_disposed": new.self_disposed,
     }
+    running = new.running
+    if running is not None:  # the first stage's deadline, as every later step records it
+        data["due_at"] = running["due_at"]
     return Result(new, data)
 
 
