@@ -15,12 +15,15 @@ from backend.core.clock import Clock, system_clock
 from backend.core.config import Settings, get_settings, photo_root
 from backend.core.db import Database
 from backend.core.problems import BodyLimitMiddleware, install_problem_handlers
+from backend.domain.assessment.policy import AssessmentPolicy
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.shifts import ShiftPlan
 from backend.domain.timelimits import TimeLimitPolicy
 from backend.open311 import PREFIX as OPEN311_PREFIX
 from backend.open311.errors import install_error_format, refusal_for
 from backend.open311.routes import router as open311_router
+from backend.services.assessment.figures import AssessmentService
+from backend.services.assessment.projector import Projector
 from backend.services.auth import AuthGate
 from backend.services.cases import CaseService
 from backend.services.channel_gate import ChannelGate
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings.photo_max_bytes,
             settings.photo_max_pixels,
         )
+        projector = Projector(db, calendar.tz, settings.assessment_poll_interval)
+        await projector.start()
         app.state.services = Services(
             settings=settings,
             db=db,
@@ -67,11 +72,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             photos=photos,
             channels=ChannelGate(db, auth),
             handovers=HandoverService(db, ShiftPlan.load(settings.shifts_path), calendar, ref),
+            projector=projector,
+            assessment=AssessmentService(
+                db, ref, AssessmentPolicy.load(settings.assessment_path), calendar.tz, projector
+            ),
         )
         log.info("citygrid API ready on %s", db.dialect)
         try:
             yield
         finally:
+            await projector.stop()
             await auth.stop()
             await broadcaster.stop()
             await db.dispose()

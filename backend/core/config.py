@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Seconds between looks at the auth generation: a revoked token or disabled user is
     # refused, and its streams closed, within about this long on every worker.
     auth_poll_interval: float = 0.25
+    # How often the assessment projection looks for other workers' writes (its own wake it at once).
+    assessment_poll_interval: float = 1.0
     max_body_bytes: int = 256 * 1024
     # The request line and headers together (answered 431 beyond; see backend.core.http).
     max_header_bytes: int = 32 * 1024
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     photo_max_pixels: int = 40_000_000
     photo_dir: Path | None = None
     calendar_path: Path | None = None
+    # The assessment policy (weights, bands, grades, targets); default: the shipped one.
+    assessment_path: Path | None = None
     timelimits_path: Path | None = None
     shifts_path: Path | None = None  # duty shifts and the handover checklist
     demo_district_code: str = "110112"

@@ -1,5 +1,6 @@
 """SQLModel tables.  Importing this package registers every table on ``SQLModel.metadata``."""
 
+from backend.models.assessment import AssessmentCursorRow, AssessmentFactRow, assessment_day
 from backend.models.case import CaseRow, SerialCounterRow
 from backend.models.catalogue import CategoryRow
 from backend.models.channel import ChannelKeyRow
@@ -11,6 +12,8 @@ from backend.models.region import RegionRow
 from backend.models.user import AuditRow, AuthStateRow, TokenRow, UserRow
 
 __all__ = [
+    "AssessmentCursorRow",
+    "AssessmentFactRow",
     "AuditRow",
     "AuthStateRow",
     "CaseRow",
@@ -26,4 +29,5 @@ __all__ = [
     "SerialCounterRow",
     "TokenRow",
     "UserRow",
+    "assessment_day",
 ]

@@ -15,6 +15,8 @@ Which case counts where (ASSUMPTIONS, written down once here):
   and it closed), closed first time (closed with no rework), reworks and failed checks.
 - Returns, shirking (a refused return), extensions and suspensions count for the
   department in the period the decision was taken.
+- The shift lead who filed a case answers for its closing (结案): the closing counts go
+  to them, whoever did the final check.
 - A wrong dispatch (two or more departments) counts for the first dispatcher when the
   case closes; a case closed with one department counts as dispatched accurately.
 """
@@ -55,30 +57,36 @@ class Period:
         return (self.end - self.start).total_seconds() / 86_400
 
 
-Delta = tuple[ObjectKey, Mapping[str, float]]
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What a case adds to one object's counters, dated by the instant it counts at."""
+
+    at: str  # ISO instant
+    key: ObjectKey
+    counts: Mapping[str, float]
 
 
 def tally(facts: Iterable[CaseFacts], period: Period) -> dict[ObjectKey, Counters]:
     """Every object's counters for ``period``."""
     sums: dict[ObjectKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for case in facts:
-        for key, delta in case_deltas(case, period):
-            bucket = sums[key]
-            for name, value in delta.items():
-                bucket[name] += value
-    return {key: _counters(values) for key, values in sums.items()}
+        for delta in case_deltas(case):
+            if period.holds(delta.at):
+                bucket = sums[delta.key]
+                for name, value in delta.counts.items():
+                    bucket[name] += value
+    return {key: counters(values) for key, values in sums.items()}
 
 
-def case_deltas(case: CaseFacts, period: Period) -> Iterator[Delta]:
-    """What one case adds to which objects in ``period``; the drill-down reads this too."""
-    yield from _report(case, period)
+def case_deltas(case: CaseFacts) -> Iterator[Delta]:
+    """Everything one case adds to which objects, and when; the drill-down reads this too."""
+    yield from _report(case)
     for step in case.steps:
-        if period.holds(step.at):
-            yield from _step(case, step)
+        yield from _step(case, step)
     for run in case.runs:
         if run.stage == Stage.DISPOSE and run.department_id is not None:
-            yield from _disposal(run, period)
-    yield from _closing(case, period)
+            yield from _disposal(run)
+    yield from _closing(case)
 
 
 def regions(grid_code: str) -> Iterator[ObjectKey]:
@@ -97,23 +105,25 @@ def _department(department: int | None) -> Iterator[ObjectKey]:
         yield ObjectKey("department", str(department))
 
 
-def _each(keys: Iterable[ObjectKey], delta: Mapping[str, float]) -> Iterator[Delta]:
-    for key in keys:
-        yield key, delta
+def _each(at: str, keys: Iterable[ObjectKey], counts: Mapping[str, float]) -> Iterator[Delta]:
+    if counts:
+        for key in keys:
+            yield Delta(at, key, counts)
 
 
-def _report(case: CaseFacts, period: Period) -> Iterator[Delta]:
-    if not period.holds(case.reported_at):
+def _report(case: CaseFacts) -> Iterator[Delta]:
+    at = case.reported_at
+    if at is None:
         return
     patrol = case.reporter_role == Role.SUPERVISOR
     delta: dict[str, float] = {"patrol_reports" if patrol else "public_reports": 1}
     if patrol and (case.filed_at or case.voided_at):
         delta["valid_patrol_reports"] = 1
-    yield from _each(regions(case.grid_code), delta)
+    yield from _each(at, regions(case.grid_code), delta)
     if patrol:
-        yield from _each(_post(case.reporter_id), delta)
+        yield from _each(at, _post(case.reporter_id), delta)
     elif case.reporter_role == Role.OPERATOR:
-        yield from _each(_post(case.reporter_id), {"accepted": 1})
+        yield from _each(at, _post(case.reporter_id), {"accepted": 1})
 
 
 def _timed(due: str, on_time: str, step: Step) -> dict[str, float]:
@@ -121,25 +131,29 @@ def _timed(due: str, on_time: str, step: Step) -> dict[str, float]:
 
 
 def _step(case: CaseFacts, step: Step) -> Iterator[Delta]:
-    action = Action(step.action)
+    action, at = Action(step.action), step.at
     if action is Action.FILE:
         delta = _timed("filed", "filed_on_time", step)
-        yield from _each([*_post(step.by), *regions(case.grid_code)], delta)
+        yield from _each(at, [*_post(step.by), *regions(case.grid_code)], delta)
     elif action is Action.VOID:
-        yield from _each([*_post(case.filed_by), *regions(case.grid_code)], {"voided": 1})
+        yield from _each(at, [*_post(case.filed_by), *regions(case.grid_code)], {"voided": 1})
     elif action is Action.DISPATCH:
-        yield from _each(_post(step.by), _timed("dispatch_due", "dispatched_on_time", step))
-        yield from _each(_post(step.by), {"dispatched": 1})
+        yield from _each(at, _post(step.by), _timed("dispatch_due", "dispatched_on_time", step))
+        yield from _each(at, _post(step.by), {"dispatched": 1})
     elif action is Action.REQUEST_VERIFICATION:
-        yield from _each(_post(step.by), _timed("verify_orders_due", "verify_orders_on_time", step))
+        yield from _each(
+            at, _post(step.by), _timed("verify_orders_due", "verify_orders_on_time", step)
+        )
     elif action is Action.ASSIGN_CHECK:
-        yield from _each(_post(step.by), _timed("check_orders_due", "check_orders_on_time", step))
+        yield from _each(
+            at, _post(step.by), _timed("check_orders_due", "check_orders_on_time", step)
+        )
     elif action is Action.CONFIRM_REPORT:
-        yield from _each(_post(step.by), _timed("verify_due", "verify_on_time", step))
+        yield from _each(at, _post(step.by), _timed("verify_due", "verify_on_time", step))
     elif action is Action.VERIFY and step.role == Role.SUPERVISOR:
-        yield from _each(_post(step.by), _timed("check_due", "check_on_time", step))
+        yield from _each(at, _post(step.by), _timed("check_due", "check_on_time", step))
     elif action is Action.DECIDE:
-        yield from _each(_department(step.department_id), _decision(step.branch))
+        yield from _each(at, _department(step.department_id), _decision(step.branch))
 
 
 def _decision(branch: str) -> Mapping[str, float]:
@@ -151,13 +165,13 @@ def _decision(branch: str) -> Mapping[str, float]:
     return table.get(branch, {})
 
 
-def _disposal(run: StageRun, period: Period) -> Iterator[Delta]:
-    if not period.holds(run.due_at):
+def _disposal(run: StageRun) -> Iterator[Delta]:
+    at = run.due_at
+    if at is None:
         return
-    assert run.due_at is not None
     keys = list(_department(run.department_id))
     if run.extended_hours:
-        yield from _each(keys, {"extension_hours": run.extended_hours})
+        yield from _each(at, keys, {"extension_hours": run.extended_hours})
     ended_by = run.done_action
     if ended_by == Action.DECIDE:  # an approved return: the department was not responsible
         return
@@ -166,16 +180,17 @@ def _disposal(run: StageRun, period: Period) -> Iterator[Delta]:
         delta["disposed"] = 1
         if run.on_time:
             delta["disposed_on_time"] = 1
-    elif datetime.fromisoformat(run.due_at) < period.end:
-        delta["overdue_not_disposed"] = 1
-    yield from _each(keys, delta)
+    elif run.done_at is None:
+        delta["overdue_not_disposed"] = 1  # counted on its due day; a later disposal moves it
+    yield from _each(at, keys, delta)
 
 
-def _closing(case: CaseFacts, period: Period) -> Iterator[Delta]:
+def _closing(case: CaseFacts) -> Iterator[Delta]:
     disposals = [run for run in case.runs if run.stage == Stage.DISPOSE]
-    if not disposals or not period.holds(disposals[-1].due_at):
+    last = disposals[-1] if disposals else None
+    at = last.due_at if last is not None else None
+    if last is None or at is None:
         return
-    last = disposals[-1]
     delta: dict[str, float] = {"close_due": 1}
     if case.reworks:
         delta["reworks"] = case.reworks
@@ -188,22 +203,21 @@ def _closing(case: CaseFacts, period: Period) -> Iterator[Delta]:
         if not case.reworks:
             delta["closed_first_time"] = 1
     keys = [*_department(last.department_id), *regions(case.grid_code)]
-    yield from _each(keys, delta)
+    yield from _each(at, keys, delta)
     if case.closed_at:
-        lead = list(_post(case.closed_by))
+        lead = list(_post(case.filed_by))
         yield from _each(
-            lead, {k: v for k, v in delta.items() if k.startswith(("close", "closed"))}
+            at, lead, {k: v for k, v in delta.items() if k.startswith(("close", "closed"))}
         )
         first = next((s for s in case.steps if s.action == Action.DISPATCH), None)
         if first is not None:
             accurate = (
                 {"wrong_dispatches": 1} if case.wrong_dispatch else {"dispatched_accurately": 1}
             )
-            yield from _each(_post(first.by), accurate)
+            yield from _each(at, _post(first.by), accurate)
 
 
-def _counters(values: Mapping[str, float]) -> Counters:
-    counters = Counters()
-    return counters.plus(
+def counters(values: Mapping[str, float]) -> Counters:
+    return Counters().plus(
         **{k: (v if k == "extension_hours" else int(v)) for k, v in values.items()}
     )
