@@ -1,4 +1,5 @@
-"""Server administration: ``citygrid serve|db|seed|users|tokens|keys|audit|grids|catalogue``.
+"""Server administration: ``citygrid serve|db|seed|users|tokens|keys|audit|grids|catalogue``
+and ``assessment``.
 
 A typer app the ``citygrid`` entry point mounts.  Each command imports what it needs
 when it runs, so ``citygrid --help`` stays fast; the work is the services' (admin,
@@ -14,6 +15,7 @@ from typing import Annotated
 import typer
 
 from backend.admin_cli import audit_app, tokens_app, users_app
+from backend.assessment_cli import assessment_app
 from backend.cli_common import DatabaseOpt, database_url, fail
 from backend.keys_cli import keys_app
 
@@ -28,6 +30,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(grids_app, name="grids")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(assessment_app, name="assessment")
 
 
 @app.command()
@@ -103,6 +106,9 @@ def seed(
         made = seed_history(url, count=history, seed=seed)
         elapsed = time.perf_counter() - started
         typer.echo(f"added {made.cases} history cases and {made.events} events in {elapsed:.1f}s")
+        from backend.assessment_cli import catch_up
+
+        catch_up(url)  # so a server starting on this history has its figures at once
 
 
 @grids_app.command("import")

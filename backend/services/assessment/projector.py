@@ -193,36 +193,33 @@ class Projector:
         return sqlite_insert if self.db.is_sqlite else pg_insert
 
     async def _put_facts(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-        table = FACT_TABLE
-        connection = await session.connection()
-        for chunk in _chunks(rows, 200):
-            stmt = self._insert()(table).values(chunk)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["case_id"],
-                set_={"facts": stmt.excluded.facts, "last_seq": stmt.excluded.last_seq},
-            )
-            await connection.execute(stmt)
+        if not rows:
+            return
+        stmt = self._insert()(FACT_TABLE)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["case_id"],
+            set_={"facts": stmt.excluded.facts, "last_seq": stmt.excluded.last_seq},
+        )
+        await (await session.connection()).execute(stmt, rows)
 
     async def _put_days(
         self, session: AsyncSession, change: dict[DayKey, dict[str, float]]
     ) -> None:
-        connection = await session.connection()
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for (day, kind, ident), counts in change.items():
-            moved = {name: value for name, value in counts.items() if value}
-            if moved:  # rows with the same counters share one statement
-                row = {"day": day, "object_type": kind, "object_id": ident, **moved}
-                groups[tuple(sorted(moved))].append(row)
+        zero = dict.fromkeys(COUNTER_COLUMNS, 0)
+        rows = [
+            {"day": day, "object_type": kind, "object_id": ident, **zero, **counts}
+            for (day, kind, ident), counts in change.items()
+            if any(counts.values())
+        ]
+        if not rows:
+            return
         table = assessment_day
-        for names, rows in groups.items():
-            for chunk in _chunks(rows, 200):
-                full = [{name: 0 for name in COUNTER_COLUMNS} | row for row in chunk]
-                stmt = self._insert()(table).values(full)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["day", "object_type", "object_id"],
-                    set_={name: table.c[name] + stmt.excluded[name] for name in names},
-                )
-                await connection.execute(stmt)
+        stmt = self._insert()(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["day", "object_type", "object_id"],
+            set_={name: table.c[name] + stmt.excluded[name] for name in COUNTER_COLUMNS},
+        )
+        await (await session.connection()).execute(stmt, rows)
 
 
 def _logged(row: EventRow) -> LoggedEvent:
