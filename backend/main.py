@@ -15,11 +15,18 @@ from backend.core.clock import Clock, system_clock
 from backend.core.config import Settings, get_settings, photo_root
 from backend.core.db import Database
 from backend.core.problems import BodyLimitMiddleware, install_problem_handlers
+from backend.domain.assessment.policy import AssessmentPolicy
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.shifts import ShiftPlan
 from backend.domain.timelimits import TimeLimitPolicy
+from backend.open311 import PREFIX as OPEN311_PREFIX
+from backend.open311.errors import install_error_format, refusal_for
+from backend.open311.routes import router as open311_router
+from backend.services.assessment.figures import AssessmentService
+from backend.services.assessment.projector import Projector
 from backend.services.auth import AuthGate
 from backend.services.cases import CaseService
+from backend.services.channel_gate import ChannelGate
 from backend.services.clockwork import Clockwork
 from backend.services.events import Broadcaster
 from backend.services.handover import HandoverService
@@ -28,6 +35,7 @@ from backend.services.reference import Reference
 
 API_PREFIX = "/api/v1"
 UPLOAD_OVERHEAD = 64 * 1024  # multipart framing and the small fields beside the photo
+OPEN311_UPLOADS = (f"{OPEN311_PREFIX}/requests.json", f"{OPEN311_PREFIX}/requests.xml")
 log = logging.getLogger("citygrid")
 
 
@@ -45,6 +53,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await broadcaster.start()
         auth = AuthGate(db, settings.auth_poll_interval)
         await auth.start()
+        photos = PhotoService(
+            db,
+            PhotoStore(photo_root(settings)),
+            settings.photo_max_bytes,
+            settings.photo_max_pixels,
+        )
+        projector = Projector(db, calendar.tz, settings.assessment_poll_interval)
+        await projector.start()
         app.state.services = Services(
             settings=settings,
             db=db,
@@ -53,18 +69,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             broadcaster=broadcaster,
             clock=clock or system_clock,
             auth=auth,
-            photos=PhotoService(
-                db,
-                PhotoStore(photo_root(settings)),
-                settings.photo_max_bytes,
-                settings.photo_max_pixels,
-            ),
+            photos=photos,
+            channels=ChannelGate(db, auth),
             handovers=HandoverService(db, ShiftPlan.load(settings.shifts_path), calendar, ref),
+            projector=projector,
+            assessment=AssessmentService(
+                db, ref, AssessmentPolicy.load(settings.assessment_path), calendar.tz, projector
+            ),
         )
         log.info("citygrid API ready on %s", db.dialect)
         try:
             yield
         finally:
+            await projector.stop()
             await auth.stop()
             await broadcaster.stop()
             await db.dispose()
@@ -78,11 +95,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_error_format(app)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
         upload_limit=settings.photo_max_bytes + UPLOAD_OVERHEAD,
+        upload_paths=("/attachments", *OPEN311_UPLOADS),
+        refuse=refusal_for,
     )
     app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(open311_router)
     install_openapi(app)
     return app

@@ -43,7 +43,15 @@ class Source(StrEnum):
     MEDIA = "media"  # 媒体曝光
     LEADER = "leader"  # 领导交办
     OPEN311 = "open311"
+    WECHAT = "wechat"  # 微信小程序, through the Open311 façade
+    APP = "app"  # 市民 App, through the Open311 façade
+    HANDHELD = "handheld"  # 手持终端, through the Open311 façade
     OTHER = "other"
+
+
+# The systems that report through the Open311 façade with a channel key; each key is
+# bound to one, and the case's source is its channel.
+CHANNELS = (Source.HOTLINE, Source.WECHAT, Source.APP, Source.HANDHELD)
 
 
 class Urgency(StrEnum):

@@ -195,6 +195,7 @@ class Attachment(AttachmentRef):
 class Reporter(WireModel):
     name: str = ""
     phone: str = ""
+    email: str = ""  # for the callback; never shown to the public (Open311 reads omit it)
     source: Source
     serial: str | None = None  # the case the report arrived as (kept across merges)
 
@@ -216,6 +217,7 @@ class CaseCreate(WireModel):
     address: Annotated[str, line(256)] = ""
     reporter_name: Annotated[str, line(50)] = ""
     reporter_phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{0,20}$")] = ""
+    reporter_email: Annotated[str, line(100)] = ""
     attachments: Annotated[list[AttachmentRef], Field(max_length=20)] = []
     self_disposed: Flag = False  # 自处置: a supervisor fixed it on the spot
 

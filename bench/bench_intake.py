@@ -21,23 +21,20 @@ import argparse
 import asyncio
 import random
 import sys
-import time
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 from benchlib import (
     LATENCY_HEAD,
     Check,
     Latency,
+    Phase,
     Server,
     client,
     environment_line,
     fresh_database,
     load_city,
-    process_cpu_seconds,
     report_body,
+    run_phase,
     running_server,
     seed_city,
     table,
@@ -47,65 +44,6 @@ from benchlib import (
 MIN_CASES_PER_S = 300.0
 MAX_P99_MS = 50.0
 MIN_RATIO = 0.3
-
-Request = Callable[[httpx.AsyncClient, int], Coroutine[Any, Any, httpx.Response]]
-
-
-@dataclass
-class Phase:
-    name: str
-    ok_status: int
-    wall: float = 0.0
-    server_cpu: float = 0.0  # seconds of server process CPU during the phase
-    client_cpu: float = 0.0  # seconds of this (client) process CPU during the phase
-    latencies: list[float] = field(default_factory=list)
-    errors: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.wall if self.wall else 0.0
-
-
-async def run_phase(
-    server: Server,
-    clients: list[httpx.AsyncClient],
-    name: str,
-    ok_status: int,
-    count: int,
-    request: Request,
-) -> Phase:
-    """``count`` requests shared by the clients, each client one request at a time."""
-    phase = Phase(name, ok_status)
-    next_index = 0
-
-    async def worker(c: httpx.AsyncClient) -> None:
-        nonlocal next_index
-        while next_index < count:
-            i = next_index
-            next_index += 1
-            t0 = time.perf_counter()
-            try:
-                response = await request(c, i)
-            except httpx.HTTPError as exc:
-                key = type(exc).__name__
-                phase.errors[key] = phase.errors.get(key, 0) + 1
-                continue
-            elapsed = time.perf_counter() - t0
-            if response.status_code == ok_status:
-                phase.latencies.append(elapsed)
-            else:
-                key = f"HTTP {response.status_code}"
-                phase.errors[key] = phase.errors.get(key, 0) + 1
-                if phase.errors[key] == 1:
-                    print(f"  {name}: {key}: {response.text[:300]}", file=sys.stderr)
-
-    cpu0, server_cpu0 = time.process_time(), process_cpu_seconds(server.proc.pid)
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in clients))
-    phase.wall = time.perf_counter() - started
-    phase.client_cpu = time.process_time() - cpu0
-    phase.server_cpu = process_cpu_seconds(server.proc.pid) - server_cpu0
-    return phase
 
 
 async def bench(server: Server, token: str, args: argparse.Namespace) -> list[Phase]:

@@ -33,7 +33,7 @@ def seed_city(url: str, workdir: Path) -> None:
         [
             sys.executable,
             "-m",
-            "console",
+            "citygrid",
             "seed",
             "--database",
             url,

@@ -2,12 +2,13 @@
 
 Each benchmark seeds a brand-new database (a temp SQLite file, or a fresh PostgreSQL
 database created next to ``--database`` and dropped afterwards), starts
-``python -m console serve`` on a free loopback port against it, and stops the server
+``python -m citygrid serve`` on a free loopback port against it, and stops the server
 and removes everything when it is done — also on Ctrl-C or a failure.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import math
@@ -20,8 +21,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,13 +82,13 @@ def _drop_pg_database(admin_url: str, url: str) -> None:
 
 
 def seed_city(ws: Workspace) -> dict[str, str]:
-    """``python -m console seed`` into the workspace database; returns username → token."""
+    """``python -m citygrid seed`` into the workspace database; returns username → token."""
     tokens = ws.tmp / "tokens.json"
     done = subprocess.run(
         [
             sys.executable,
             "-m",
-            "console",
+            "citygrid",
             "seed",
             "--database",
             ws.url,
@@ -144,7 +145,7 @@ def running_server(
     port: int | None = None,
     workers: int = 1,
 ) -> Iterator[Server]:
-    """``python -m console serve`` on a loopback port (a free one by default); stopped on
+    """``python -m citygrid serve`` on a loopback port (a free one by default); stopped on
     exit."""
     port = port or free_port()
     log = ws.tmp / log_name
@@ -154,7 +155,7 @@ def running_server(
             [
                 sys.executable,
                 "-m",
-                "console",
+                "citygrid",
                 "serve",
                 "--database",
                 ws.url,
@@ -204,9 +205,6 @@ def client(server: Server, token: str, *, timeout: float = 30.0) -> httpx.AsyncC
 
 # --- realistic request bodies -------------------------------------------------------------------
 
-HOTLINE_NOTES = ("希望尽快解决。", "多次反映未果。", "影响出行和生活。", "请相关部门到场处理。")
-PATROL_NOTES = ("现场拍照取证，请尽快处理。", "影响行人通行。", "群众意见较大。", "已持续多日。")
-
 
 @dataclass
 class City:
@@ -221,7 +219,7 @@ class City:
 
 def load_city(server: Server, token: str) -> City:
     """Grid codes and the catalogue (with the simulator's field mix of classes)."""
-    from backend_client.simulator import category_weights
+    from backend.seed.behaviour import category_weights
     from backend_client.wire import Category
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -236,30 +234,104 @@ def load_city(server: Server, token: str) -> City:
 
 
 def report_body(rng: random.Random, city: City, grid: str | None = None) -> dict[str, Any]:
-    """A valid ``CaseCreate`` body: a hotline call or a patrol find, somewhere in the city."""
+    """A valid ``CaseCreate`` body: a hotline call or a patrol find, somewhere in the city,
+    with the demo city's shares, names and texts."""
+    from backend.seed import behaviour as B
+    from demo.decisions import caller, phone
+
     cat = rng.choices(city.categories, weights=city.weights)[0]
     grid = grid or rng.choice(city.grids)
+    place = f"网格{grid[-3:]}号"
     body: dict[str, Any] = {
         "category_kind": cat["kind"],
         "category_code": cat["code"],
         "grid_code": grid,
-        "address": f"网格{grid[-3:]}号附近",
-        "urgency": "urgent" if rng.random() < 0.05 else "normal",
+        "address": f"{place}附近",
+        "urgency": "urgent" if rng.random() < B.URGENT_SHARE else "normal",
     }
-    if rng.random() < 0.5:
+    if rng.random() < B.HOTLINE_SHARE:
+        note = rng.choice(B.HOTLINE_NOTES)
         body |= {
             "source": "hotline",
-            "description": f"市民来电反映：{cat['name']}，{rng.choice(HOTLINE_NOTES)}",
-            "reporter_name": rng.choice("王李张刘陈杨") + "先生",
-            "reporter_phone": f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}",
+            "description": B.HOTLINE_DESCRIPTION.format(
+                place=place, category=cat["name"], note=note
+            ),
+            "reporter_name": caller(rng),
+            "reporter_phone": phone(rng),
         }
     else:
+        note = rng.choice(B.PATROL_NOTES)
         body |= {
             "source": "supervisor",
-            "description": f"巡查发现{cat['name']}，{rng.choice(PATROL_NOTES)}",
+            "description": B.PATROL_DESCRIPTION.format(
+                place=place, category=cat["name"], note=note
+            ),
             "attachments": [{"ref": f"photo://{grid}/{rng.getrandbits(32):08x}.jpg"}],
         }
     return body
+
+
+# --- the load loop -------------------------------------------------------------------------------
+
+Request = Callable[[httpx.AsyncClient, int], Coroutine[Any, Any, httpx.Response]]
+
+
+@dataclass
+class Phase:
+    name: str
+    ok_status: int
+    wall: float = 0.0
+    server_cpu: float = 0.0  # seconds of server process CPU during the phase
+    client_cpu: float = 0.0  # seconds of this (client) process CPU during the phase
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall if self.wall else 0.0
+
+
+async def run_phase(
+    server: Server,
+    clients: list[httpx.AsyncClient],
+    name: str,
+    ok_status: int,
+    count: int,
+    request: Request,
+) -> Phase:
+    """``count`` requests shared by the clients, each client one request at a time
+    (closed loop: a client sends its next request when the previous one answered)."""
+    phase = Phase(name, ok_status)
+    next_index = 0
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        nonlocal next_index
+        while next_index < count:
+            i = next_index
+            next_index += 1
+            t0 = time.perf_counter()
+            try:
+                response = await request(c, i)
+            except httpx.HTTPError as exc:
+                key = type(exc).__name__
+                phase.errors[key] = phase.errors.get(key, 0) + 1
+                continue
+            elapsed = time.perf_counter() - t0
+            if response.status_code == ok_status:
+                phase.latencies.append(elapsed)
+            else:
+                key = f"HTTP {response.status_code}"
+                phase.errors[key] = phase.errors.get(key, 0) + 1
+                if phase.errors[key] == 1:
+                    print(f"  {name}: {key}: {response.text[:300]}", file=sys.stderr)
+
+    cpu0, server_cpu0 = time.process_time(), process_cpu_seconds(server.proc.pid)
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in clients))
+    phase.wall = time.perf_counter() - started
+    phase.client_cpu = time.process_time() - cpu0
+    phase.server_cpu = process_cpu_seconds(server.proc.pid) - server_cpu0
+    return phase
 
 
 # --- figures ------------------------------------------------------------------------------------

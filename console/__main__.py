@@ -1,3 +1,5 @@
-from console.cli import main
+# ``python -m console`` is kept as another name for ``python -m citygrid`` (scripts and
+# tests started commands that way before the command line was split by layer).
+from citygrid.cli import main
 
 main()

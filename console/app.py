@@ -187,7 +187,7 @@ class CityGridApp(App[int]):
         return QueueScreen()
 
     def on_mount(self) -> None:
-        from backend_client.paths import config_dir
+        from console.config import config_dir
 
         self.theme_errors = register_all(self, config_dir())
         wanted = ANSI_THEME if _ansi_terminal() else self.settings.theme

@@ -23,9 +23,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from backend_client.paths import config_dir
+from platformdirs import user_config_dir
 
 CONFIG_NAME = "console.toml"
+
+
+def config_dir() -> Path:
+    """The per-user configuration directory (console.toml, themes/)."""
+    return Path(user_config_dir("citygrid", appauthor=False))
 
 
 class ConfigError(ValueError):

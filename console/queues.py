@@ -88,6 +88,8 @@ SOURCE_WORDS = {
     "视频": Source.VIDEO,
     "媒体": Source.MEDIA,
     "领导": Source.LEADER,
+    "微信": Source.WECHAT,
+    "手持终端": Source.HANDHELD,
 }
 
 

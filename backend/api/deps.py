@@ -14,8 +14,11 @@ from backend.core.db import Database
 from backend.core.problems import Invalid, Unauthorized
 from backend.domain.tokens import MISSING_TOKEN
 from backend.services.access import Actor
+from backend.services.assessment.figures import AssessmentService
+from backend.services.assessment.projector import Projector
 from backend.services.auth import AuthGate, SignIn
 from backend.services.cases import CaseService
+from backend.services.channel_gate import ChannelGate
 from backend.services.events import Broadcaster
 from backend.services.handover import HandoverService
 from backend.services.photos import PhotoService
@@ -34,6 +37,9 @@ class Services:
     auth: AuthGate
     photos: PhotoService
     handovers: HandoverService
+    channels: ChannelGate
+    projector: Projector
+    assessment: AssessmentService
 
     def now(self) -> datetime:
         return self.clock()

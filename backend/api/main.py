@@ -1,7 +1,17 @@
 from fastapi import APIRouter
 
-from backend.api.routes import cases, catalogue, events, handovers, health, photos, regions, stats
+from backend.api.routes import (
+    assessment,
+    cases,
+    catalogue,
+    events,
+    handovers,
+    health,
+    photos,
+    regions,
+    stats,
+)
 
 api_router = APIRouter()
-for module in (health, regions, catalogue, cases, photos, events, stats, handovers):
+for module in (health, regions, catalogue, cases, photos, events, stats, handovers, assessment):
     api_router.include_router(module.router)

@@ -30,6 +30,7 @@ from backend.core.problems import PROBLEM_JSON
 from backend_client.wire import Problem, Resync
 
 BEARER = "bearer"
+OWN_ERRORS_TAG = "open311"  # routes that answer errors in their standard's format
 REF_TEMPLATE = "#/components/schemas/{model}"
 PROBLEM_REF = {"$ref": REF_TEMPLATE.format(model="Problem")}
 
@@ -108,13 +109,20 @@ def _not_null(param: dict[str, Any]) -> dict[str, Any]:
     return param
 
 
-def _complete(operation: dict[str, Any], authenticated: bool) -> None:
+def _complete(operation: dict[str, Any], authenticated: bool, own_errors: bool = False) -> None:
+    """Add the statuses that follow from how the route is built; a route with
+    ``own_errors`` (the Open311 façade, whose errors are the standard's) declares
+    every status itself."""
     responses: dict[str, Any] = operation.setdefault("responses", {})
     params = [_not_null(p) for p in operation.get("parameters", []) if not _is_authorization(p)]
     if params:
         operation["parameters"] = params
     else:
         operation.pop("parameters", None)
+    if own_errors:
+        responses.pop("422", None)
+        operation["responses"] = dict(sorted(responses.items()))
+        return
     statuses: list[int] = []
     if authenticated:
         operation["security"] = [{BEARER: []}]
@@ -147,7 +155,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method in route.methods or ():
             operation = doc["paths"][route.path_format].get(method.lower())
             if operation is not None:
-                _complete(operation, _needs(route.dependant, current_signin))
+                own = OWN_ERRORS_TAG in (route.original_route.tags or [])
+                _complete(operation, _needs(route.dependant, current_signin), own)
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for gone in ("HTTPValidationError", "ValidationError"):

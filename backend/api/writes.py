@@ -72,6 +72,7 @@ async def run_model_write(
         if idempotency_key is not None:
             await idempotency.store(session, actor.id, idempotency_key, status_code, payload)
     services.broadcaster.offer(outbox.items)  # committed: hand the events to the stream
+    services.projector.notify()
     version, resource = tag(result)
     headers = {"ETag": f'"{version}"'}
     if status_code == 201:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from platformdirs import user_data_dir
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.core.paths import data_dir
 
 
 def default_database_url() -> str:
-    path = Path(user_data_dir("citygrid", appauthor=False)) / "citygrid.db"
-    return f"sqlite:///{path}"
+    return f"sqlite:///{data_dir() / 'citygrid.db'}"
 
 
 class Settings(BaseSettings):
@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Seconds between looks at the auth generation: a revoked token or disabled user is
     # refused, and its streams closed, within about this long on every worker.
     auth_poll_interval: float = 0.25
+    # How often the assessment projection looks for other workers' writes (its own wake it at once).
+    assessment_poll_interval: float = 1.0
     max_body_bytes: int = 256 * 1024
     # The request line and headers together (answered 431 beyond; see backend.core.http).
     max_header_bytes: int = 32 * 1024
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     photo_max_pixels: int = 40_000_000
     photo_dir: Path | None = None
     calendar_path: Path | None = None
+    # The assessment policy (weights, bands, grades, targets); default: the shipped one.
+    assessment_path: Path | None = None
     timelimits_path: Path | None = None
     shifts_path: Path | None = None  # duty shifts and the handover checklist
     demo_district_code: str = "110112"
@@ -50,7 +54,7 @@ def photo_root(settings: Settings) -> Path:
     for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
         if url.startswith(prefix) and ":memory:" not in url:
             return Path(url.removeprefix(prefix)).parent / "photos"
-    return Path(user_data_dir("citygrid", appauthor=False)) / "photos"
+    return data_dir() / "photos"
 
 
 @lru_cache

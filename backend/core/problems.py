@@ -10,11 +10,12 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -238,17 +239,31 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
+Refusal = Callable[[str, int, str], Response | None]
+
+
 class BodyLimitMiddleware:
     """Refuse request bodies over ``limit`` bytes with a 413 problem, streamed or not.
-    Photo uploads (POST to a path ending ``/attachments``) have ``upload_limit``."""
+    Photo uploads (POST to a path ending in one of ``upload_paths``) have
+    ``upload_limit``.  ``refuse`` may answer for a path in another format (the Open311
+    façade's error list); when it returns ``None`` the answer is a problem."""
 
-    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        upload_limit: int | None = None,
+        upload_paths: tuple[str, ...] = ("/attachments",),
+        refuse: Refusal | None = None,
+    ) -> None:
         self.app, self.limit = app, limit
         self.upload_limit = upload_limit or limit
+        self.upload_paths = upload_paths
+        self.refuse = refuse
 
     def limit_for(self, scope: Scope) -> int:
         upload = scope.get("method") == "POST" and str(scope.get("path", "")).endswith(
-            "/attachments"
+            self.upload_paths
         )
         return self.upload_limit if upload else self.limit
 
@@ -278,13 +293,11 @@ class BodyLimitMiddleware:
             await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = problem_response(
-            413,
-            "Request too large",
-            f"The request body is larger than {limit // 1024} KiB.",
-            "too-large",
-            scope.get("path"),
-        )
+        detail = f"The request body is larger than {limit // 1024} KiB."
+        path = str(scope.get("path", ""))
+        response = self.refuse(path, 413, detail) if self.refuse else None
+        if response is None:
+            response = problem_response(413, "Request too large", detail, "too-large", path)
         await response(scope, receive, send)
 
 

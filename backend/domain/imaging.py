@@ -20,13 +20,23 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from backend.core.problems import Invalid, PayloadTooLarge
-
 THUMB_SIZE = 320
 # Pillow format name → the media type it is served as.
 MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 KEEP_EXIF = (0x0112, 0x0132)  # Orientation, DateTime: nothing that says where
+
+
+class PhotoRefused(ValueError):
+    """The upload is not a photo we take; the message says why, for the uploader."""
+
+
+class PhotoTooLarge(PhotoRefused):
+    """The upload is over the size or pixel limit (``limit_bytes`` when it is the size)."""
+
+    def __init__(self, message: str, limit_bytes: int | None = None) -> None:
+        super().__init__(message)
+        self.limit_bytes = limit_bytes
 
 
 @dataclass(frozen=True)
@@ -54,13 +64,13 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _refuse_content(detail: str) -> Invalid:
-    return Invalid(detail, field="file")
+def _refuse_content(detail: str) -> PhotoRefused:
+    return PhotoRefused(detail)
 
 
 def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPhoto:
     if len(data) > max_bytes:
-        raise PayloadTooLarge(
+        raise PhotoTooLarge(
             f"The photo is {len(data) / 1_048_576:.1f} MB; the limit is "
             f"{max_bytes / 1_048_576:.0f} MB. Send a smaller or more compressed picture.",
             limit_bytes=max_bytes,
@@ -77,7 +87,7 @@ def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPh
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[fmt]) as probe:
                 if probe.width * probe.height > max_pixels:
-                    raise PayloadTooLarge(
+                    raise PhotoTooLarge(
                         f"The photo is {probe.width}×{probe.height} pixels; the limit is "
                         f"{max_pixels // 1_000_000} megapixels.",
                     )
@@ -92,7 +102,7 @@ def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPh
                 if fmt == "JPEG"
                 else _without_location(image, fmt)
             )
-    except PayloadTooLarge:
+    except PhotoTooLarge:
         raise
     except (
         UnidentifiedImageError,

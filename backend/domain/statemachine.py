@@ -406,3 +406,15 @@ def pending_kind_for(action: Action) -> PendingKind | None:
         A.REQUEST_EXTENSION: PendingKind.EXTENSION,
         A.REQUEST_SUSPENSION: PendingKind.SUSPENSION,
     }.get(action)
+
+
+def outcome_of(action: Action, state: CaseState, branch: str) -> Outcome | None:
+    """The outcome a logged event had: its action, the state it left and its branch.
+
+    For reading the log back (assessment facts); None when the table has no such move,
+    which a log written by :func:`plan` never holds.
+    """
+    for rule in _BY_ACTION.get(action, []):
+        if state in rule.sources:
+            return rule.outcomes.get(branch)
+    return None

@@ -1,11 +1,14 @@
-"""The rules of a bearer token's life: its state, the sentence that refuses it, and how
-an admin writes an expiry (``90d``, ``12h``, ``2027-01-31``)."""
+"""The rules of a bearer token's life: the record of an issued token, its state, the
+sentence that refuses it, and how an admin writes an expiry (``90d``, ``12h``, ``2027-01-31``)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+
+from backend_client.vocab import Role
 
 
 class TokenState(StrEnum):
@@ -13,6 +16,20 @@ class TokenState(StrEnum):
     REVOKED = "revoked"
     EXPIRED = "expired"
     USER_DISABLED = "user disabled"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A bearer token as issued to its user: what ``users add`` and ``tokens add`` print,
+    what the demo seeder writes to its tokens file and what the demo reads back."""
+
+    username: str
+    display_name: str
+    role: Role
+    jurisdiction_code: str
+    department_code: str | None
+    token: str
+    token_id: int = 0  # 0: not known (a tokens file written before ids were kept)
 
 
 def token_state(

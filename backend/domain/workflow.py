@@ -341,6 +341,7 @@ def open_case(
         urgency=new.urgency,
         category=f"{new.category_kind.value}:{new.category_code}",
         self_disposed=new.self_disposed,
+        due_at=new.deadline_at,  # the first stage's deadline, as every later step records it
     )
     return Result(new, data)
 

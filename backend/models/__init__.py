@@ -1,7 +1,9 @@
 """SQLModel tables.  Importing this package registers every table on ``SQLModel.metadata``."""
 
+from backend.models.assessment import AssessmentCursorRow, AssessmentFactRow, assessment_day
 from backend.models.case import CaseRow, SerialCounterRow
 from backend.models.catalogue import CategoryRow
+from backend.models.channel import ChannelKeyRow
 from backend.models.department import DepartmentRow, RoutingRuleRow
 from backend.models.event import EventRow, IdempotencyRow
 from backend.models.handover import HandoverRow
@@ -10,10 +12,13 @@ from backend.models.region import RegionRow
 from backend.models.user import AuditRow, AuthStateRow, TokenRow, UserRow
 
 __all__ = [
+    "AssessmentCursorRow",
+    "AssessmentFactRow",
     "AuditRow",
     "AuthStateRow",
     "CaseRow",
     "CategoryRow",
+    "ChannelKeyRow",
     "DepartmentRow",
     "EventRow",
     "HandoverRow",
@@ -24,4 +29,5 @@ __all__ = [
     "SerialCounterRow",
     "TokenRow",
     "UserRow",
+    "assessment_day",
 ]

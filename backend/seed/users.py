@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from backend.seed.behaviour import STAFF_GIVEN, STAFF_SURNAMES
 from backend.services.admin import UserSpec
 from backend_client.vocab import Role
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰红梅志强海燕春梅"
-
 
 def person(index: int) -> str:
-    surname = SURNAMES[index % len(SURNAMES)]
-    given = GIVEN[(index * 7) % len(GIVEN)] + GIVEN[(index * 13 + 3) % len(GIVEN)]
+    surname = STAFF_SURNAMES[index % len(STAFF_SURNAMES)]
+    given = STAFF_GIVEN[(index * 7) % len(STAFF_GIVEN)]
+    given += STAFF_GIVEN[(index * 13 + 3) % len(STAFF_GIVEN)]
     return surname + given
 
 

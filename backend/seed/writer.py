@@ -6,26 +6,18 @@ be run again on an existing database without duplicating anything.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlmodel import Session, select
 
 from backend.core.db import sync_engine
 from backend.core.schema import upgrade
-from backend.domain.catalogue import CatalogueEntry, load_standard_catalogue
-from backend.domain.geo import bbox, centroid
+from backend.domain.catalogue import load_standard_catalogue
 from backend.domain.gridcode import RegionSpec
-from backend.models import (
-    CategoryRow,
-    DepartmentRow,
-    RegionRow,
-    RoutingRuleRow,
-)
+from backend.domain.tokens import IssuedToken
+from backend.models import DepartmentRow, RoutingRuleRow
 from backend.seed.citylayout import build_demo_city
 from backend.seed.departments import (
     PROFESSIONAL,
@@ -35,55 +27,9 @@ from backend.seed.departments import (
     street_office,
 )
 from backend.seed.users import demo_users
-from backend.services.admin import IssuedToken, default_actor, provision_user
+from backend.services.admin import default_actor, provision_user
+from backend.services.reference_data import write_catalogue, write_regions
 from backend_client.vocab import RegionKind
-
-
-def region_row(spec: RegionSpec) -> RegionRow:
-    x0, y0, x1, y1 = bbox(spec.geometry)
-    cx, cy = centroid(spec.geometry)
-    return RegionRow(
-        code=spec.code,
-        name=spec.name,
-        kind=spec.kind.value,
-        parent_code=spec.parent_code,
-        area_class=spec.area_class.value,
-        geometry=spec.geometry,
-        min_lon=x0,
-        min_lat=y0,
-        max_lon=x1,
-        max_lat=y1,
-        centroid_lon=round(cx, 7),
-        centroid_lat=round(cy, 7),
-    )
-
-
-def write_regions(session: Session, specs: Iterable[RegionSpec]) -> int:
-    """Insert or replace regions (a city's grid layer import uses this too)."""
-    count = 0
-    for spec in specs:
-        session.merge(region_row(spec))
-        count += 1
-    return count
-
-
-def write_catalogue(session: Session, entries: Iterable[CatalogueEntry]) -> int:
-    count = 0
-    for e in entries:
-        session.merge(
-            CategoryRow(
-                kind=e.kind.value,
-                code=e.code,
-                big_class=e.big_class,
-                big_class_name=e.big_class_name,
-                big_class_gloss=e.big_class_gloss,
-                name=e.name,
-                gloss=e.gloss,
-                local=e.local,
-            )
-        )
-        count += 1
-    return count
 
 
 def write_departments(session: Session, specs: Iterable[DepartmentSpec]) -> dict[str, int]:
@@ -129,30 +75,6 @@ def write_routes(session: Session, dept_ids: dict[str, int], streets: list[Regio
             )
             count += 1
     return count
-
-
-def write_tokens_file(path: Path, tokens: list[IssuedToken], server: str | None = None) -> None:
-    """The demo's credentials, readable only by this user."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "server": server,
-        "users": [
-            {
-                "username": t.username,
-                "display_name": t.display_name,
-                "role": t.role.value,
-                "jurisdiction_code": t.jurisdiction_code,
-                "department_code": t.department_code,
-                "token": t.token,
-            }
-            for t in tokens
-        ],
-    }
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False, indent=1)
-    tmp.replace(path)
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,23 @@ streams that are no longer allowed within a second; on PostgreSQL a ``NOTIFY`` o
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from backend.core.db import sync_engine
 from backend.core.security import hash_token, new_token
-from backend.domain.tokens import TokenState, token_state
+from backend.domain.tokens import IssuedToken, TokenState, token_state
 from backend.models import AuditRow, AuthStateRow, DepartmentRow, RegionRow, TokenRow, UserRow
 from backend_client.vocab import Role
 
 AUTH_CHANNEL = "citygrid_auth"
+
+T = TypeVar("T")
 
 
 class AdminError(ValueError):
@@ -35,17 +39,6 @@ class UserSpec:
     role: Role
     jurisdiction_code: str
     department_code: str | None = None
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    username: str
-    display_name: str
-    role: Role
-    jurisdiction_code: str
-    department_code: str | None
-    token: str
-    token_id: int
 
 
 @dataclass(frozen=True)
@@ -68,6 +61,19 @@ class UserInfo:
     jurisdiction_code: str
     department_code: str
     active: bool
+
+
+def in_transaction(url: str, change: Callable[[Session], T]) -> T:
+    """Run ``change`` in one transaction on the database at ``url`` and commit it; an
+    :class:`AdminError` rolls it back and propagates."""
+    engine = sync_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            result = change(session)
+            session.commit()
+            return result
+    finally:
+        engine.dispose()
 
 
 def default_actor() -> str:
@@ -174,8 +180,31 @@ def _issue(
     )
 
 
-def _expiry_detail(expires_at: datetime | None) -> str | None:
-    return expires_at.isoformat() if expires_at else None
+def _issue_audited(
+    session: Session,
+    user: UserRow,
+    action: str,
+    *,
+    now: datetime,
+    by: str,
+    label: str,
+    expires_at: datetime | None,
+    **detail: Any,
+) -> IssuedToken:
+    """Issue a token and audit it (``action``: user.add, token.add or token.rotate)."""
+    issued = _issue(session, user, now=now, label=label, expires_at=expires_at)
+    record(
+        session,
+        by=by,
+        action=action,
+        target=user.username,
+        now=now,
+        **detail,
+        token_id=issued.token_id,
+        label=label,
+        expires_at=expires_at.isoformat() if expires_at else None,
+    )
+    return issued
 
 
 def add_user(
@@ -196,21 +225,18 @@ def add_user(
             f"'citygrid tokens rotate {spec.username}'."
         )
     user = _apply_spec(session, None, spec, now)
-    issued = _issue(session, user, now=now, label=label, expires_at=expires_at)
-    record(
+    return _issue_audited(
         session,
-        by=by,
-        action="user.add",
-        target=spec.username,
+        user,
+        "user.add",
         now=now,
+        by=by,
+        label=label,
+        expires_at=expires_at,
         role=spec.role.value,
         jurisdiction=spec.jurisdiction_code,
         department=spec.department_code,
-        token_id=issued.token_id,
-        label=label,
-        expires_at=_expiry_detail(expires_at),
     )
-    return issued
 
 
 def issue_token(
@@ -223,18 +249,10 @@ def issue_token(
     expires_at: datetime | None = None,
 ) -> IssuedToken:
     """Another token for an existing user; the old ones stay valid."""
-    issued = _issue(session, _user(session, username), now=now, label=label, expires_at=expires_at)
-    record(
-        session,
-        by=by,
-        action="token.add",
-        target=username,
-        now=now,
-        token_id=issued.token_id,
-        label=label,
-        expires_at=_expiry_detail(expires_at),
+    user = _user(session, username)
+    return _issue_audited(
+        session, user, "token.add", now=now, by=by, label=label, expires_at=expires_at
     )
-    return issued
 
 
 def _revoke_all(session: Session, user: UserRow, now: datetime) -> list[int]:
@@ -259,17 +277,15 @@ def rotate_tokens(
     """A new token for the user, and every older one revoked."""
     user = _user(session, username)
     revoked = _revoke_all(session, user, now)
-    issued = _issue(session, user, now=now, label=label, expires_at=expires_at)
-    record(
+    issued = _issue_audited(
         session,
-        by=by,
-        action="token.rotate",
-        target=username,
+        user,
+        "token.rotate",
         now=now,
-        token_id=issued.token_id,
-        revoked=revoked,
+        by=by,
         label=label,
-        expires_at=_expiry_detail(expires_at),
+        expires_at=expires_at,
+        revoked=revoked,
     )
     return issued, revoked
 

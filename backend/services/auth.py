@@ -134,14 +134,14 @@ class AuthGate:
 
     # --- signing in -------------------------------------------------------------------
 
-    def _trusted(self) -> bool:
+    def trusted(self) -> bool:
         """The cache is only as good as the last look at the generation."""
         return time.monotonic() - self._checked_at < 3 * self._interval
 
     async def authenticate(self, token: str) -> SignIn:
         digest = hash_token(token)
         now = self._clock()
-        signin = self._cache.get(digest) if self._trusted() else None
+        signin = self._cache.get(digest) if self.trusted() else None
         if signin is None:
             generation = self.generation
             signin = await self._lookup(digest, now, generation)

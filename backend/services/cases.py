@@ -74,11 +74,13 @@ class CaseService:
 
     # --- reading ----------------------------------------------------------------------------
 
-    async def _load(
+    async def load(
         self, session: AsyncSession, serial: str, actor: Actor, *, lock: bool = False
     ) -> CaseRow:
-        """The case, if the actor may see it.  ``lock`` takes the row lock for a write
-        (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        """The case, if the actor may see it (else 404): the one scope-checked load of a
+        case by serial, for every service that reads or changes one.  ``lock`` takes the
+        row lock for a write (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+        writers)."""
         stmt = select(CaseRow).where(CaseRow.serial == serial)
         if lock and not self.db.is_sqlite:
             stmt = stmt.with_for_update()
@@ -137,7 +139,7 @@ class CaseService:
         timeline_before: int | None = None,
     ) -> CaseDetail:
         async with self.db.read() as session:
-            case = await self._load(session, serial, actor)
+            case = await self.load(session, serial, actor)
             return await self.detail(
                 session,
                 case,
@@ -156,6 +158,18 @@ class CaseService:
         now: datetime,
         outbox: Outbox | None = None,
     ) -> ActionResult:
+        return (await self.create_row(session, actor, body, now, outbox))[1]
+
+    async def create_row(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        body: CaseCreate,
+        now: datetime,
+        outbox: Outbox | None = None,
+    ) -> tuple[CaseRow, ActionResult]:
+        """Create the case (the one way a report becomes a case); the new row, and the
+        answer :meth:`create` gives."""
         outcome = statemachine.plan_report(actor.role, body.self_disposed)
         category = await self.ref.category(body.category_kind.value, body.category_code)
         if category is None:
@@ -192,6 +206,7 @@ class CaseService:
                     "phone": body.reporter_phone,
                     "source": body.source.value,
                     "serial": serial,
+                    **({"email": body.reporter_email} if body.reporter_email else {}),
                 }
             ],
             attachments=[a.model_dump(mode="json") for a in body.attachments],
@@ -218,7 +233,7 @@ class CaseService:
             prev_department_id=None,
             outbox=outbox,
         )
-        return ActionResult(case=case_summary(case, self.ref, now), seq=event.seq or 0)
+        return case, ActionResult(case=case_summary(case, self.ref, now), seq=event.seq or 0)
 
     def _resolve_grid(self, body: CaseCreate) -> str:
         if body.grid_code is not None:
@@ -248,7 +263,7 @@ class CaseService:
         now: datetime,
         outbox: Outbox | None = None,
     ) -> ActionResult:
-        case = await self._load(session, serial, actor, lock=True)
+        case = await self.load(session, serial, actor, lock=True)
         if if_match is not None and case.version != if_match:
             raise self._stale(case, if_match)
         state = CaseState(case.state)
@@ -395,7 +410,7 @@ class CaseService:
     ) -> None:
         if target_serial == case.serial:
             raise Invalid("A case cannot be merged into itself.", field="target")
-        target = await self._load(session, target_serial, actor, lock=True)
+        target = await self.load(session, target_serial, actor, lock=True)
         if not CaseState(target.state).is_open:
             raise Conflict(
                 f"Case {target_serial} is {both(CaseState(target.state))}; "
@@ -418,7 +433,7 @@ class CaseService:
         if not case.merged_into:
             return
         # Out of the actor's scope answers like a case that does not exist: 404, no change.
-        target = await self._load(session, case.merged_into, actor, lock=True)
+        target = await self.load(session, case.merged_into, actor, lock=True)
         mine = {(r.get("serial"), r.get("phone"), r.get("name")) for r in case.reporters}
         target.reporters = [
             r

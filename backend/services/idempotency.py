@@ -9,11 +9,13 @@ it simply runs it again.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
@@ -59,11 +61,43 @@ async def claim(
     return existing
 
 
+async def record_once(
+    session: AsyncSession,
+    db: Database,
+    user_id: int,
+    key: str,
+    now: datetime,
+    window: timedelta,
+    status_code: int,
+    body: dict[str, Any],
+) -> bool:
+    """Store the answer under a key that holds for ``window`` only, at the end of the
+    write it answers, in one statement: ``False`` when a claim younger than the window
+    exists (roll the write back and replay that answer); an older claim is taken over.
+    For keys that are a hash of the whole request (the fingerprint is then the key)."""
+    insert = sqlite_insert if db.is_sqlite else pg_insert
+    table = IdempotencyRow.__table__  # type: ignore[attr-defined]
+    values = {"fingerprint": key[-64:], "status_code": status_code, "body": body, "created_at": now}
+    stmt = (
+        insert(table)
+        .values(user_id=user_id, key=key, **values)
+        .on_conflict_do_update(
+            index_elements=["user_id", "key"],
+            set_=values,
+            where=table.c.created_at < now - window,
+        )
+        .returning(table.c.key)
+    )
+    return (await (await session.connection()).execute(stmt)).first() is not None
+
+
 async def store(
     session: AsyncSession, user_id: int, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
-    row = await session.get(IdempotencyRow, (user_id, key))
-    assert row is not None
-    row.status_code = status_code
-    row.body = body
-    session.add(row)
+    connection = await session.connection()
+    await connection.execute(
+        update(IdempotencyRow)
+        .where(col(IdempotencyRow.user_id) == user_id)
+        .where(col(IdempotencyRow.key) == key)
+        .values(status_code=status_code, body=body)
+    )

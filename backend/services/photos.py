@@ -20,9 +20,15 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
-from backend.core.problems import NotFound
+from backend.core.problems import Invalid, NotFound, PayloadTooLarge
 from backend.domain import statemachine
-from backend.domain.imaging import EXTENSIONS, PreparedPhoto, prepare_photo
+from backend.domain.imaging import (
+    EXTENSIONS,
+    PhotoRefused,
+    PhotoTooLarge,
+    PreparedPhoto,
+    prepare_photo,
+)
 from backend.models import CaseRow, EventRow, PhotoRow
 from backend.services.access import Actor
 from backend.services.events import Outbox, append_event
@@ -82,7 +88,14 @@ class PhotoService:
     max_pixels: int
 
     def prepare(self, data: bytes) -> PreparedPhoto:
-        return prepare_photo(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+        """The checked, cleaned photo; a refusal is the API's 413 or 422 sentence."""
+        try:
+            return prepare_photo(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+        except PhotoTooLarge as exc:
+            extra = {} if exc.limit_bytes is None else {"limit_bytes": exc.limit_bytes}
+            raise PayloadTooLarge(str(exc), **extra) from exc
+        except PhotoRefused as exc:
+            raise Invalid(str(exc), field="file") from exc
 
     async def prepare_and_store(self, data: bytes) -> PreparedPhoto:
         """Check, clean and store an upload off the event loop (it is CPU and disk work)."""
@@ -109,11 +122,9 @@ class PhotoService:
         """Attach a photo to ``case`` inside the caller's write transaction: the row,
         the case's attachment list and version, and an ``attach`` event in the log.
 
-        ``case`` must have been loaded for ``actor`` (scope checked); the role and the
-        state are checked here.  ``data`` is the upload's bytes, or a photo that
-        :meth:`prepare_and_store` already checked and stored."""
-        if not actor.sees_case(case.grid_code, case.department_id):
-            raise NotFound(f"No case {case.serial} in your jurisdiction.", serial=case.serial)
+        ``case`` must come from :meth:`CaseService.load` for ``actor`` (that is the scope
+        check); the role and the state are checked here.  ``data`` is the upload's bytes,
+        or a photo that :meth:`prepare_and_store` already checked and stored."""
         statemachine.check_attach(CaseState(case.state), actor.role)
         if isinstance(data, bytes):
             photo = self.prepare(data)

@@ -16,12 +16,12 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from backend.domain.catalogue import CatalogueEntry, fuzzy_rank
 from backend_client.errors import CitygridError
 from backend_client.labels import label
 from backend_client.text import is_digits
 from backend_client.vocab import Action, CategoryKind, Source, Urgency
-from backend_client.wire import ActionRequest, CaseCreate, CaseSummary
+from backend_client.wire import ActionRequest, CaseCreate, CaseSummary, Category
+from console.catalogue_search import fuzzy_rank
 from console.errors import describe
 from console.i18n import t
 from console.keymap import translate_bindings
@@ -50,8 +50,8 @@ class IntakeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[CatalogueEntry] = []
-        self.category: CatalogueEntry | None = None
+        self.entries: list[Category] = []
+        self.category: Category | None = None
         self.grid_code: str | None = None
         self.lonlat: tuple[float, float] | None = None
         self.duplicates: list[CaseSummary] = []
@@ -117,19 +117,7 @@ class IntakeScreen(Screen[None]):
         except CitygridError as exc:
             self.error(describe(exc, self.lang))
             return
-        self.entries = [
-            CatalogueEntry(
-                c.kind,
-                c.code,
-                c.big_class,
-                c.big_class_name,
-                c.big_class_gloss,
-                c.name,
-                c.gloss,
-                c.local,
-            )
-            for c in categories
-        ]
+        self.entries = categories
         self._show_categories("")
 
     def error(self, text: str) -> None:

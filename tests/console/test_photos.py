@@ -8,12 +8,12 @@ import httpx
 import pytest
 from rich.console import Console, RenderableType
 
-from backend_client import evidence
 from backend_client.vocab import AttachmentPhase
 from console.photos import PhotoScreen, PhotoView
 from console.screens.detail import CaseDetailScreen
 from console.screens.dialogs import VerifyDialog
 from console.screens.queue import QueueScreen
+from demo import evidence
 from tests.api.helpers import act
 from tests.console.conftest import Http
 from tests.console.test_interactions import (

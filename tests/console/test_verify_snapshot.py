@@ -13,13 +13,13 @@ from datetime import timedelta
 import pytest
 from textual.pilot import Pilot
 
-from backend_client import evidence
 from backend_client.vocab import Action, AttachmentPhase, CaseState, Role, Stage
 from backend_client.wire import Attachment, CaseDetail, TimelineEntry
 from console.app import CityGridApp
 from console.config import ConsoleSettings
 from console.photos import PhotoView
 from console.screens.dialogs import VerifyDialog
+from demo import evidence
 from tests.console.test_snapshots import (
     CASES,
     FROZEN,

@@ -29,7 +29,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend_client.simulator import SimConfig, is_centre_case
+from demo.decisions import is_centre_case
+from demo.simulator import SimConfig
 from tests.conftest import free_port
 
 pytestmark = [

@@ -19,9 +19,9 @@ from backend.core.problems import Unauthorized
 from backend.core.schema import upgrade
 from backend.domain.gridcode import RegionSpec
 from backend.models import TokenRow
-from backend.seed.writer import write_regions
 from backend.services import admin
 from backend.services.auth import AuthGate
+from backend.services.reference_data import write_regions
 from backend_client.vocab import AreaClass, RegionKind, Role
 
 T = TypeVar("T")

@@ -12,11 +12,11 @@ import pytest
 from backend.domain.catalogue import (
     CatalogueEntry,
     CatalogueError,
-    fuzzy_rank,
     load_standard_catalogue,
     parse_local_extensions,
 )
 from backend_client.vocab import CategoryKind
+from console.catalogue_search import fuzzy_rank
 
 COMPONENT, MATTER = CategoryKind.COMPONENT, CategoryKind.MATTER
 DATA = Path(__file__).resolve().parents[2] / "backend" / "data"

@@ -7,8 +7,7 @@ import io
 import pytest
 from PIL import Image, ImageChops
 
-from backend.core.problems import Invalid, PayloadTooLarge
-from backend.domain.imaging import prepare_photo, sniff
+from backend.domain.imaging import PhotoRefused, PhotoTooLarge, prepare_photo, sniff
 
 GPS_IFD = 0x8825
 LIMITS = {"max_bytes": 5 * 1024 * 1024, "max_pixels": 40_000_000}
@@ -78,22 +77,22 @@ def test_the_same_upload_gives_the_same_bytes() -> None:
 def test_content_decides_not_the_name() -> None:
     assert sniff(b"GIF89a....") is None
     assert sniff(photo("PNG")) == "PNG"
-    with pytest.raises(Invalid, match="not a JPEG, PNG or WebP"):
+    with pytest.raises(PhotoRefused, match="not a JPEG, PNG or WebP"):
         prepare_photo(photo("GIF"), **LIMITS)
-    with pytest.raises(Invalid, match="not a valid one"):
+    with pytest.raises(PhotoRefused, match="not a valid one"):
         prepare_photo(photo("JPEG")[:300], **LIMITS)
 
 
 def test_limits() -> None:
-    with pytest.raises(PayloadTooLarge):
+    with pytest.raises(PhotoTooLarge):
         prepare_photo(photo("PNG"), max_bytes=100, max_pixels=10**9)
-    with pytest.raises(PayloadTooLarge, match="pixels"):
+    with pytest.raises(PhotoTooLarge, match="pixels"):
         prepare_photo(photo("PNG"), max_bytes=10**9, max_pixels=1000)
 
 
 def test_the_simulator_photos_are_deterministic_valid_evidence() -> None:
-    from backend_client import evidence
     from backend_client.vocab import AttachmentPhase
+    from demo import evidence
 
     before = evidence.photo(AttachmentPhase.BEFORE, 3)
     assert before == evidence.photo(AttachmentPhase.BEFORE, 3)

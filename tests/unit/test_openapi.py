@@ -18,6 +18,7 @@ from backend.main import create_app
 from backend_client.vocab import CaseState
 
 PREFIX = "/api/v1"
+OPEN311 = "/open311/v2"
 PUBLIC = {("get", f"{PREFIX}/health"), ("get", f"{PREFIX}/time")}
 PROBLEM_REF = "#/components/schemas/Problem"
 
@@ -28,8 +29,14 @@ def doc() -> dict[str, Any]:
     return spec
 
 
-def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def operations(
+    doc: dict[str, Any], prefix: str = PREFIX
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The native API's operations (or, with ``prefix=OPEN311``, the façade's, whose
+    errors are the Open311 standard's and whose key is a parameter)."""
     for path, item in doc["paths"].items():
+        if not path.startswith(prefix):
+            continue
         for method, operation in item.items():
             yield method, path, operation
 
@@ -181,3 +188,35 @@ def test_state_pattern_accepts_exactly_what_the_server_accepts(
 ) -> None:
     regex = parameter(doc["paths"][f"{PREFIX}/cases"]["get"], "state")["schema"]["pattern"]
     assert bool(re.search(regex, raw)) == _accepted(raw), raw
+
+
+def test_open311_operations_declare_both_formats_and_the_standard_error_list(
+    doc: dict[str, Any],
+) -> None:
+    found = {(method, path) for method, path, _ in operations(doc, OPEN311)}
+    assert found == {
+        ("get", f"{OPEN311}/discovery.{{fmt}}"),
+        ("get", f"{OPEN311}/services.{{fmt}}"),
+        ("get", f"{OPEN311}/services/{{service_code}}.{{fmt}}"),
+        ("get", f"{OPEN311}/requests.{{fmt}}"),
+        ("post", f"{OPEN311}/requests.{{fmt}}"),
+        ("get", f"{OPEN311}/requests/{{service_request_id}}.{{fmt}}"),
+        ("get", f"{OPEN311}/tokens/{{token}}.{{fmt}}"),
+    }
+    for method, path, operation in operations(doc, OPEN311):
+        assert "security" not in operation, (method, path)
+        responses = operation["responses"]
+        assert "422" not in responses and {"400", "404", "503"} <= set(responses), path
+        for status, response in responses.items():
+            assert set(response["content"]) == {"application/json", "text/xml"}, (path, status)
+            if status[0] in "45":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema["items"]["required"] == ["code", "description"], (path, status)
+        fmt = parameter(operation, "fmt")["schema"]
+        assert fmt["enum"] == ["json", "xml"]
+        if (method, path) != ("get", f"{OPEN311}/discovery.{{fmt}}") and "services" not in path:
+            assert {"403", "429"} <= set(responses), (method, path)
+    post = doc["paths"][f"{OPEN311}/requests.{{fmt}}"]["post"]
+    assert {"application/x-www-form-urlencoded", "multipart/form-data", "application/json"} == set(
+        post["requestBody"]["content"]
+    )

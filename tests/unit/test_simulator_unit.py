@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from backend_client.paths import DemoUser
-from backend_client.simulator import (
-    Agenda,
+from backend.domain.tokens import IssuedToken
+from backend_client.vocab import Action, CaseState, CategoryKind, PendingKind, Role, Source
+from backend_client.wire import CaseSummary, Category
+from demo.agenda import Agenda
+from demo.decisions import (
     Cast,
     Reaction,
     draft_report,
@@ -20,8 +22,6 @@ from backend_client.simulator import (
     plan_reaction,
     report_interval,
 )
-from backend_client.vocab import Action, CaseState, CategoryKind, PendingKind, Role, Source
-from backend_client.wire import CaseSummary, Category
 
 AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 STREETS = ("110112001", "110112002")
@@ -52,8 +52,8 @@ CATALOGUE = [
 ]
 
 
-def user(name: str, role: Role, scope: str = "110112", dept: str | None = None) -> DemoUser:
-    return DemoUser(name, name, role, scope, dept, f"tok-{name}")
+def user(name: str, role: Role, scope: str = "110112", dept: str | None = None) -> IssuedToken:
+    return IssuedToken(name, name, role, scope, dept, f"tok-{name}")
 
 
 USERS = [

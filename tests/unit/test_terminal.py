@@ -14,7 +14,7 @@ from textual.color import Color
 from typer.testing import CliRunner
 
 from backend_client.vocab import Action, CaseState
-from console import cli
+from citygrid import cli
 from console.config import ConsoleSettings
 from console.guard import CursorGuard, Remote
 from console.terminal import _PRIVATE_MODE, AsciiFilter, NoColorFilter, profile_for, to_ascii
@@ -97,7 +97,7 @@ def test_demo_takes_every_console_option(monkeypatch: pytest.MonkeyPatch, tmp_pa
     # set, so that the values the command writes are undone after the test
     monkeypatch.setenv("TEXTUAL_FPS", "60")
     monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "auto")
-    monkeypatch.setattr("console.demo.run_demo", fake_run_demo)
+    monkeypatch.setattr("demo.runner.run_demo", fake_run_demo)
     args = ["demo", "--lang", "en", "--ascii", "--theme", "citygrid-light", "--no-mouse"]
     result = CliRunner().invoke(cli.app, [*args, "--fps", "5", "--ansi", "--no-bell"])
     assert result.exit_code == 0, result.output

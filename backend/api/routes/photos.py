@@ -77,7 +77,7 @@ async def upload_photo(
             f"a field 'phase' ({PHASES}).",
         )
     async with services.db.read() as session:  # scope first: no work for a stranger's file
-        await services.cases._load(session, serial, actor)
+        await services.cases.load(session, serial, actor)
     await request.body()  # cached, so the idempotency fingerprint sees the same bytes
     data, phase, note = await _read_form(request)
     photo = await services.photos.prepare_and_store(data)
@@ -106,7 +106,7 @@ async def _attach(
     note: str,
 ) -> tuple[ActionResult, str]:
     now = services.now()
-    case = await services.cases._load(session, serial, actor, lock=True)
+    case = await services.cases.load(session, serial, actor, lock=True)
     attachment, event = await services.photos.attach_photo(
         session, actor, case, photo, phase, now=now, note=note, outbox=outbox
     )
@@ -141,7 +141,7 @@ async def _serve(
     services: Services, actor: Actor, serial: str, photo_id: int, *, thumbnail: bool
 ) -> Response:
     async with services.db.read() as session:
-        case = await services.cases._load(session, serial, actor)
+        case = await services.cases.load(session, serial, actor)
         row = await services.photos.photo_of(session, case, photo_id)
     data = await asyncio.to_thread(services.photos.store.read, row, thumbnail=thumbnail)
     return Response(

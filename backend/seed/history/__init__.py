@@ -49,7 +49,7 @@ from backend.core.config import get_settings
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.timelimits import TimeLimitPolicy
 from backend.domain.workflow import DeadlinePolicy
-from backend.seed.history.behaviour import CASES_PER_DAY, CHUNK_CASES, TAIL
+from backend.seed.behaviour import CASES_PER_DAY, CHUNK_CASES, TAIL
 from backend.seed.history.generator import _Generator
 from backend.seed.history.plan import _Chunk, _plan
 from backend.seed.history.reference import _Dept, _load_reference, _Rule, route

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from backend.domain import statemachine
 from backend.domain.statemachine import ClockEffect
 from backend.domain.workflow import CaseRecord, Move, open_case, step
-from backend.seed.history import behaviour as B
+from backend.seed import behaviour as B
 from backend.seed.history.reference import _Dept, _User
 from backend.seed.history.rows import (
     FAR_FUTURE_TEXT,
@@ -187,15 +187,19 @@ class _CaseRun:
             photo = f"photo://{grid.code}/{self.rng.getrandbits(32):08x}-before.jpg"
             attachments = ({"ref": photo, "phase": "before", "note": ""},)
         if self.by_supervisor:
-            tail = "已现场处置完毕。" if self.self_disposed else B.PATROL_NOTES[int(r() * 4)]
-            self.description = f"巡查发现{grid.place}{cat.name}，{tail}"
+            tail = B.FIXED_ON_THE_SPOT if self.self_disposed else B.PATROL_NOTES[int(r() * 4)]
+            self.description = B.PATROL_DESCRIPTION.format(
+                place=grid.place, category=cat.name, note=tail
+            )
         elif self.source == "hotline":
-            self.caller = B.SURNAMES[int(r() * len(B.SURNAMES))] + ("先生", "女士")[int(r() * 2)]
-            self.phone = "1" + "3578"[int(r() * 4)] + f"{int(r() * 1e9):09d}"
+            self.caller = B.SURNAMES[int(r() * len(B.SURNAMES))] + B.CALLER_TITLES[int(r() * 2)]
+            self.phone = "1" + B.PHONE_SECOND_DIGITS[int(r() * 4)] + f"{int(r() * 1e9):09d}"
             note = B.HOTLINE_NOTES[int(r() * 4)]
-            self.description = f"市民来电反映：{grid.place}附近{cat.name}，{note}"
+            self.description = B.HOTLINE_DESCRIPTION.format(
+                place=grid.place, category=cat.name, note=note
+            )
         else:
-            self.description = f"{grid.place}{cat.name}，请相关部门处理。"
+            self.description = f"{grid.place}{cat.name}，{B.OTHER_SOURCE_NOTE}"
         self.lon, self.lat = grid.points[int(r() * len(grid.points))]
         self.record.self_disposed = self.self_disposed
         self.record.attachments = attachments
@@ -209,9 +213,9 @@ class _CaseRun:
         """A supervisor's on-the-spot fix is verified; a few were not fixed after all."""
         t += self.lognormal(3600)
         if self.r() < 0.95:
-            self.act(t, A.VERIFY, self.operator, {"note": "审核通过。", "passed": True})
+            self.act(t, A.VERIFY, self.operator, {"note": B.SELF_DISPOSAL_PASSED, "passed": True})
             return t, True
-        fields = {"note": "现场未处置到位，转立案。", "passed": False}
+        fields = {"note": B.SELF_DISPOSAL_FAILED, "passed": False}
         return self.act(t, A.VERIFY, self.operator, fields), False
 
     def pre_dispatch_void(self, t: int) -> tuple[int, bool]:
@@ -223,18 +227,18 @@ class _CaseRun:
             assert self.supervisor is not None
             t = self.act(
                 t + self.lognormal(900), A.REQUEST_VERIFICATION, self.operator,
-                {"note": "请监督员现场核实。"},
+                {"note": B.VERIFICATION_REQUEST},
             )  # fmt: skip
             t = self.point(t, Stage.VERIFY, self.on_time(0.4))
             verified = r() < B.TRUTHFUL_SHARE
-            note = "现场情况属实。" if verified else "现场未发现所述问题。"
+            note = B.FOUND_TRUE if verified else B.FOUND_UNTRUE
             t = self.act(t, A.CONFIRM_REPORT, self.supervisor, {"note": note, "truthful": verified})
             if verified:
                 return t, False
         elif r() >= B.VOID_SHARE:
             return t, False
         reason = (
-            "经监督员核实，反映情况不属实。"
+            B.UNTRUE_VOID_REASON
             if verified is False
             else B.VOID_REASONS[int(r() * len(B.VOID_REASONS))]
         )
@@ -276,7 +280,7 @@ class _CaseRun:
         t = self.act(
             t, A.REQUEST_RETURN, gen.ref.handlers.get(wrong.id), {"reason": B.RETURN_REASON}
         )
-        decision = {"note": "同意。", "approve": True}
+        decision = {"note": B.APPROVED, "approve": True}
         return self.act(t + self.lognormal(1800), A.DECIDE, self.dispatcher, decision)
 
     def sign(self, t: int, handler: _User | None) -> int:
@@ -293,9 +297,9 @@ class _CaseRun:
         )  # fmt: skip
         t += self.lognormal(2700)
         if r() < B.EXTENSION_APPROVE:
-            decision = {"note": "同意。", "approve": True}
+            decision = {"note": B.APPROVED, "approve": True}
         else:
-            decision = {"note": "不同意，请继续处置。", "approve": False}
+            decision = {"note": B.REJECTED, "approve": False}
         return self.act(t, A.DECIDE, self.dispatcher, decision)
 
     def disposal(self, t: int, handler: _User | None, round_: int) -> int:
@@ -313,20 +317,20 @@ class _CaseRun:
             gap = disposed - max(due, t)
             if r() < B.URGE_LATE:
                 at = max(due, t) + int(gap * 0.3 * r()) + US
-                t = self.act(at, A.URGE, self.dispatcher, {"note": "已超期，请尽快处置。"})
+                t = self.act(at, A.URGE, self.dispatcher, {"note": B.URGE_NOTE})
             if r() < B.SUPERVISE_LATE:
                 at = t + int((disposed - t) * 0.5 * r()) + US
-                t = self.act(at, A.SUPERVISE, self.lead, {"note": "请加强督办，限期办结。"})
+                t = self.act(at, A.SUPERVISE, self.lead, {"note": B.SUPERVISE_LATE_NOTE})
         elif (
             self.source in ("media", "leader")
             and not self.record.supervised
             and r() < B.SUPERVISE_HIGH_PROFILE
         ):
             at = t + int((disposed - t) * 0.2 * r()) + US
-            t = self.act(at, A.SUPERVISE, self.lead, {"note": "领导关注，请优先处置。"})
+            t = self.act(at, A.SUPERVISE, self.lead, {"note": B.SUPERVISE_HIGH_PROFILE_NOTE})
         after = f"photo://{self.serial}/after-{round_ + 1}.jpg"
         fields = {
-            "note": "已按要求处置完毕，见处置后照片。",
+            "note": B.DISPOSAL_NOTE,
             "attachments": [{"ref": after, "phase": "after"}],
         }
         stored = ({"ref": after, "phase": "after", "note": ""},)
@@ -352,11 +356,11 @@ class _CaseRun:
                 {"supervisor": checker.username}, checker=checker,
             )  # fmt: skip
             t = self.point(t, Stage.CHECK, self.on_time(0.4))
-            note = "现场核查未整改到位，请重新处置。" if fails else "现场核查已整改到位。"
+            note = B.CHECK_FAILED if fails else B.CHECK_PASSED
         else:
             t += self.lognormal(1800)
             checker = self.operator
-            note = "电话回访反映仍未解决。" if fails else "电话回访确认已处置。"
+            note = B.CALL_BACK_FAILED if fails else B.CALL_BACK_PASSED
         return self.act(t, A.VERIFY, checker, {"note": note, "passed": not fails}), not fails
 
     # --- the case row -----------------------------------------------------------------------

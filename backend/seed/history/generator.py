@@ -12,7 +12,7 @@ from typing import Any
 
 from backend.domain import statemachine
 from backend.domain.workflow import CaseRecord, DeadlinePolicy
-from backend.seed.history import behaviour as B
+from backend.seed import behaviour as B
 from backend.seed.history.case import _CaseRun
 from backend.seed.history.plan import _Chunk
 from backend.seed.history.reference import _Category, _Dept, _Reference, _Rule, _User, route
@@ -20,7 +20,6 @@ from backend.seed.history.rows import (
     US,
     Row,
 )
-from backend_client.mix import COMMON_COMPONENTS, COMPONENT_CLASSES, MATTER_CLASSES, MATTER_SHARE
 from backend_client.vocab import (
     Action,
     AreaClass,
@@ -60,25 +59,11 @@ class _Generator:
         self.source_cum = _cumulative(w for _, w in B.SOURCES)
 
     def _category_mix(self, categories: list[_Category]) -> tuple[list[_Category], list[float]]:
-        """Category weights: big-class share, split among its items (common ones boosted)."""
+        """The matters and components with their cumulative weights (the report mix)."""
         pool = [c for c in categories if c.kind in ("matter", "component")]
         if not pool:
             raise ValueError("history needs the catalogue: run 'citygrid seed' first")
-        boosts: dict[tuple[str, str], float] = {}
-        for c in pool:
-            boosts[(c.kind, c.big_class)] = boosts.get((c.kind, c.big_class), 0.0) + _boost(c)
-        single_kind = len({c.kind for c in pool}) == 1
-        weights = []
-        for c in pool:
-            if c.kind == "matter":
-                table, share = MATTER_CLASSES, MATTER_SHARE
-            else:
-                table, share = COMPONENT_CLASSES, 1 - MATTER_SHARE
-            share = 1.0 if single_kind else share
-            weights.append(
-                share * table.get(c.big_class, 0.5) * _boost(c) / boosts[(c.kind, c.big_class)]
-            )
-        return pool, _cumulative(weights)
+        return pool, _cumulative(B.category_weights(pool))
 
     def route(self, kind: str, code: str, grid: str) -> _Dept | None:
         key = (kind, code, grid)
@@ -155,13 +140,6 @@ class _Generator:
             cases.append(run.row())
             events.extend(run.events)
         return cases, events
-
-
-def _boost(c: _Category) -> float:
-    if c.kind == "component":
-        common = c.big_class == "01" and any(w in c.name for w in COMMON_COMPONENTS)
-        return 5.0 if common else 1.0
-    return B.COMMON_MATTERS.get(c.code, 1.0)
 
 
 def _cumulative(weights: Any) -> list[float]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from backend.domain.calendar import WorkingCalendar
-from backend.seed.history.behaviour import (
+from backend.seed.behaviour import (
     CASES_PER_DAY,
     CHUNK_CASES,
     GRID_WEIGHT,

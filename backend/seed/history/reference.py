@@ -10,7 +10,7 @@ from typing import Any
 
 from backend.domain.geo import point_in_geometry
 from backend.domain.routing import choose_department
-from backend.seed.history.behaviour import GRID_WEIGHT
+from backend.seed.behaviour import GRID_WEIGHT
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """``citygrid demo``: a living centre on this machine in seconds.
 
 The backend runs as a child process (the console process never loads the server's
-frameworks); the simulator runs in this process as an API client.
+frameworks); the simulator runs in this process as an API client, beside the console
+signed in as the shift lead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -16,7 +18,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from backend_client.paths import data_dir, demo_tokens_path, load_demo_tokens
+from backend.core.paths import data_dir
+from backend.domain.tokens import IssuedToken
+from backend.seed.tokens_file import demo_tokens_path, load_demo_tokens
+from backend_client.vocab import Role
+from demo.simulator import SimConfig, run_simulator
 
 if TYPE_CHECKING:
     from console.config import ConsoleSettings
@@ -31,12 +37,12 @@ def _seeded(db: Path, tokens: Path) -> bool:
 
 
 def _run_cli(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "console", *args], env=env, check=True)
+    subprocess.run([sys.executable, "-m", "citygrid", *args], env=env, check=True)
 
 
 def start_server(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "console", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "citygrid", "serve", "--port", str(port), "--log-level", "warning"],
         env=env,
     )
 
@@ -72,11 +78,9 @@ def run_demo(
     try:
         wait_healthy(url, server)
         users = load_demo_tokens(tokens)
-        lead = next(u for u in users if u.role == "shift_lead")
+        lead = next(u for u in users if u.role is Role.SHIFT_LEAD)
         print(f"citygrid demo: API {url}/docs — signed in as {lead.display_name} (值班长)")
         print(f"  curl -H 'Authorization: Bearer {lead.token}' {url}/api/v1/cases?state=filed")
-        from console.live import run_console_or_simulator
-
         return asyncio.run(
             run_console_or_simulator(url, users, lead, rate, settings=settings, mouse=mouse)
         )
@@ -88,3 +92,36 @@ def run_demo(
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+async def run_console_or_simulator(
+    url: str,
+    users: list[IssuedToken],
+    lead: IssuedToken,
+    rate: float,
+    *,
+    headless: bool = False,
+    settings: ConsoleSettings | None = None,
+    mouse: bool = True,
+) -> int:
+    stop = asyncio.Event()
+    simulator = asyncio.create_task(
+        run_simulator(url, users, SimConfig(rate_per_min=rate), stop), name="simulator"
+    )
+    try:
+        if headless or not os.isatty(0):
+            print("simulator running (Ctrl+C to stop)…", flush=True)
+            await simulator
+            return 0
+        from console.app import CityGridApp
+        from console.config import load_settings
+
+        chosen = (settings or load_settings()).with_(server=url, token=lead.token)
+        app = CityGridApp(chosen)
+        result = await app.run_async(mouse=mouse)
+        return app.return_code or int(result or 0)
+    finally:
+        stop.set()
+        simulator.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await simulator

@@ -1,7 +1,7 @@
 """``citygrid users|tokens|audit``: thin wiring over :mod:`backend.services.admin`.
 
-Imports of the backend are lazy, as in :mod:`console.cli`, so ``citygrid --help``
-stays fast and a console process never loads the server's frameworks.
+The service is imported inside each command, as in :mod:`backend.cli`, so
+``citygrid --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+
+from backend.cli_common import ByOpt, DatabaseOpt, database_url, fail
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -24,40 +26,11 @@ tokens_app = typer.Typer(
 )
 audit_app = typer.Typer(help="Who changed which user or token, and when.", no_args_is_help=True)
 
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        envvar="CITYGRID_DATABASE_URL",
-        help="sqlite:///path or postgresql://… (default: SQLite in the user data dir).",
-    ),
-]
-ByOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        envvar="CITYGRID_ADMIN",
-        help="Who makes the change, for the audit log (default: the OS user).",
-    ),
-]
 LabelOpt = Annotated[str, typer.Option(help="A name for the token, e.g. the desk it is for.")]
 ExpiresOpt = Annotated[
     str | None,
     typer.Option(help="Expiry: a span (90d, 12h, 30m) or a date (2027-01-31); default: never."),
 ]
-
-
-def fail(message: str) -> typer.Exit:
-    typer.secho(message, err=True, fg=typer.colors.RED)
-    return typer.Exit(1)
-
-
-def database_url(url: str | None) -> str:
-    if url:
-        return url
-    from backend.core.config import default_database_url
-
-    return default_database_url()
 
 
 def _now() -> datetime:
@@ -85,21 +58,23 @@ def _expiry(text: str | None, now: datetime) -> datetime | None:
 
 def run_admin(database: str | None, change: Callable[[Session], T]) -> T:
     """Run ``change`` in one transaction; a refused change prints its sentence, exit 1."""
-    from sqlmodel import Session
+    from backend.services.admin import AdminError, in_transaction
 
-    from backend.core.db import sync_engine
-    from backend.services.admin import AdminError
-
-    engine = sync_engine(database_url(database))
     try:
-        with Session(engine, expire_on_commit=False) as session:
-            result = change(session)
-            session.commit()
-            return result
+        return in_transaction(database_url(database), change)
     except AdminError as exc:
         raise fail(str(exc)) from exc
-    finally:
-        engine.dispose()
+
+
+def issuing(
+    database: str | None,
+    expires: str | None,
+    change: Callable[[Session, datetime, datetime | None], T],
+) -> T:
+    """Run a change that issues a token: the time now, the expiry parsed against it."""
+    now = _now()
+    expires_at = _expiry(expires, now)
+    return run_admin(database, lambda s: change(s, now, expires_at))
 
 
 def _when(at: datetime | None) -> str:
@@ -131,12 +106,11 @@ def users_add(
         raise fail(
             f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
         ) from None
-    now = _now()
     spec = UserSpec(username, name or username, parsed, jurisdiction, department)
-    expires_at = _expiry(expires, now)
-    issued = run_admin(
+    issued = issuing(
         database,
-        lambda s: add_user(s, spec, now=now, by=_by(by), label=label, expires_at=expires_at),
+        expires,
+        lambda s, now, until: add_user(s, spec, now=now, by=_by(by), label=label, expires_at=until),
     )
     typer.echo(issued.token)
 
@@ -192,11 +166,12 @@ def tokens_add(
     """Issue another token for a user (its other tokens stay valid); prints it once."""
     from backend.services.admin import issue_token
 
-    now = _now()
-    expires_at = _expiry(expires, now)
-    issued = run_admin(
+    issued = issuing(
         database,
-        lambda s: issue_token(s, username, now=now, by=_by(by), label=label, expires_at=expires_at),
+        expires,
+        lambda s, now, until: issue_token(
+            s, username, now=now, by=_by(by), label=label, expires_at=until
+        ),
     )
     typer.echo(issued.token)
 
@@ -260,12 +235,11 @@ def tokens_rotate(
     """Issue a new token and revoke all older ones of the user; prints the new one once."""
     from backend.services.admin import rotate_tokens
 
-    now = _now()
-    expires_at = _expiry(expires, now)
-    issued, revoked = run_admin(
+    issued, revoked = issuing(
         database,
-        lambda s: rotate_tokens(
-            s, username, now=now, by=_by(by), label=label, expires_at=expires_at
+        expires,
+        lambda s, now, until: rotate_tokens(
+            s, username, now=now, by=_by(by), label=label, expires_at=until
         ),
     )
     typer.secho(f"revoked {len(revoked)} older token(s) of {username}", err=True)

@@ -1,0 +1,87 @@
+"""Assessment (考核评价): rankings of regions, departments and posts for a period, and the
+cases behind any of their counters. Read-only; scoped by jurisdiction."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from backend.api.deps import ActorDep, ServicesDep
+from backend.api.openapi import problems
+from backend.core.problems import Invalid, NotFound, Unavailable
+from backend.domain.assessment.counters import COUNTER_NAMES
+from backend.domain.assessment.periods import PERIOD_PATTERN
+from backend.services.assessment.figures import AssessmentRefused
+from backend_client.assessment import FigureCases, ObjectFamily, ObjectType, Ranking
+from backend_client.text import INT64_MAX
+
+router = APIRouter(prefix="/assessment", tags=["assessment"])
+
+PeriodQuery = Annotated[
+    str,
+    Query(
+        description="2026-11 (month), 2026-W48 (ISO week), 2026-Q4, 2026, or "
+        "2026-11-01..2026-11-15 (days, both included), in the centre's local time.",
+        max_length=22,
+        pattern=PERIOD_PATTERN,
+    ),
+]
+ObjectId = Annotated[str, Query(min_length=1, max_length=15, pattern=r"^[0-9]{1,15}$")]
+CounterName = Annotated[
+    str,
+    Query(
+        description="A counter's name, as in a ranking's `counters`.",
+        json_schema_extra={"enum": sorted(COUNTER_NAMES)},
+    ),
+]
+
+
+After = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=INT64_MAX,
+        description="Answer only once the figures hold every event up to this seq (the "
+        "`seq` a write answered with); waits up to 5 s, then 503.",
+    ),
+]
+
+
+def _problem(refused: AssessmentRefused) -> Exception:
+    kinds = {404: NotFound, 503: Unavailable}
+    return kinds.get(refused.status, Invalid)(refused.message)
+
+
+@router.get("/rankings", responses=problems(503))
+async def rankings(
+    services: ServicesDep,
+    actor: ActorDep,
+    period: PeriodQuery,
+    family: ObjectFamily = "department",
+    after: After = None,
+) -> Ranking:
+    """Every object of the family you may see, scored and graded as the centre's policy
+    says, ranked within its group (regions by level, departments by kind, posts by role),
+    with its counters, ratios and score terms. The bottom units of each group are flagged."""
+    try:
+        return await services.assessment.ranking(actor, period, family, after)
+    except AssessmentRefused as refused:
+        raise _problem(refused) from None
+
+
+@router.get("/cases", responses=problems(404, 503))
+async def cases_behind(
+    services: ServicesDep,
+    actor: ActorDep,
+    period: PeriodQuery,
+    type: ObjectType,
+    id: ObjectId,
+    counter: CounterName,
+    after: After = None,
+) -> FigureCases:
+    """The cases behind one counter of one object in the period (drill-down), oldest first."""
+    try:
+        return await services.assessment.cases_behind(actor, period, type, id, counter, after)
+    except AssessmentRefused as refused:
+        raise _problem(refused) from None

@@ -1,0 +1,274 @@
+"""Assessment facts of one case, folded from its events in order (the log is the truth).
+
+:class:`CaseFacts` is what assessment needs to know about a case: when it was reported,
+filed, dispatched (to whom, how often), each timed stage run with its due and done times
+and who finished it, reworks, returns, shirking, extensions, suspensions, failed checks,
+closing, and the callback. The fold reads each event's outcome from the one state-machine
+table (:func:`~backend.domain.statemachine.outcome_of`), so it holds no workflow rule of its
+own. It is incremental by construction: folding events one at a time onto stored facts
+gives what folding them all from nothing gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from backend.domain.statemachine import ClockEffect, outcome_of
+from backend_client.vocab import Action, CaseState, Stage
+
+A = Action
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """The columns of one event_log row the fold reads."""
+
+    seq: int
+    action: str
+    actor_id: int | None
+    actor_role: str
+    at: datetime
+    data: Mapping[str, Any]
+    grid_code: str
+    department_id: int | None  # the case's department after the event
+    prev_department_id: int | None = None  # … and before it
+
+    @property
+    def concerns(self) -> int | None:
+        """The department the event is about: the new one, or the one it just left."""
+        return self.department_id if self.department_id is not None else self.prev_department_id
+
+
+@dataclass
+class StageRun:
+    stage: str
+    started_at: str
+    due_at: str | None
+    department_id: int | None = None
+    done_at: str | None = None
+    done_by: int | None = None
+    done_role: str | None = None
+    done_action: str | None = None
+    extended_hours: float = 0.0
+
+    @property
+    def on_time(self) -> bool | None:
+        """Done by its deadline (None while it runs)."""
+        if self.done_at is None or self.due_at is None:
+            return None
+        return _instant(self.done_at) <= _instant(self.due_at)
+
+
+@dataclass
+class Step:
+    """One action on the case, timed against the stage that was running when it came."""
+
+    action: str
+    branch: str
+    at: str
+    by: int | None
+    role: str
+    stage: str | None  # the stage running before the action
+    on_time: bool | None  # at or before that stage's deadline (None: no stage ran)
+    department_id: int | None
+
+
+@dataclass
+class CaseFacts:
+    grid_code: str = ""
+    source: str = ""
+    category: str = ""
+    state: str = ""
+    last_seq: int = 0
+    reported_at: str | None = None
+    reporter_id: int | None = None
+    reporter_role: str | None = None
+    self_disposed: bool = False
+    verified: bool | None = None
+    filed_at: str | None = None
+    filed_by: int | None = None
+    voided_at: str | None = None
+    merged: bool = False
+    departments: list[int] = field(default_factory=list)  # each dispatch, in order
+    runs: list[StageRun] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    reworks: int = 0
+    failed_checks: int = 0
+    returns: int = 0
+    shirks: int = 0
+    suspensions: int = 0
+    extension_hours: float = 0.0
+    closed_at: str | None = None
+    closed_by: int | None = None
+    reopened: int = 0
+    merge_snapshot: dict[str, Any] | None = None
+
+    @property
+    def wrong_dispatch(self) -> bool:
+        """Dispatched to two or more departments (错误派遣)."""
+        return len(set(self.departments)) >= 2
+
+    def to_json(self) -> dict[str, Any]:
+        body = dict(self.__dict__)  # flat dataclasses: much cheaper than dataclasses.asdict
+        body["departments"] = list(self.departments)
+        body["runs"] = [dict(run.__dict__) for run in self.runs]
+        body["steps"] = [dict(step.__dict__) for step in self.steps]
+        return body
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CaseFacts:
+        body = dict(data)
+        body["runs"] = [StageRun(**run) for run in body.get("runs", [])]
+        body["steps"] = [Step(**step) for step in body.get("steps", [])]
+        body["departments"] = list(body.get("departments", []))
+        return cls(**body)
+
+
+def fold(events: Iterable[LoggedEvent], facts: CaseFacts | None = None) -> CaseFacts:
+    """Apply ``events`` (one case's, in seq order) to ``facts`` (a new case if None)."""
+    current = facts if facts is not None else CaseFacts()
+    for event in events:
+        apply(current, event)
+    return current
+
+
+def apply(facts: CaseFacts, event: LoggedEvent) -> None:
+    """Fold one event onto ``facts`` in place. Events at or below ``last_seq`` are skipped,
+    so replaying a stretch of log that was already folded changes nothing."""
+    if event.seq <= facts.last_seq:
+        return
+    facts.last_seq = event.seq
+    facts.grid_code = event.grid_code
+    action = Action(event.action)
+    if action is A.REPORT:
+        _report(facts, event)
+        return
+    if action is A.ATTACH or action is A.COMMENT:
+        return
+    state = CaseState(facts.state)
+    branch = str(event.data.get("outcome", "ok"))
+    outcome = outcome_of(action, state, branch)
+    if outcome is None:
+        return
+    _book(facts, action, branch, event)
+    facts.steps.append(_step(facts, action, branch, event))
+    if outcome.state is not None:
+        facts.state = outcome.state.value
+    if outcome.clock is ClockEffect.START:
+        assert outcome.stage is not None
+        _finish(facts, event)
+        _begin(facts, outcome.stage, event)
+    elif outcome.clock is ClockEffect.STOP:
+        _finish(facts, event)
+    elif outcome.clock is ClockEffect.RESTORE:
+        _restore(facts)
+    elif facts.runs and facts.runs[-1].done_at is None:
+        running = facts.runs[-1]
+        if outcome.clock is ClockEffect.EXTEND:
+            running.extended_hours += float(event.data.get("hours") or 0)
+        if event.data.get("due_at"):
+            running.due_at = str(event.data["due_at"])
+
+
+def _report(facts: CaseFacts, event: LoggedEvent) -> None:
+    facts.source = str(event.data.get("source", ""))
+    facts.category = str(event.data.get("category", ""))
+    facts.self_disposed = bool(event.data.get("self_disposed"))
+    facts.reported_at = event.at.isoformat()
+    facts.reporter_id, facts.reporter_role = event.actor_id, event.actor_role
+    facts.state = (CaseState.SELF_DISPOSED if facts.self_disposed else CaseState.REPORTED).value
+    _begin(facts, Stage.CHECK if facts.self_disposed else Stage.INTAKE, event)
+
+
+def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent) -> None:
+    """The counts an event adds, beyond state and stage runs."""
+    stamp = event.at.isoformat()
+    if action is A.FILE:
+        facts.filed_at, facts.filed_by = stamp, event.actor_id
+    elif action is A.CONFIRM_REPORT:
+        facts.verified = branch == "true"
+    elif action is A.DISPATCH and event.department_id is not None:
+        facts.departments.append(event.department_id)
+    elif action is A.VOID:
+        facts.voided_at = stamp
+    elif action is A.MERGE:
+        facts.merged = True
+        facts.merge_snapshot = {
+            "state": facts.state,
+            "runs": [dict(run.__dict__) for run in facts.runs],
+        }
+    elif action is A.VERIFY:
+        if branch == "pass":
+            facts.closed_at, facts.closed_by = stamp, event.actor_id
+        elif facts.state != CaseState.SELF_DISPOSED:
+            facts.failed_checks += 1
+            facts.reworks += 1
+    elif action is A.DECIDE:
+        _decision(facts, branch)
+    elif action is A.REOPEN:
+        facts.reopened += 1
+        facts.closed_at = facts.closed_by = None
+
+
+def _step(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent) -> Step:
+    running = facts.runs[-1] if facts.runs and facts.runs[-1].done_at is None else None
+    on_time = None
+    if running is not None and running.due_at is not None:
+        on_time = event.at <= _instant(running.due_at)
+    return Step(
+        action=action.value,
+        branch=branch,
+        at=event.at.isoformat(),
+        by=event.actor_id,
+        role=event.actor_role,
+        stage=running.stage if running else None,
+        on_time=on_time,
+        department_id=event.concerns,
+    )
+
+
+def _decision(facts: CaseFacts, branch: str) -> None:
+    if branch == "return:approve":
+        facts.returns += 1
+    elif branch == "return:reject":
+        facts.shirks += 1  # the centre held the department responsible: 推诿
+    elif branch == "suspension:approve":
+        facts.suspensions += 1
+
+
+def _begin(facts: CaseFacts, stage: Stage, event: LoggedEvent) -> None:
+    due = event.data.get("due_at")
+    department = event.department_id if stage in (Stage.SIGN, Stage.DISPOSE) else None
+    facts.runs.append(
+        StageRun(
+            stage=stage.value,
+            started_at=event.at.isoformat(),
+            due_at=str(due) if due else None,
+            department_id=department,
+        )
+    )
+
+
+def _finish(facts: CaseFacts, event: LoggedEvent) -> None:
+    if not facts.runs or facts.runs[-1].done_at is not None:
+        return
+    run = facts.runs[-1]
+    run.done_at = event.at.isoformat()
+    run.done_by, run.done_role, run.done_action = event.actor_id, event.actor_role, event.action
+    if run.extended_hours:
+        facts.extension_hours += run.extended_hours
+
+
+def _restore(facts: CaseFacts) -> None:
+    snapshot = facts.merge_snapshot or {"state": CaseState.REPORTED.value, "runs": []}
+    facts.state = snapshot["state"]
+    facts.runs = [StageRun(**run) for run in snapshot["runs"]]
+    facts.merged = False
+    facts.merge_snapshot = None
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)

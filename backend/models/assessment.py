@@ -1,0 +1,51 @@
+"""The assessment projection: per-case facts, per-day counters, and how far the log is folded.
+
+``assessment_day`` has one column per :class:`~backend.domain.assessment.counters.Counters`
+field, so a period's figures are one ``SUM … GROUP BY`` over its days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import Column, Float, Integer, PrimaryKeyConstraint, String, Table
+from sqlmodel import Field, SQLModel
+
+from backend.domain.assessment.counters import Counters
+from backend.models.types import BigId, json_column
+
+COUNTER_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(Counters))
+
+
+class AssessmentFactRow(SQLModel, table=True):
+    __tablename__ = "assessment_fact"
+
+    case_id: int = Field(primary_key=True, foreign_key="case_file.id")
+    facts: dict[str, Any] = Field(sa_column=json_column())
+    last_seq: int = Field(sa_type=BigId)
+
+
+class AssessmentCursorRow(SQLModel, table=True):
+    """One row: the last event seq folded into the projection."""
+
+    __tablename__ = "assessment_cursor"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, sa_type=BigId)
+
+
+def _counter_column(name: str) -> Column[Any]:
+    kind = Float() if name == "extension_hours" else Integer()
+    return Column(name, kind, nullable=False, server_default="0")
+
+
+assessment_day = Table(
+    "assessment_day",
+    SQLModel.metadata,
+    Column("day", String(10), nullable=False),  # local date, YYYY-MM-DD
+    Column("object_type", String(16), nullable=False),
+    Column("object_id", String(15), nullable=False),
+    *(_counter_column(name) for name in COUNTER_COLUMNS),
+    PrimaryKeyConstraint("day", "object_type", "object_id"),
+)

@@ -1,0 +1,360 @@
+"""Assessment figures read from the projection: rankings per object family, and the cases
+behind any counter (drill-down). Scoped like everything else: a user sees the regions of
+their jurisdiction, the departments that serve it (a department's own staff only their
+own), and the posts of its people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.core.db import Database
+from backend.domain.assessment.counters import COUNTER_NAMES, Counters
+from backend.domain.assessment.facts import CaseFacts
+from backend.domain.assessment.periods import BadPeriod, NamedPeriod, parse_period
+from backend.domain.assessment.policy import AssessmentPolicy, ObjectKind
+from backend.domain.assessment.scoring import Score, score
+from backend.domain.assessment.tally import REGION_PREFIX, ObjectKey, case_deltas
+from backend.models import (
+    AssessmentCursorRow,
+    AssessmentFactRow,
+    CaseRow,
+    EventRow,
+    UserRow,
+    assessment_day,
+)
+from backend.models.assessment import COUNTER_COLUMNS
+from backend.services.access import Actor
+from backend.services.assessment.projector import Projector
+from backend.services.events import head_seq
+from backend.services.reference import Reference
+from backend_client.assessment import (
+    Figure,
+    FigureCase,
+    FigureCases,
+    ObjectFamily,
+    ObjectType,
+    PeriodInfo,
+    RankedObject,
+    Ranking,
+    ScoreTerm,
+)
+from backend_client.vocab import Role
+
+FAMILY_TYPES: dict[ObjectFamily, tuple[ObjectType, ...]] = {
+    "region": ("grid", "community", "street"),
+    "department": ("department",),
+    "post": ("post",),
+}
+POST_KINDS: dict[str, ObjectKind] = {
+    Role.SUPERVISOR.value: "supervisor",
+    Role.OPERATOR.value: "operator",
+    Role.DISPATCHER.value: "dispatcher",
+    Role.SHIFT_LEAD.value: "shift_lead",
+}
+DISTRICT_SCOPE = 6  # a scope this short or shorter sees every department
+DRILL_LIMIT = 2_000
+WAIT_SECONDS = 5.0  # how long a read that names `after` waits for the projection
+
+
+class AssessmentRefused(Exception):
+    """A request the figures cannot answer; ``status`` 404 (not visible) or 422 (bad)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class _Subject:
+    key: ObjectKey
+    name: str
+    group: str
+    kind: ObjectKind
+    area_class: str = "A"
+    grids: int = 1
+
+
+class AssessmentService:
+    def __init__(
+        self,
+        db: Database,
+        ref: Reference,
+        policy: AssessmentPolicy,
+        tz: ZoneInfo,
+        projector: Projector,
+    ) -> None:
+        self.db, self.ref, self.policy, self.tz = db, ref, policy, tz
+        self.projector = projector
+
+    async def _wait(self, after: int | None) -> None:
+        if after is None:
+            return
+        async with self.db.read() as session:
+            head = await head_seq(session)
+        if after > head:
+            raise AssessmentRefused(
+                422, f"No event {after} has been written yet (the log ends at {head})."
+            )
+        if await self.projector.wait_past(after, WAIT_SECONDS) is None:
+            raise AssessmentRefused(
+                503,
+                f"The figures have not yet caught up with event {after}; ask again in a moment.",
+            )
+
+    async def _through(self, session: AsyncSession) -> int:
+        cursor = await session.get(AssessmentCursorRow, 1)
+        return cursor.seq if cursor is not None else 0
+
+    def period(self, text: str) -> NamedPeriod:
+        try:
+            return parse_period(text)
+        except BadPeriod as exc:
+            raise AssessmentRefused(422, str(exc)) from exc
+
+    async def ranking(
+        self, actor: Actor, period_text: str, family: ObjectFamily, after: int | None = None
+    ) -> Ranking:
+        period = self.period(period_text)
+        await self._wait(after)
+        async with self.db.read() as session:
+            through = await self._through(session)
+            sums = await self._sums(session, period, FAMILY_TYPES[family])
+            users = await self._users(session) if family == "post" else {}
+        subjects = [
+            subject
+            for key in sums
+            if (subject := self._subject(key, users)) is not None
+            and self._sees(actor, subject, users)
+        ]
+        scored = [
+            (
+                subject,
+                sums[subject.key],
+                score(
+                    self.policy,
+                    subject.kind,
+                    sums[subject.key],
+                    area_class=subject.area_class,
+                    grids=subject.grids,
+                    period_days=period.days,
+                ),
+            )
+            for subject in subjects
+        ]
+        return Ranking(
+            period=_info(period),
+            through_seq=through,
+            family=family,
+            policy_version=self.policy.version,
+            objects=self._ranked(scored),
+        )
+
+    async def cases_behind(
+        self,
+        actor: Actor,
+        period_text: str,
+        type_: ObjectType,
+        ident: str,
+        counter: str,
+        after: int | None = None,
+    ) -> FigureCases:
+        period = self.period(period_text)
+        if counter not in COUNTER_NAMES:
+            raise AssessmentRefused(
+                422, f"“{counter}” is not a counter; use one of the names in a ranking's counters."
+            )
+        key = ObjectKey(type_, ident)
+        await self._wait(after)
+        async with self.db.read() as session:
+            through = await self._through(session)
+            users = await self._users(session) if type_ == "post" else {}
+            subject = self._subject(key, users)
+            if subject is None or not self._sees(actor, subject, users):
+                raise AssessmentRefused(404, "No such object in your jurisdiction.")
+            serials = await self._candidates(session, key)
+            facts = await self._facts(session, list(serials))
+        window = period.window(self.tz)
+        found: list[FigureCase] = []
+        for case_id, case in facts.items():
+            for delta in case_deltas(case):
+                if delta.key == key and window.holds(delta.at) and delta.counts.get(counter):
+                    found.append(
+                        FigureCase(
+                            serial=serials[case_id], counted=delta.counts[counter], at=delta.at
+                        )
+                    )
+        found.sort(key=lambda item: (item.at, item.serial))
+        return FigureCases(
+            period=_info(period),
+            through_seq=through,
+            type=type_,
+            id=ident,
+            counter=counter,
+            total=sum(item.counted for item in found),
+            cases=found[:DRILL_LIMIT],
+        )
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def _sums(
+        self, session: AsyncSession, period: NamedPeriod, types: Sequence[ObjectType]
+    ) -> dict[ObjectKey, Counters]:
+        table = assessment_day
+        stmt = (
+            select(
+                table.c.object_type,
+                table.c.object_id,
+                *(func.sum(table.c[name]).label(name) for name in COUNTER_COLUMNS),
+            )
+            .where(table.c.day >= period.first.isoformat())
+            .where(table.c.day <= period.last.isoformat())
+            .where(table.c.object_type.in_(types))
+            .group_by(table.c.object_type, table.c.object_id)
+        )
+        rows = (await (await session.connection()).execute(stmt)).all()
+        sums: dict[ObjectKey, Counters] = {}
+        for row in rows:
+            values: dict[str, Any] = {name: row._mapping[name] or 0 for name in COUNTER_COLUMNS}
+            values = {
+                n: (float(v) if n == "extension_hours" else int(v)) for n, v in values.items()
+            }
+            sums[ObjectKey(row.object_type, row.object_id)] = Counters(**values)
+        return sums
+
+    async def _users(self, session: AsyncSession) -> dict[str, UserRow]:
+        return {str(user.id): user for user in (await session.exec(select(UserRow))).scalars()}  # type: ignore[call-overload]
+
+    async def _candidates(self, session: AsyncSession, key: ObjectKey) -> dict[int, str]:
+        """The cases that could count for ``key``: id → serial."""
+        if key.type in REGION_PREFIX:
+            stmt = select(col(CaseRow.id), col(CaseRow.serial)).where(
+                col(CaseRow.grid_code).startswith(key.id)
+            )
+        else:
+            ident = int(key.id)
+            who = (
+                or_(col(EventRow.department_id) == ident, col(EventRow.prev_department_id) == ident)
+                if key.type == "department"
+                else col(EventRow.actor_id) == ident
+            )
+            stmt = select(col(EventRow.case_id), col(EventRow.serial)).where(who).distinct()
+        rows = (await (await session.connection()).execute(stmt)).all()
+        return {case_id: serial for case_id, serial in rows if case_id is not None}
+
+    async def _facts(self, session: AsyncSession, case_ids: list[int]) -> dict[int, CaseFacts]:
+        found: dict[int, CaseFacts] = {}
+        for start in range(0, len(case_ids), 500):
+            chunk = case_ids[start : start + 500]
+            rows = await (await session.connection()).execute(
+                select(col(AssessmentFactRow.case_id), col(AssessmentFactRow.facts)).where(
+                    col(AssessmentFactRow.case_id).in_(chunk)
+                )
+            )
+            for case_id, facts in rows.all():
+                found[case_id] = CaseFacts.from_json(facts)
+        return found
+
+    # --- who is what ------------------------------------------------------------------------
+
+    def _subject(self, key: ObjectKey, users: dict[str, UserRow]) -> _Subject | None:
+        if key.type in REGION_PREFIX:
+            region = self.ref.regions.get(key.id)
+            if region is None:
+                return None
+            return _Subject(
+                key, region.name, key.type, "region", region.area_class, self._grids(key)
+            )
+        if key.type == "department":
+            department = self.ref.department(int(key.id))
+            if department is None:
+                return None
+            return _Subject(key, department.name, department.kind, "department")
+        user = users.get(key.id)
+        if user is None or user.role not in POST_KINDS:
+            return None
+        return _Subject(key, user.display_name, user.role, POST_KINDS[user.role])
+
+    def _grids(self, key: ObjectKey) -> int:
+        if key.type == "grid":
+            return 1
+        return (
+            sum(1 for code in self.ref.regions if len(code) == 15 and code.startswith(key.id)) or 1
+        )
+
+    def _sees(self, actor: Actor, subject: _Subject, users: dict[str, UserRow]) -> bool:
+        key = subject.key
+        if key.type in REGION_PREFIX:  # a department's staff see their department's only
+            within = key.id.startswith(actor.scope_prefix) or actor.scope_prefix.startswith(key.id)
+            return within and not actor.is_handler
+        if key.type == "department":
+            if actor.is_handler:
+                return actor.department_id == int(key.id)
+            department = self.ref.department(int(key.id))
+            region = (department.region_code if department else None) or ""
+            return len(actor.scope_prefix) <= DISTRICT_SCOPE or region.startswith(
+                actor.scope_prefix
+            )
+        if actor.is_handler:
+            return False
+        user = users[key.id]
+        return actor.id == user.id or user.jurisdiction_code.startswith(actor.scope_prefix)
+
+    def _ranked(self, scored: Iterable[tuple[_Subject, Counters, Score]]) -> list[RankedObject]:
+        groups: dict[tuple[str, str], list[tuple[_Subject, Counters, Score]]] = {}
+        for item in scored:
+            groups.setdefault((item[0].key.type, item[0].group), []).append(item)
+        ranked: list[RankedObject] = []
+        bottom = self.policy.notice.bottom
+        for (_, group), members in sorted(groups.items()):
+            members.sort(key=lambda item: (-item[2].composite, item[0].key.id))
+            size = len(members)
+            composites = [score_.composite for _, _, score_ in members]
+            for subject, counters, result in members:
+                rank = composites.index(result.composite) + 1  # ties share the better rank
+                ranked.append(
+                    RankedObject(
+                        type=subject.key.type,
+                        id=subject.key.id,
+                        name=subject.name,
+                        group=group,
+                        kind=subject.kind,
+                        rank=rank,
+                        group_size=size,
+                        bottom=size > bottom and result.composite <= composites[size - bottom],
+                        composite=result.composite,
+                        grade=result.grade,
+                        counters=_nonzero(counters),
+                        figures=self._figures(result),
+                        terms=[ScoreTerm(**vars(term)) for term in result.terms],
+                    )
+                )
+        return ranked
+
+    def _figures(self, result: Score) -> list[Figure]:
+        return [
+            Figure(
+                id=rid,
+                zh=self.policy.ratios[rid].zh,
+                en=self.policy.ratios[rid].en,
+                numerator=value.numerator,
+                denominator=value.denominator,
+                percent=value.percent,
+            )
+            for rid, value in result.ratios.items()
+        ]
+
+
+def _nonzero(counters: Counters) -> dict[str, float]:
+    return {name: value for name, value in vars(counters).items() if value}
+
+
+def _info(period: NamedPeriod) -> PeriodInfo:
+    return PeriodInfo(name=period.name, first=period.first, last=period.last)

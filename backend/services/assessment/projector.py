@@ -1,0 +1,248 @@
+"""Keeps the assessment projection current: folds committed events into case facts and
+per-day counters, in batches, each batch one transaction with the cursor.
+
+The projection is derived only from ``event_log``: :meth:`Projector.rebuild` clears it and
+folds the whole log again; the incremental path (woken after every committed write, and
+polling so it also sees other workers' writes) folds what is new. A batch replaces each
+touched case's old contributions by its new ones, so the day counters always equal the
+sum over the current facts. On PostgreSQL one worker folds at a time (an advisory lock);
+seq order is commit order, so nothing below the cursor can still appear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, delete, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.core.db import Database
+from backend.domain.assessment.facts import CaseFacts, LoggedEvent, fold
+from backend.domain.assessment.tally import case_deltas
+from backend.models import AssessmentCursorRow, AssessmentFactRow, EventRow, assessment_day
+from backend.models.assessment import COUNTER_COLUMNS
+
+log = logging.getLogger("citygrid.assessment")
+FOLD_LOCK_KEY = 47_678_0008
+BATCH = 5_000
+_IN_CHUNK = 500  # ids per IN (…) list
+
+DayKey = tuple[str, str, str]  # day, object type, object id
+T = TypeVar("T")
+FACT_TABLE: Table = AssessmentFactRow.__table__  # type: ignore[attr-defined]
+CURSOR_TABLE: Table = AssessmentCursorRow.__table__  # type: ignore[attr-defined]
+
+
+class Projector:
+    def __init__(self, db: Database, tz: ZoneInfo, poll_interval: float = 1.0) -> None:
+        self.db, self.tz, self.poll_interval = db, tz, poll_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._progress = asyncio.Event()  # replaced (after being set) whenever a batch commits
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="assessment-projector")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def notify(self) -> None:
+        """A write committed: fold it soon."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while True:
+                    folded = await self.catch_up()
+                    if folded:
+                        self._advanced()
+                    if folded < BATCH:
+                        break
+                    await asyncio.sleep(0)  # let requests run between batches
+            except Exception:  # a failed batch rolled back; the next pass retries it
+                log.exception("assessment projection batch failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+
+    def _advanced(self) -> None:
+        event, self._progress = self._progress, asyncio.Event()
+        event.set()
+
+    async def folded_through(self) -> int:
+        """The last event seq the projection holds."""
+        async with self.db.read() as session:
+            cursor = await session.get(AssessmentCursorRow, 1)
+        return cursor.seq if cursor is not None else 0
+
+    async def wait_past(self, seq: int, within: float) -> int | None:
+        """Wait until every event up to ``seq`` is folded; the cursor, or None on timeout.
+        Another worker may be the one folding, so the cursor is read again at each of
+        this worker's batches and at least every poll interval."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (through := await self.folded_through()) < seq:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            self.notify()
+            progress = self._progress
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(progress.wait(), min(remaining, self.poll_interval))
+        return through
+
+    async def catch_up(self, limit: int = BATCH) -> int:
+        """Fold up to ``limit`` new events; returns how many were folded."""
+        async with self.db.write() as session:
+            if not await self._exclusive(session):
+                return 0
+            cursor = await session.get(AssessmentCursorRow, 1)
+            start = cursor.seq if cursor is not None else 0
+            events = (
+                await session.exec(
+                    select(EventRow)
+                    .where(col(EventRow.seq) > start)
+                    .order_by(col(EventRow.seq))
+                    .limit(limit)
+                )
+            ).all()
+            if not events:
+                return 0
+            await self._fold(session, events)
+            last = events[-1].seq
+            assert last is not None
+            if cursor is None:
+                session.add(AssessmentCursorRow(id=1, seq=last))
+            else:
+                cursor.seq = last
+            return len(events)
+
+    async def rebuild(self) -> int:
+        """Clear the projection and fold the whole log again; returns the events folded."""
+        async with self.db.write() as session:
+            await self._exclusive(session, wait=True)
+            connection = await session.connection()
+            for table in (assessment_day, FACT_TABLE, CURSOR_TABLE):
+                await connection.execute(delete(table))
+        folded = 0
+        while (batch := await self.catch_up()) > 0:
+            folded += batch
+        return folded
+
+    async def _exclusive(self, session: AsyncSession, wait: bool = False) -> bool:
+        if self.db.is_sqlite:
+            return True  # BEGIN IMMEDIATE already holds the only write lock
+        connection = await session.connection()
+        if wait:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FOLD_LOCK_KEY})
+            return True
+        taken = await connection.execute(
+            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": FOLD_LOCK_KEY}
+        )
+        return bool(taken.scalar_one())
+
+    async def _fold(self, session: AsyncSession, events: Sequence[EventRow]) -> None:
+        by_case: dict[int, list[LoggedEvent]] = defaultdict(list)
+        for row in events:
+            by_case[row.case_id].append(_logged(row))
+        stored = await self._facts(session, list(by_case))
+        change: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        rows: list[dict[str, Any]] = []
+        for case_id, case_events in by_case.items():
+            old = stored.get(case_id)
+            if old is not None:
+                self._add(change, old, -1)
+            new = fold(case_events, old)  # old's contributions are already taken out
+            self._add(change, new, +1)
+            rows.append({"case_id": case_id, "facts": new.to_json(), "last_seq": new.last_seq})
+        await self._put_facts(session, rows)
+        await self._put_days(session, change)
+
+    async def _facts(self, session: AsyncSession, case_ids: list[int]) -> dict[int, CaseFacts]:
+        found: dict[int, CaseFacts] = {}
+        for chunk in _chunks(case_ids):
+            result = await session.exec(
+                select(AssessmentFactRow).where(col(AssessmentFactRow.case_id).in_(chunk))
+            )
+            for row in result.all():
+                found[row.case_id] = CaseFacts.from_json(row.facts)
+        return found
+
+    def _add(self, change: dict[DayKey, dict[str, float]], facts: CaseFacts, sign: int) -> None:
+        for delta in case_deltas(facts):
+            day = datetime.fromisoformat(delta.at).astimezone(self.tz).date().isoformat()
+            bucket = change[(day, delta.key.type, delta.key.id)]
+            for name, value in delta.counts.items():
+                bucket[name] += sign * value
+
+    def _insert(self) -> Any:
+        return sqlite_insert if self.db.is_sqlite else pg_insert
+
+    async def _put_facts(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        stmt = self._insert()(FACT_TABLE)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["case_id"],
+            set_={"facts": stmt.excluded.facts, "last_seq": stmt.excluded.last_seq},
+        )
+        await (await session.connection()).execute(stmt, rows)
+
+    async def _put_days(
+        self, session: AsyncSession, change: dict[DayKey, dict[str, float]]
+    ) -> None:
+        zero = dict.fromkeys(COUNTER_COLUMNS, 0)
+        rows = [
+            {"day": day, "object_type": kind, "object_id": ident, **zero, **counts}
+            for (day, kind, ident), counts in change.items()
+            if any(counts.values())
+        ]
+        if not rows:
+            return
+        table = assessment_day
+        stmt = self._insert()(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["day", "object_type", "object_id"],
+            set_={name: table.c[name] + stmt.excluded[name] for name in COUNTER_COLUMNS},
+        )
+        await (await session.connection()).execute(stmt, rows)
+
+
+def _logged(row: EventRow) -> LoggedEvent:
+    assert row.seq is not None
+    return LoggedEvent(
+        seq=row.seq,
+        action=row.action,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        at=row.at,
+        data=row.data,
+        grid_code=row.grid_code,
+        department_id=row.department_id,
+        prev_department_id=row.prev_department_id,
+    )
+
+
+def _chunks(items: Iterable[T], size: int = _IN_CHUNK) -> Iterable[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,1 @@
+"""The ``citygrid`` command: one entry point over the layers' own commands."""

@@ -1,0 +1,3 @@
+from citygrid.cli import main
+
+main()

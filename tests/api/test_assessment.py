@@ -1,0 +1,173 @@
+"""Assessment over HTTP against a real server: figures follow the log, drill down to the
+cases behind them, hold scope, and refuse bad periods with a sentence.
+
+The module seeds its own city with no history, so every figure here comes from the cases
+the tests play. Periods are day ranges around today (local time), so a disposal deadline
+that falls into next month still counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.api.helpers import act, grid_in, report
+from tests.conftest import (
+    Seeded,
+    Server,
+    drop_pg_database,
+    fresh_pg_database,
+    seed_database,
+    start_server,
+)
+
+STREET = "110112001"
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+PERIOD = f"{TODAY - timedelta(days=1)}..{TODAY + timedelta(days=40)}"
+
+World = tuple[Server, Seeded]
+
+
+@pytest.fixture(scope="module")
+def world(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp(f"assessment-{backend_name}")
+    url = f"sqlite:///{tmp / 'assess.db'}" if backend_name == "sqlite" else fresh_pg_database()
+    seeded = seed_database(url, tmp)
+    server = start_server(url, tmp / "server.log")
+    try:
+        yield server, seeded
+    finally:
+        server.stop()
+        if backend_name == "postgres":
+            drop_pg_database(url)
+
+
+def client(world: World, user: str) -> httpx.AsyncClient:
+    server, seeded = world
+    return httpx.AsyncClient(
+        base_url=server.api,
+        headers={"Authorization": f"Bearer {seeded.tokens[user]}"},
+        timeout=httpx.Timeout(30.0),
+    )
+
+
+async def _closed_case(world: World) -> tuple[str, str, int]:
+    """A hotline case through to closed: its serial, grid and the last write's seq."""
+    async with client(world, "lead") as lead, client(world, "h_hw") as handler:
+        grid = await grid_in(lead, STREET)
+        serial = (await report(lead, grid))["serial"]
+        await act(lead, serial, "file")
+        await act(lead, serial, "dispatch")
+        await act(handler, serial, "sign")
+        await act(handler, serial, "report_disposal", note="已清运")
+        answer = await lead.post(
+            f"/cases/{serial}/actions", json={"action": "verify", "passed": True}
+        )
+        assert answer.status_code == 200, answer.text
+        return serial, grid, answer.json()["seq"]
+
+
+async def _ranking(c: httpx.AsyncClient, family: str, after: int | None = None) -> Any:
+    params: dict[str, Any] = {"period": PERIOD, "family": family}
+    if after is not None:
+        params["after"] = after
+    answer = await c.get("/assessment/rankings", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_a_closed_case_counts_and_drills_down(world: World) -> None:
+    serial, grid, seq = await _closed_case(world)
+    async with client(world, "lead") as lead:
+        departments = await _ranking(lead, "department", after=seq)
+        assert departments["through_seq"] >= seq
+        hw = next(o for o in departments["objects"] if o["name"] == "区环境卫生服务中心")
+        assert hw["counters"]["closed"] >= 1 and hw["counters"]["close_due"] >= 1
+        assert hw["grade"] in "ABCDE" and 0 <= hw["composite"] <= 100
+        closing = next(f for f in hw["figures"] if f["id"] == "closing_rate")
+        assert closing["zh"] == "结案率" and closing["denominator"] >= 1
+        behind = await lead.get(
+            "/assessment/cases",
+            params={"period": PERIOD, "type": "department", "id": hw["id"], "counter": "closed"},
+        )
+        assert behind.status_code == 200, behind.text
+        assert serial in [c["serial"] for c in behind.json()["cases"]]
+        assert behind.json()["total"] == hw["counters"]["closed"]
+        regions = await _ranking(lead, "region", after=seq)
+        cell = next(o for o in regions["objects"] if o["type"] == "grid" and o["id"] == grid)
+        assert cell["counters"]["public_reports"] >= 1 and cell["group"] == "grid"
+        street = next(o for o in regions["objects"] if o["id"] == STREET)
+        assert street["counters"]["closed"] >= 1
+        posts = await _ranking(lead, "post", after=seq)
+        me = next(o for o in posts["objects"] if o["group"] == "shift_lead" and o["name"])
+        assert me["counters"]["filed"] >= 1
+
+
+async def test_ranks_within_groups_and_ties_share_a_rank(world: World) -> None:
+    _, _, seq = await _closed_case(world)
+    async with client(world, "lead") as lead:
+        regions = await _ranking(lead, "region", after=seq)
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for item in regions["objects"]:
+        by_group.setdefault(item["group"], []).append(item)
+    for members in by_group.values():
+        composites = [m["composite"] for m in members]
+        assert composites == sorted(composites, reverse=True)
+        for member in members:
+            assert member["rank"] == composites.index(member["composite"]) + 1
+            assert member["group_size"] == len(members)
+
+
+async def test_scope_holds_on_every_assessment_read(world: World) -> None:
+    _, _, seq = await _closed_case(world)
+    async with client(world, "h_zf") as zf, client(world, "sup001") as street_sup:
+        own = await _ranking(zf, "department", after=seq)
+        assert [o["name"] for o in own["objects"]] in ([], ["区城管执法局"])
+        assert (await _ranking(zf, "region"))["objects"] == []  # a department sees no regions
+        assert (await _ranking(zf, "post"))["objects"] == []
+        async with client(world, "lead") as lead:
+            hw = next(
+                o
+                for o in (await _ranking(lead, "department"))["objects"]
+                if o["name"] == "区环境卫生服务中心"
+            )
+        hidden = await zf.get(
+            "/assessment/cases",
+            params={"period": PERIOD, "type": "department", "id": hw["id"], "counter": "closed"},
+        )
+        assert hidden.status_code == 404
+        assert hidden.headers["content-type"].startswith("application/problem+json")
+        regions = await _ranking(street_sup, "region", after=seq)
+        assert regions["objects"]
+        assert all(o["id"].startswith(STREET) for o in regions["objects"])
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"period": "2026-13"}, "period"),
+        ({"period": "2026-02-30..2026-03-01"}, "does not exist"),
+        ({"period": "2026-03-01..2026-02-01"}, "ends before"),
+        ({"period": "2026-11", "family": "streets"}, "family"),
+    ],
+)
+async def test_bad_periods_and_families_get_a_sentence(
+    world: World, params: dict[str, str], names: str
+) -> None:
+    async with client(world, "lead") as lead:
+        answer = await lead.get("/assessment/rankings", params=params)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert names in answer.text
+
+
+async def test_after_an_event_not_yet_written_is_refused_at_once(world: World) -> None:
+    async with client(world, "lead") as lead:
+        answer = await lead.get("/assessment/rankings", params={"period": PERIOD, "after": 10**12})
+    assert answer.status_code == 422
+    assert "has been written yet" in answer.json()["detail"]
