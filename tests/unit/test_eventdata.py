@@ -76,3 +76,21 @@ def test_the_openapi_document_shows_the_union() -> None:
             ref["$ref"].rsplit("/", 1)[1] for ref in schemas[name]["properties"]["data"]["anyOf"]
         }
         assert members == {model.__name__ for model in DATA_MODELS.values()}
+
+
+def test_every_dump_uses_the_wire_names() -> None:
+    """The stream dumps events without ``by_alias``: the merge target's ``from`` must
+    still be ``from`` there, and in the seeder's text."""
+    data = {"from": "2026-110112-000001", "role": "target"}
+    entry = TimelineEntry.model_validate(
+        {
+            "seq": 4,
+            "action": "merge",
+            "actor": "王伟",
+            "actor_role": "operator",
+            "at": DUE,
+            "data": data,
+        }
+    )
+    assert '"data":{"from":"2026-110112-000001","role":"target"}' in entry.model_dump_json()
+    assert entry.data.json_text() == '{"from":"2026-110112-000001","role":"target"}'

@@ -149,7 +149,7 @@ class _CaseRun:
                 who.name,
                 who.role,
                 sql_us(t),
-                data.model_dump_json(),  # what ``EventData.wire()`` stores, in one call
+                data.json_text(),  # what the service stores (``EventData.wire()``)
                 self.grid.code,
                 record.department_id,
                 self.record.department_id,
