@@ -6,8 +6,6 @@ repaints only itself, and only when its text changes.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -17,27 +15,13 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.i18n import t
-from console.messages import LinkState
+from console.model import LinkStatus
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
-    from console.signals import Tick
+    from console.model import Tick
 
 LOCAL = ZoneInfo("Asia/Shanghai")
-
-
-@dataclass(frozen=True)
-class LinkStatus:
-    state: LinkState
-    since: datetime  # when this state began (for "stale" and "refused": when the view froze)
-    retry_at: float | None = None  # monotonic time of the next attempt
-    error: str = ""
-
-    def retry_in(self, now: float) -> int:
-        """Whole seconds until the next attempt (rounded up, never below 0)."""
-        if self.retry_at is None:
-            return 0
-        return max(0, math.ceil(self.retry_at - now - 1e-9))
 
 
 def hhmm(value: datetime) -> str:
@@ -85,7 +69,7 @@ class LinkIndicator(Static):
         self.show()
 
     def show(self) -> None:
-        text = link_text(self.cg.link, self.cg.settings.lang, self.cg.monotonic())
+        text = link_text(self.cg.model.link, self.cg.settings.lang, self.cg.monotonic())
         if text == self._shown:
             return
         self._shown = text

@@ -95,7 +95,7 @@ class CaseDetailScreen(Screen[None]):
         except CitygridError as exc:
             self.query_one("#detail", Static).update(describe(exc, self.cg.settings.lang))
             return
-        self.cg.take(self.case)
+        self.cg.model.take(self.case)
         self.query_one("#detail", Static).update(self.render_case(self.case))
 
     async def action_act(self, name: str) -> None:
