@@ -3,7 +3,7 @@
 It knows no widget, no screen and no Textual, so it is tested without running the app
 (``tests/unit/test_console_model.py``).  Screens read it and change it only through its
 methods (``set_queue``, ``set_sort``, ``set_filter``, ``apply_events``, ...); every
-change is published on one of its :class:`Topic`\\ s.  The app forwards each topic onto
+change is published on one of its topics (:class:`Topic`).  The app forwards each topic onto
 a Textual signal (:mod:`console.signals`), which a screen or widget subscribes to while
 it is mounted, so nothing the model publishes reaches a widget that is not.
 """
