@@ -117,7 +117,7 @@ def _report(case: CaseFacts) -> Iterator[Delta]:
         return
     patrol = case.reporter_role == Role.SUPERVISOR
     delta: dict[str, float] = {"patrol_reports" if patrol else "public_reports": 1}
-    if patrol and (case.filed_at or case.voided_at):
+    if patrol and (case.filed_at or case.voided_at or case.self_disposed):
         delta["valid_patrol_reports"] = 1
     yield from _each(at, regions(case.grid_code), delta)
     if patrol:
