@@ -96,7 +96,7 @@ async def draft_notice(
 def notice_text(notice: Notice, bottom: int) -> str:
     """The notice as a centre writes it (after the Tianmen monthly notice's shape)."""
     sources = "，".join(
-        f"{_source_name(code)} {count:,}件（{percent(count, notice.accepted)}%）"
+        f"{_source_name(code)} {count:,}件（{_pct(percent(count, notice.accepted))}）"
         for code, count in sorted(notice.by_source.items(), key=lambda kv: (-kv[1], kv[0]))
     )
     when = _when(notice.period)
