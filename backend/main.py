@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings.photo_max_pixels,
         )
         projector = Projector(db, calendar.tz, settings.assessment_poll_interval)
-        await projector.start()
+        if settings.assessment_fold:
+            await projector.start()
         app.state.services = Services(
             settings=settings,
             db=db,

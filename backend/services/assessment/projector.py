@@ -35,6 +35,7 @@ from backend.models.assessment import COUNTER_COLUMNS
 log = logging.getLogger("citygrid.assessment")
 FOLD_LOCK_KEY = 47_678_0008
 BATCH = 5_000
+REBUILD_BATCH = 50_000  # fewer cases cut in two by a batch's end when folding everything
 _IN_CHUNK = 500  # ids per IN (…) list
 
 DayKey = tuple[str, str, str]  # day, object type, object id
@@ -48,6 +49,7 @@ class Projector:
         self.db, self.tz, self.poll_interval = db, tz, poll_interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._days: dict[str, str] = {}  # instant → local day, for the instants seen lately
         self._progress = asyncio.Event()  # replaced (after being set) whenever a batch commits
 
     async def start(self) -> None:
@@ -139,7 +141,7 @@ class Projector:
             for table in (assessment_day, FACT_TABLE, CURSOR_TABLE):
                 await connection.execute(delete(table))
         folded = 0
-        while (batch := await self.catch_up()) > 0:
+        while (batch := await self.catch_up(REBUILD_BATCH)) > 0:
             folded += batch
         return folded
 
@@ -182,9 +184,18 @@ class Projector:
                 found[row.case_id] = CaseFacts.from_json(row.facts)
         return found
 
+    def _day(self, at: str) -> str:
+        day = self._days.get(at)
+        if day is None:
+            day = datetime.fromisoformat(at).astimezone(self.tz).date().isoformat()
+            if len(self._days) > 200_000:
+                self._days.clear()
+            self._days[at] = day
+        return day
+
     def _add(self, change: dict[DayKey, dict[str, float]], facts: CaseFacts, sign: int) -> None:
         for delta in case_deltas(facts):
-            day = datetime.fromisoformat(delta.at).astimezone(self.tz).date().isoformat()
+            day = self._day(delta.at)
             bucket = change[(day, delta.key.type, delta.key.id)]
             for name, value in delta.counts.items():
                 bucket[name] += sign * value
