@@ -42,6 +42,7 @@ class Walk:
         self.events.append(
             LoggedEvent(
                 seq=len(self.events) + 1,
+                case_id=1,
                 action=action.value,
                 actor_id=user,
                 actor_role=role.value,

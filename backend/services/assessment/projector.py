@@ -42,6 +42,13 @@ DayKey = tuple[str, str, str]  # day, object type, object id
 T = TypeVar("T")
 FACT_TABLE: Table = AssessmentFactRow.__table__  # type: ignore[attr-defined]
 CURSOR_TABLE: Table = AssessmentCursorRow.__table__  # type: ignore[attr-defined]
+LOGGED_COLUMNS = tuple(  # the event_log columns a LoggedEvent holds, in its field order
+    col(getattr(EventRow, name))
+    for name in (
+        "seq", "case_id", "action", "actor_id", "actor_role", "at", "data", "grid_code",
+        "department_id", "prev_department_id",
+    )
+)  # fmt: skip
 
 
 class Projector:
@@ -114,19 +121,19 @@ class Projector:
                 return 0
             cursor = await session.get(AssessmentCursorRow, 1)
             start = cursor.seq if cursor is not None else 0
-            events = (
-                await session.exec(
-                    select(EventRow)
+            rows = (
+                await (await session.connection()).execute(
+                    select(*LOGGED_COLUMNS)
                     .where(col(EventRow.seq) > start)
                     .order_by(col(EventRow.seq))
                     .limit(limit)
                 )
             ).all()
-            if not events:
+            if not rows:
                 return 0
+            events = [LoggedEvent(*row) for row in rows]  # plain rows: no ORM objects
             await self._fold(session, events)
             last = events[-1].seq
-            assert last is not None
             if cursor is None:
                 session.add(AssessmentCursorRow(id=1, seq=last))
             else:
@@ -157,10 +164,10 @@ class Projector:
         )
         return bool(taken.scalar_one())
 
-    async def _fold(self, session: AsyncSession, events: Sequence[EventRow]) -> None:
+    async def _fold(self, session: AsyncSession, events: Sequence[LoggedEvent]) -> None:
         by_case: dict[int, list[LoggedEvent]] = defaultdict(list)
-        for row in events:
-            by_case[row.case_id].append(_logged(row))
+        for event in events:
+            by_case[event.case_id].append(event)
         stored = await self._facts(session, list(by_case))
         change: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         rows: list[dict[str, Any]] = []
@@ -231,21 +238,6 @@ class Projector:
             set_={name: table.c[name] + stmt.excluded[name] for name in COUNTER_COLUMNS},
         )
         await (await session.connection()).execute(stmt, rows)
-
-
-def _logged(row: EventRow) -> LoggedEvent:
-    assert row.seq is not None
-    return LoggedEvent(
-        seq=row.seq,
-        action=row.action,
-        actor_id=row.actor_id,
-        actor_role=row.actor_role,
-        at=row.at,
-        data=row.data,
-        grid_code=row.grid_code,
-        department_id=row.department_id,
-        prev_department_id=row.prev_department_id,
-    )
 
 
 def _chunks(items: Iterable[T], size: int = _IN_CHUNK) -> Iterable[list[T]]:
