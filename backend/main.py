@@ -25,10 +25,10 @@ from backend.open311.routes import router as open311_router
 from backend.services.assessment.figures import AssessmentService
 from backend.services.assessment.projector import Projector
 from backend.services.auth import AuthGate
+from backend.services.broadcaster import Broadcaster
 from backend.services.cases import CaseService
 from backend.services.channel_gate import ChannelGate
 from backend.services.clockwork import Clockwork
-from backend.services.events import Broadcaster
 from backend.services.handover import HandoverService
 from backend.services.photos import PhotoService, PhotoStore
 from backend.services.reference import Reference
@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings.photo_max_pixels,
         )
         projector = Projector(db, calendar.tz, settings.assessment_poll_interval)
-        await projector.start()
+        if settings.assessment_fold:
+            await projector.start()
         app.state.services = Services(
             settings=settings,
             db=db,

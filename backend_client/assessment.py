@@ -75,3 +75,46 @@ class FigureCases(WireModel):
     counter: str
     total: float
     cases: list[FigureCase]
+
+
+class CountedItem(WireModel):
+    code: str
+    name: str
+    count: int
+
+
+class NamedUnit(WireModel):
+    type: ObjectType
+    id: str
+    name: str
+    group: str
+    composite: float
+    grade: Literal["A", "B", "C", "D", "E"]
+    rank: int
+    group_size: int
+
+
+class FailedChecksCase(WireModel):
+    serial: str
+    failed_checks: int
+    department: str  # the unit the case counts against
+
+
+class Notice(WireModel):
+    """The draft monthly notice (通报): the period's figures as a leader publishes them."""
+
+    period: PeriodInfo
+    policy_version: str
+    accepted: int
+    by_source: dict[str, int]
+    filed: int
+    close_due: int
+    closed: int
+    closed_on_time: int
+    closing_rate: float | None  # percent
+    on_time_closing_rate: float | None
+    top_categories: list[CountedItem]
+    top_grids: list[CountedItem]
+    bottom_units: list[NamedUnit]
+    failed_checks: list[FailedChecksCase]
+    text_zh: str

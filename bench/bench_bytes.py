@@ -23,12 +23,9 @@ so and exits with status 2: install it first (``apt-get install -y htop``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +38,15 @@ from bench_console import (
     make_templates,
     measure_idle,
 )
-from benchlib import Check, Workspace, environment_line, running_server, seed_city, table, verdicts
+from benchlib import (
+    Check,
+    environment_line,
+    fresh_database,
+    running_server,
+    seed_city,
+    table,
+    verdicts,
+)
 
 SIZES = ((80, 24), (120, 40))
 BUDGET_RATIO = 1.0
@@ -53,18 +58,6 @@ class Sample:
     size: tuple[int, int]
     console: float | None  # bytes/s
     htop: float | None
-
-
-@contextlib.contextmanager
-def workspace(keep: bool) -> Iterator[Workspace]:
-    tmp = Path(tempfile.mkdtemp(prefix="citygrid-bench-bytes-"))
-    try:
-        yield Workspace(tmp, f"sqlite:///{tmp / 'citygrid.db'}", "sqlite")
-    finally:
-        if keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def console_idle(
@@ -102,7 +95,7 @@ def htop_idle(size: tuple[int, int], tmp: Path, args: argparse.Namespace) -> flo
 
 def run(args: argparse.Namespace) -> list[Sample]:
     samples: list[Sample] = []
-    with workspace(args.keep) as ws:
+    with fresh_database(None, keep=args.keep, prefix="citygrid-bench-bytes-") as ws:
         store = Store(ws, seed_city(ws))
         print(f"{args.templates} open cases through the API…", flush=True)
         make_templates(store, args.templates, args.seed)

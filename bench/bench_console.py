@@ -49,11 +49,10 @@ import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,8 +65,11 @@ from benchlib import (
     Server,
     Workspace,
     environment_line,
+    fresh_database,
     load_city,
+    process_cpu_seconds,
     report_body,
+    rss_mb,
     running_server,
     seed_city,
     table,
@@ -222,18 +224,6 @@ class PtyProcess:
             return self.output[-1500:].decode("utf-8", "replace")
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 @dataclass
 class Idle:
     cpu_percent: float
@@ -241,9 +231,17 @@ class Idle:
 
 
 def measure_idle(p: PtyProcess, seconds: float) -> Idle:
-    cpu0, bytes0, t0 = cpu_seconds(p.proc.pid), p.bytes_so_far(), time.perf_counter()
+    cpu0, bytes0, t0 = (
+        process_cpu_seconds(p.proc.pid, children=False),
+        p.bytes_so_far(),
+        time.perf_counter(),
+    )
     time.sleep(seconds)
-    cpu1, bytes1, t1 = cpu_seconds(p.proc.pid), p.bytes_so_far(), time.perf_counter()
+    cpu1, bytes1, t1 = (
+        process_cpu_seconds(p.proc.pid, children=False),
+        p.bytes_so_far(),
+        time.perf_counter(),
+    )
     return Idle(100 * (cpu1 - cpu0) / (t1 - t0), (bytes1 - bytes0) / (t1 - t0))
 
 
@@ -537,18 +535,6 @@ def measure_htop(seconds: float, tmp: Path) -> Idle | None:
 # --- main ---------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def workspace(keep: bool) -> Iterator[Workspace]:
-    tmp = Path(tempfile.mkdtemp(prefix="citygrid-bench-console-"))
-    try:
-        yield Workspace(tmp, f"sqlite:///{tmp / 'citygrid.db'}", "sqlite")
-    finally:
-        if keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
 def timed(label: str, fn: Callable[[], None]) -> float:
     started = time.perf_counter()
     fn()
@@ -559,7 +545,7 @@ def timed(label: str, fn: Callable[[], None]) -> float:
 
 def run(args: argparse.Namespace) -> list[Check]:
     checks: list[Check] = []
-    with workspace(args.keep) as ws:
+    with fresh_database(None, keep=args.keep, prefix="citygrid-bench-console-") as ws:
         print("building the store…", flush=True)
         store = Store(ws, {})
         timed("seed the city", lambda: store.tokens.update(seed_city(ws)))

@@ -29,14 +29,14 @@ from benchlib import (
     Latency,
     Phase,
     Server,
+    add_database_options,
     client,
     environment_line,
-    fresh_database,
     load_city,
+    on_each_database,
     report_body,
     run_phase,
-    running_server,
-    seed_city,
+    seeded_server,
     table,
     verdicts,
 )
@@ -126,13 +126,10 @@ def report(label: str, phases: list[Phase]) -> list[Check]:
 
 def run_one(pg_admin: str | None, args: argparse.Namespace) -> list[Check]:
     label = "PostgreSQL" if pg_admin else "SQLite"
-    with fresh_database(pg_admin, keep=args.keep) as ws:
-        print(f"\n[{label}] seeding {ws.url} ...", flush=True)
-        tokens = seed_city(ws)
-        with running_server(ws) as server:
-            print(f"[{label}] server on {server.base}; {args.clients} clients", flush=True)
-            phases = asyncio.run(bench(server, tokens[args.user], args))
-        return report(label, phases)
+    with seeded_server(pg_admin, keep=args.keep, label=label) as (_ws, tokens, server):
+        print(f"[{label}] server on {server.base}; {args.clients} clients", flush=True)
+        phases = asyncio.run(bench(server, tokens[args.user], args))
+    return report(label, phases)
 
 
 def main() -> int:
@@ -144,22 +141,10 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=200, help="untimed requests first")
     parser.add_argument("--user", default="lead", help="demo user whose token is used")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the bodies")
-    parser.add_argument(
-        "--database",
-        metavar="PG_URL",
-        help="also run on PostgreSQL: an admin URL such as "
-        "postgresql://postgres@127.0.0.1:5432/test; a fresh database is created "
-        "next to it and dropped afterwards",
-    )
-    parser.add_argument("--no-sqlite", action="store_true", help="with --database: PG only")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server log)")
+    add_database_options(parser)
     args = parser.parse_args()
     print(environment_line())
-    checks: list[Check] = []
-    if not args.no_sqlite:
-        checks += run_one(None, args)
-    if args.database:
-        checks += run_one(args.database, args)
+    checks = on_each_database(args, run_one)
     print(verdicts(checks))
     return 0 if all(c.ok for c in checks) else 1
 

@@ -142,8 +142,8 @@ class Rig:
         await until(lambda: len(app.live_at) > seen, "the console to be live again")
         took = max(0.0, app.live_at[-1] - server.ready_at)
         serial = await report_one(server, self.token, city, self.rng)
-        await until(lambda: serial in app.store.cases, "the case reported after the restart")
-        return Round(took, await fresh_connect(server, self.token), serial in app.store.cases)
+        await until(lambda: serial in app.model.store.cases, "the case reported after the restart")
+        return Round(took, await fresh_connect(server, self.token), serial in app.model.store.cases)
 
 
 async def measure(ws: Workspace, tokens: dict[str, str], outages: list[float]) -> list[Check]:
@@ -153,7 +153,9 @@ async def measure(ws: Workspace, tokens: dict[str, str], outages: list[float]) -
         server = await rig.start_server(0)
         city = await asyncio.to_thread(load_city, server, rig.token)
         async with rig.app.run_test(size=(120, 40)):
-            await until(lambda: rig.app.loaded and rig.app.link_state == "live", "the console")
+            await until(
+                lambda: rig.app.model.loaded and rig.app.link_state == "live", "the console"
+            )
             for n, outage in enumerate(outages, 1):
                 rounds.append(await rig.round(n, outage, city))
     rows = [

@@ -30,11 +30,11 @@ from benchlib import (
     Check,
     Latency,
     Server,
+    add_database_options,
     client,
     environment_line,
-    fresh_database,
-    running_server,
-    seed_city,
+    on_each_database,
+    seeded_server,
     table,
     verdicts,
 )
@@ -163,15 +163,11 @@ async def bench(server: Server, url: str, token: str, args: argparse.Namespace) 
 
 def run_one(pg_admin: str | None, args: argparse.Namespace) -> list[Check]:
     label = "PostgreSQL, 2 workers" if pg_admin else "SQLite"
-    with fresh_database(pg_admin, keep=args.keep) as ws:
-        print(f"\n[{label}] seeding {ws.url} ...", flush=True)
-        tokens = seed_city(ws)
-        with running_server(ws, workers=2 if pg_admin else 1) as server:
-            print(
-                f"[{label}] {args.rounds} rounds x {args.streams} clients and streams", flush=True
-            )
-            checks = asyncio.run(bench(server, ws.url, tokens["lead"], args))
-        return [Check(f"{label}: {c.name}", c.measured, c.budget, c.ok) for c in checks]
+    workers = 2 if pg_admin else 1
+    with seeded_server(pg_admin, keep=args.keep, workers=workers, label=label) as rig:
+        print(f"[{label}] {args.rounds} rounds x {args.streams} clients and streams", flush=True)
+        checks = asyncio.run(bench(rig.server, rig.ws.url, rig.tokens["lead"], args))
+    return [Check(f"{label}: {c.name}", c.measured, c.budget, c.ok) for c in checks]
 
 
 def main() -> int:
@@ -181,22 +177,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=10, help="revocations (default 10)")
     parser.add_argument("--streams", type=int, default=6, help="clients and streams per round")
     parser.add_argument("--count", type=int, default=500, help="baseline requests per path")
-    parser.add_argument(
-        "--database",
-        metavar="PG_URL",
-        help="also run on PostgreSQL (two workers): an admin URL such as "
-        "postgresql://postgres@127.0.0.1:5432/test; a fresh database is created "
-        "next to it and dropped afterwards",
-    )
-    parser.add_argument("--no-sqlite", action="store_true", help="with --database: PG only")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server log)")
+    add_database_options(parser, pg_note=" (two workers)")
     args = parser.parse_args()
     print(environment_line())
-    checks: list[Check] = []
-    if not args.no_sqlite:
-        checks += run_one(None, args)
-    if args.database:
-        checks += run_one(args.database, args)
+    checks = on_each_database(args, run_one)
     print(verdicts(checks))
     return 0 if all(c.ok for c in checks) else 1
 

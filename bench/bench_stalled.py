@@ -26,7 +26,6 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 from benchlib import (
@@ -34,11 +33,10 @@ from benchlib import (
     Server,
     client,
     environment_line,
-    fresh_database,
     load_city,
-    report_body,
-    running_server,
-    seed_city,
+    report_cases,
+    rss_mb,
+    seeded_server,
     table,
     verdicts,
 )
@@ -46,20 +44,6 @@ from benchlib import (
 BUDGET_RATIO = 1.3
 CASES = 100
 NOTE = ("巡查发现道路破损，影响通行，请尽快处理。" * 100)[:2000]
-
-
-def rss_mb(pid: int) -> float:
-    """Resident set size of ``pid`` and its children, in MB."""
-    total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
 
 
 @dataclass
@@ -122,11 +106,7 @@ async def write_events(server: Server, token: str, count: int, writers: int, see
     rng = random.Random(seed)
     city = load_city(server, token)
     async with client(server, token) as lead:
-        serials = []
-        for _ in range(CASES):
-            response = await lead.post("/cases", json=report_body(rng, city))
-            response.raise_for_status()
-            serials.append(response.json()["case"]["serial"])
+        serials = await report_cases(lead, city, rng, CASES)
         queue = list(range(count))
 
         async def writer() -> None:
@@ -143,40 +123,38 @@ async def write_events(server: Server, token: str, count: int, writers: int, see
 
 
 async def one_run(args: argparse.Namespace, stalled: int) -> Run:
-    with fresh_database(args.database) as ws:
-        tokens = seed_city(ws)
-        with running_server(ws) as server:
-            pid = server.proc.pid
-            async with client(server, tokens["lead"]) as lead:
-                head = int((await lead.get("/health")).json()["head_seq"])
-            clients = [Stalled(server, tokens["lead"], head) for _ in range(stalled)]
-            for c in clients:
-                await c.open()
-            peak = [0.0]
-            done = asyncio.Event()
+    with seeded_server(args.database) as (_ws, tokens, server):
+        pid = server.proc.pid
+        async with client(server, tokens["lead"]) as lead:
+            head = int((await lead.get("/health")).json()["head_seq"])
+        clients = [Stalled(server, tokens["lead"], head) for _ in range(stalled)]
+        for c in clients:
+            await c.open()
+        peak = [0.0]
+        done = asyncio.Event()
 
-            async def sample() -> None:
-                while not done.is_set():
-                    peak[0] = max(peak[0], rss_mb(pid))
-                    try:
-                        async with asyncio.timeout(0.25):
-                            await done.wait()
-                    except TimeoutError:
-                        pass
+        async def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], rss_mb(pid, children=True))
+                try:
+                    async with asyncio.timeout(0.25):
+                        await done.wait()
+                except TimeoutError:
+                    pass
 
-            sampler = asyncio.create_task(sample())
-            t0 = time.monotonic()
-            last = await write_events(server, tokens["lead"], args.events, args.writers, args.seed)
-            run = Run(after_writes=rss_mb(pid), write_seconds=time.monotonic() - t0)
-            t1 = time.monotonic()
-            async with asyncio.timeout(args.limit):
-                await asyncio.gather(*(c.resume(last) for c in clients))
-            run.resume_seconds = time.monotonic() - t1
-            done.set()
-            await sampler
-            run.peak_stalled = peak[0]
-            run.after_resume = rss_mb(pid)
-            return run
+        sampler = asyncio.create_task(sample())
+        t0 = time.monotonic()
+        last = await write_events(server, tokens["lead"], args.events, args.writers, args.seed)
+        run = Run(after_writes=rss_mb(pid, children=True), write_seconds=time.monotonic() - t0)
+        t1 = time.monotonic()
+        async with asyncio.timeout(args.limit):
+            await asyncio.gather(*(c.resume(last) for c in clients))
+        run.resume_seconds = time.monotonic() - t1
+        done.set()
+        await sampler
+        run.peak_stalled = peak[0]
+        run.after_resume = rss_mb(pid, children=True)
+        return run
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -28,13 +28,13 @@ from benchlib import (
     City,
     Latency,
     Server,
+    api_client,
     client,
     environment_line,
-    fresh_database,
     load_city,
     report_body,
-    running_server,
-    seed_city,
+    report_cases,
+    seeded_server,
     table,
     verdicts,
 )
@@ -96,11 +96,7 @@ def intake_process(
 
     async def one(seed: int) -> None:
         rng = random.Random(seed)
-        async with httpx.AsyncClient(
-            base_url=api_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(30.0),
-        ) as api:
+        async with api_client(api_url, token) as api:
             while not stop.is_set():
                 response = await api.post("/cases", json=report_body(rng, city))
                 if response.status_code == 201:
@@ -119,10 +115,7 @@ async def main_async(server: Server, token: str, args: argparse.Namespace) -> in
     rng = random.Random(7)
     photo = two_megabyte_jpeg(11)
     async with client(server, token, timeout=60) as api:
-        serials = []
-        for _ in range(5):
-            r = await api.post("/cases", json=report_body(rng, city))
-            serials.append(r.json()["case"]["serial"])
+        serials = await report_cases(api, city, rng, 5)
         await upload_run(api, serials, photo, 3, 0)  # warm-up
         alone = Latency.of(await upload_run(api, serials, photo, args.uploads, 1000))
         stop, started = multiprocessing.Event(), multiprocessing.Event()
@@ -176,10 +169,8 @@ def main() -> int:
     parser.add_argument("--pg", default=None, help="PostgreSQL admin URL (default: SQLite)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    with fresh_database(args.pg, keep=args.keep) as ws:
-        tokens = seed_city(ws)
-        with running_server(ws) as server:
-            return asyncio.run(main_async(server, tokens["lead"], args))
+    with seeded_server(args.pg, keep=args.keep) as (_ws, tokens, server):
+        return asyncio.run(main_async(server, tokens["lead"], args))
 
 
 if __name__ == "__main__":

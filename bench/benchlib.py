@@ -8,6 +8,7 @@ and removes everything when it is done — also on Ctrl-C or a failure.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -24,7 +25,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -45,9 +46,11 @@ class Workspace:
 
 
 @contextlib.contextmanager
-def fresh_database(pg_admin_url: str | None, *, keep: bool = False) -> Iterator[Workspace]:
+def fresh_database(
+    pg_admin_url: str | None, *, keep: bool = False, prefix: str = "citygrid-bench-"
+) -> Iterator[Workspace]:
     """A new empty database: SQLite in a temp dir, or ``CREATE DATABASE`` on the PG server."""
-    tmp = Path(tempfile.mkdtemp(prefix="citygrid-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     pg_url: str | None = None
     try:
         if pg_admin_url:
@@ -195,12 +198,82 @@ def _wait_ready(server: Server, timeout: float = 120.0) -> None:
 
 def client(server: Server, token: str, *, timeout: float = 30.0) -> httpx.AsyncClient:
     """One keep-alive HTTP/1.1 connection's worth of client (httpx default: HTTP/1.1)."""
+    return api_client(server.api, token, timeout=timeout)
+
+
+def api_client(api_url: str, token: str, *, timeout: float = 30.0) -> httpx.AsyncClient:
+    """:func:`client` from the API's URL alone (for a load process of its own)."""
     return httpx.AsyncClient(
-        base_url=server.api,
+        base_url=api_url,
         headers={"Authorization": f"Bearer {token}"},
         timeout=httpx.Timeout(timeout),
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
     )
+
+
+class Seeded(NamedTuple):
+    ws: Workspace
+    tokens: dict[str, str]  # username -> token
+    server: Server
+
+
+@contextlib.contextmanager
+def seeded_server(
+    pg_admin_url: str | None,
+    *,
+    keep: bool = False,
+    workers: int = 1,
+    label: str | None = None,
+) -> Iterator[Seeded]:
+    """A fresh database with the demo city seeded and a server running on it; with
+    ``label``, says so (``[label] seeding <url> ...``)."""
+    with fresh_database(pg_admin_url, keep=keep) as ws:
+        if label is not None:
+            print(f"\n[{label}] seeding {ws.url} ...", flush=True)
+        tokens = seed_city(ws)
+        with running_server(ws, workers=workers) as server:
+            yield Seeded(ws, tokens, server)
+
+
+# --- SQLite, then PostgreSQL --------------------------------------------------------------------
+
+
+def add_database_options(parser: argparse.ArgumentParser, *, pg_note: str = "") -> None:
+    """``--database PG_URL``, ``--no-sqlite`` and ``--keep``, for :func:`on_each_database`."""
+    parser.add_argument(
+        "--database",
+        metavar="PG_URL",
+        help=f"also run on PostgreSQL{pg_note}: an admin URL such as "
+        "postgresql://postgres@127.0.0.1:5432/test; a fresh database is created "
+        "next to it and dropped afterwards",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="with --database: PG only")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server log)")
+
+
+RunOne = Callable[[str | None, argparse.Namespace], "list[Check]"]
+
+
+def on_each_database(args: argparse.Namespace, run_one: RunOne) -> list[Check]:
+    """``run_one`` on SQLite (unless ``--no-sqlite``), then on PostgreSQL if asked."""
+    checks: list[Check] = []
+    if not args.no_sqlite:
+        checks += run_one(None, args)
+    if args.database:
+        checks += run_one(args.database, args)
+    return checks
+
+
+async def report_cases(
+    api: httpx.AsyncClient, city: City, rng: random.Random, count: int
+) -> list[str]:
+    """``count`` new cases through ``POST /cases``; their serials."""
+    serials = []
+    for _ in range(count):
+        response = await api.post("/cases", json=report_body(rng, city))
+        response.raise_for_status()
+        serials.append(response.json()["case"]["serial"])
+    return serials
 
 
 # --- realistic request bodies -------------------------------------------------------------------
@@ -404,14 +477,31 @@ def verdicts(checks: Sequence[Check]) -> str:
     return table(["budget check", "measured", "budget", "verdict"], rows, title="\nVerdict")
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its reaped children (Linux ``/proc``)."""
+def process_cpu_seconds(pid: int, *, children: bool = True) -> float:
+    """User + system CPU time of a process and (by default) its reaped children
+    (Linux ``/proc``)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return math.nan
     ticks = os.sysconf("SC_CLK_TCK")
-    return sum(int(f) for f in fields[11:15]) / ticks
+    return sum(int(f) for f in fields[11 : 15 if children else 13]) / ticks
+
+
+def rss_mb(pid: int, *, children: bool = False) -> float:
+    """Resident set size (``VmRSS``) of ``pid``, and of its children if asked, in MB."""
+    pids = [pid]
+    listed = Path(f"/proc/{pid}/task/{pid}/children")
+    if children and listed.exists():
+        pids += [int(p) for p in listed.read_text().split()]
+    total = 0
+    found = False
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+                found = True
+    return total / 1024 if found else float("nan")
 
 
 def environment_line() -> str:

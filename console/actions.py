@@ -1,21 +1,29 @@
 """Carrying out workflow actions from the console: single or bulk, through the API.
 
-The store changes only from what the server returns (the response now, the stream
+The model changes only from what the server returns (the response now, the stream
 later, ignored by version), so the screen always shows confirmed state.
+``CaseActions`` holds the client, the model and a :class:`Notifier` (the operator's
+side: notices, dialogs, bulk progress); the app is one, a test may pass its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError, Conflict, NotFound
 from backend_client.labels import label
 from backend_client.vocab import Action
-from backend_client.wire import ActionRequest, Attachment, CaseDetail
+from backend_client.wire import ActionRequest, Attachment, CaseDetail, Department
+from console.config import ConsoleSettings
 from console.errors import describe
 from console.i18n import t
+from console.model import ConsoleModel
 from console.photos import Fetch, text_mode
 from console.screens.dialogs import (
     DecideDialog,
@@ -23,9 +31,6 @@ from console.screens.dialogs import (
     TextDialog,
     VerifyDialog,
 )
-
-if TYPE_CHECKING:
-    from console.app import CityGridApp
 
 # Actions that can go to many tagged cases at once, with what each needs.
 BULK = {
@@ -47,37 +52,66 @@ class Outcome:
     last_error: str = ""
 
 
+class Notifier(Protocol):
+    """The operator's side of an action: the app is one."""
+
+    @property
+    def settings(self) -> ConsoleSettings: ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None: ...
+
+    def push_screen(self, screen: Screen[Any]) -> object: ...
+
+    def bulk_progress(self, action: str, done: int, total: int) -> None: ...
+
+    def clear_tags(self) -> None: ...
+
+
 class CaseActions:
-    def __init__(self, app: CityGridApp) -> None:
-        self.app = app
+    def __init__(self, client: CitygridClient, model: ConsoleModel, notifier: Notifier) -> None:
+        self.client = client
+        self.model = model
+        self.ui = notifier
+        self.departments_known: list[Department] | None = None  # fetched on first dispatch
 
     @property
     def lang(self) -> str:
-        return self.app.settings.lang
+        return self.ui.settings.lang
+
+    async def departments(self) -> list[Department]:
+        if self.departments_known is None:
+            self.departments_known = await self.client.departments()
+        return self.departments_known
 
     async def send(self, serial: str, request: ActionRequest) -> str | None:
         """Send one action with the version the operator saw; None on success."""
-        held = self.app.store.cases.get(serial)
+        held = self.model.store.cases.get(serial)
         try:
-            result = await self.app.client.act(
-                serial, request, if_match=held.version if held else None
-            )
+            result = await self.client.act(serial, request, if_match=held.version if held else None)
         except Conflict as exc:
             await self.refresh(serial)
             return describe(exc, self.lang)
         except CitygridError as exc:
             return describe(exc, self.lang)
-        self.app.take(result.case)
+        self.model.take(result.case)
         return None
 
     async def refresh(self, serial: str) -> CaseDetail | None:
         try:
-            detail = await self.app.client.case(serial)
+            detail = await self.client.case(serial)
         except NotFound:
             return None
         except CitygridError:
             return None
-        self.app.take(detail)
+        self.model.take(detail)
         return detail
 
     def submitter(self, serial: str) -> Callable[[ActionRequest], Awaitable[str | None]]:
@@ -90,7 +124,7 @@ class CaseActions:
 
     async def start(self, action: Action, serials: list[str], text: str | None = None) -> None:
         if not serials:
-            self.app.notify(t("msg.no_case", self.lang), severity="warning")
+            self.ui.notify(t("msg.no_case", self.lang), severity="warning")
             return
         if len(serials) > 1:
             await self.bulk(action, serials, text)
@@ -103,9 +137,9 @@ class CaseActions:
         elif action is Action.DECIDE:
             detail = await self.refresh(serial)
             if detail is None or detail.pending is None:
-                self.app.notify(t("msg.nothing_pending", self.lang), severity="warning")
+                self.ui.notify(t("msg.nothing_pending", self.lang), severity="warning")
                 return
-            self.app.push_screen(DecideDialog(detail, self.lang, self.submitter(serial)))
+            self.ui.push_screen(DecideDialog(detail, self.lang, self.submitter(serial)))
         elif action is Action.MERGE:
             self.open_text(serial, action, "target", t("dlg.merge_target", self.lang))
         elif action in NEEDS_TEXT and text is None:
@@ -119,14 +153,14 @@ class CaseActions:
 
     def report(self, action: Action, serial: str, problem: str | None) -> None:
         if problem is None:
-            self.app.notify(
+            self.ui.notify(
                 t("msg.done", self.lang, action=label(action, self.lang), serial=serial), timeout=3
             )
         else:
-            self.app.notify(problem, severity="error", timeout=8)
+            self.ui.notify(problem, severity="error", timeout=8)
 
     def subtitle(self, serial: str) -> str:
-        case = self.app.store.cases.get(serial)
+        case = self.model.store.cases.get(serial)
         if case is None:
             return serial
         return f"{serial}  {case.category_code} {case.category_name}  {case.grid_code}"
@@ -134,37 +168,37 @@ class CaseActions:
     async def open_verify(self, serial: str) -> None:
         """The check dialog with what the department reported and the photos to compare."""
         detail = await self.refresh(serial)
-        self.app.push_screen(
+        self.ui.push_screen(
             VerifyDialog(
                 self.subtitle(serial),
                 self.lang,
                 self.submitter(serial),
                 case=detail,
                 fetch=self.thumbnails(serial),
-                as_text_only=text_mode(self.app.settings.ascii),
+                as_text_only=text_mode(self.ui.settings.ascii),
             )
         )
 
     def thumbnails(self, serial: str) -> Fetch:
         async def fetch(photo: Attachment) -> bytes:
             assert photo.id is not None
-            return await self.app.client.thumbnail(serial, photo.id)
+            return await self.client.thumbnail(serial, photo.id)
 
         return fetch
 
     async def open_dispatch(self, serial: str) -> None:
         detail = await self.refresh(serial)
         if detail is None:
-            self.app.notify(t("msg.no_case", self.lang), severity="warning")
+            self.ui.notify(t("msg.no_case", self.lang), severity="warning")
             return
-        departments = await self.app.departments()
-        self.app.push_screen(DispatchDialog(detail, departments, self.lang, self.submitter(serial)))
+        departments = await self.departments()
+        self.ui.push_screen(DispatchDialog(detail, departments, self.lang, self.submitter(serial)))
 
     def open_text(self, serial: str, action: Action, field: str, placeholder: str) -> None:
         def build(text: str) -> ActionRequest:
             return ActionRequest.model_validate({"action": action, field: text})
 
-        self.app.push_screen(
+        self.ui.push_screen(
             TextDialog(
                 f"{label(action, self.lang)} — {serial}",
                 self.subtitle(serial),
@@ -177,7 +211,7 @@ class CaseActions:
 
     async def bulk(self, action: Action, serials: list[str], text: str | None) -> None:
         if action not in BULK:
-            self.app.notify(
+            self.ui.notify(
                 t("msg.not_bulk", self.lang, action=label(action, self.lang)), severity="warning"
             )
             return
@@ -188,7 +222,7 @@ class CaseActions:
                 await self.run_bulk(action, serials, getattr(request, field))
                 return None
 
-            self.app.push_screen(
+            self.ui.push_screen(
                 TextDialog(
                     f"{label(action, self.lang)} × {len(serials)}",
                     t("msg.bulk_targets", self.lang, n=len(serials)),
@@ -218,8 +252,8 @@ class CaseActions:
             else:
                 outcome.failed += 1
                 outcome.last_error = f"{serial}: {problem}"
-            self.app.bulk_progress(label(action, self.lang), done, total)
-        self.app.clear_tags()
+            self.ui.bulk_progress(label(action, self.lang), done, total)
+        self.ui.clear_tags()
         summary = t(
             "msg.bulk_done",
             self.lang,
@@ -228,7 +262,7 @@ class CaseActions:
             failed=outcome.failed,
         )
         if outcome.failed:
-            self.app.notify(f"{summary}\n{outcome.last_error}", severity="error", timeout=8)
+            self.ui.notify(f"{summary}\n{outcome.last_error}", severity="error", timeout=8)
         else:
-            self.app.notify(summary, timeout=8)
+            self.ui.notify(summary, timeout=8)
         return outcome

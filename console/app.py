@@ -1,10 +1,11 @@
 """The citygrid console: a Textual app for the duty operators of a command centre.
 
-The app owns the model (``CaseStore``), the link to the centre and the one timer
-that drives every countdown.  It never calls into a screen: it publishes on
+The app owns one :class:`~console.model.ConsoleModel` (cases, view, tallies, link),
+the link to the centre and the one timer that drives every countdown.  It never calls
+into a screen: the model's changes, and the app's own, go out on
 :class:`~console.signals.ConsoleSignals`, which screens and widgets subscribe to while
-they are mounted.  Screens read the model and send actions through ``CaseActions``;
-nothing in the UI talks to the network directly.
+they are mounted.  Screens read the model, change it through its methods and send
+actions through ``CaseActions``; nothing in the UI talks to the network directly.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
@@ -24,39 +25,26 @@ from textual.screen import Screen
 from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError
 from backend_client.labels import label
-from backend_client.vocab import Action, Role, Urgency
-from backend_client.wire import (
-    CaseGone,
-    CaseSummary,
-    Department,
-    Event,
-    GridCell,
-    Handover,
-    Me,
-)
+from backend_client.vocab import Role
+from backend_client.wire import GridCell, Handover
 from console.actions import CaseActions
 from console.config import ConsoleSettings, save_preference, token_file_warning
 from console.connection import run_link
-from console.guard import Remote
 from console.i18n import t
 from console.keymap import validate_keymap
-from console.link import LinkStatus
 from console.messages import (
     CaseEvents,
     LinkChanged,
-    LinkState,
     LoadFailed,
     SnapshotLoaded,
     TokenRefused,
 )
+from console.model import ConsoleModel, LinkState, LinkStatus
 from console.palette import CityGridCommands
-from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue
 from console.rows import QueueRow
-from console.signals import Changes, ConsoleSignals, Tick
-from console.store import CaseStore, Change, QueueView
+from console.signals import ConsoleSignals
 from console.terminal import AsciiFilter, NoColorFilter, PlainDriver, profile_for
 from themes.loader import ANSI_THEME, register_all, variable_defaults
-from widgets.grid_map import GridCounts
 
 if TYPE_CHECKING:
     from console.screens.queue import QueueScreen
@@ -67,43 +55,6 @@ TICK_SECONDS = 1.0
 EXIT_TOKEN_REFUSED = 3  # the exit status after the server refused the token
 REFUSED_NOTICE_SECONDS = 24 * 3600.0  # the how-to-fix notice stays until the operator quits
 HANDOVER_READERS = frozenset({Role.SHIFT_LEAD, Role.LEADER})  # told of a waiting handover
-
-
-class GridTally:
-    """Open / overdue / supervised counts per grid, kept from store changes."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, GridCounts] = {}
-
-    def get(self, code: str) -> GridCounts:
-        return self.counts.get(code) or GridCounts()
-
-    def reset(self, cases: Iterable[QueueRow], now: datetime) -> None:
-        self.counts = {}
-        for case in cases:
-            self._add(case, now, 1)
-
-    def _add(self, case: QueueRow, now: datetime, sign: int) -> None:
-        open_, overdue, supervised = self.get(case.grid_code)
-        self.counts[case.grid_code] = GridCounts(
-            open_ + sign,
-            overdue + (sign if is_overdue(case, now) else 0),
-            supervised + (sign if case.supervised else 0),
-        )
-
-    def add_many(self, cases: Iterable[QueueRow], now: datetime) -> None:
-        for case in cases:
-            self._add(case, now, 1)
-
-    def change(self, change: Change, now: datetime) -> None:
-        if change.old is not None:
-            self._add(change.old, now, -1)
-        if change.new is not None:
-            self._add(change.new, now, 1)
-
-    def overdue(self, case: QueueRow) -> None:
-        counts = self.get(case.grid_code)
-        self.counts[case.grid_code] = counts._replace(overdue=counts.overdue + 1)
 
 
 class CityGridApp(App[int]):
@@ -139,24 +90,15 @@ class CityGridApp(App[int]):
         self._clock = clock
         self.monotonic = monotonic  # for countdowns to the next reconnect attempt
         self._tick_seconds = tick_seconds
-        self.signals = ConsoleSignals(self)
         self.connect_on_mount = connect
         self.offset = 0.0  # server clock − local clock
-        self.store = CaseStore()
-        self.queue: Queue = QUEUES[0]
-        self.view = QueueView(self.store, self.queue)
-        self.tally = GridTally()
-        self.me: Me | None = None
-        self.loaded = False
-        self.loading = False  # later snapshot pages still coming
-        self.link = LinkStatus("connecting", datetime.now(UTC))
-        self.token_refused: str | None = None  # the server's sentence, once it said 401
-        self.actions_ = CaseActions(self)
-        self._departments: list[Department] | None = None
+        self.model = ConsoleModel(self.now)
+        self.signals = ConsoleSignals(self)
+        self.signals.follow(self.model)
+        self.actions_ = CaseActions(self.client, self.model, self)
         self.grid_cells: list[GridCell] = []
         self.region_names: dict[str, str] = {}
         self.theme_errors: list[str] = []
-        self.events_applied = 0
         self._overdue_digest: list[QueueRow] = []
         self._last_overdue_alert = -OVERDUE_DIGEST_SECONDS
         self.pending_handover: Handover | None = None  # signed, waiting for this lead
@@ -247,30 +189,15 @@ class CityGridApp(App[int]):
             stack.extend(node.children)
         self.region_names = names
 
-    async def departments(self) -> list[Department]:
-        if self._departments is None:
-            self._departments = await self.client.departments()
-        return self._departments
-
     # --- the model ---------------------------------------------------------------------------
 
     def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
         """The first page paints at once; later pages fill in behind it."""
         if self._clock is None:
             self.offset = message.offset
-        self.me = message.me
-        now = self.now()
-        if message.first:
-            self.store.load(message.cases, message.as_of_seq, now)
-            self.tally.reset(self.store.cases.values(), now)
-            self.rebuild_view()
-        else:
-            added = self.store.add_many(message.cases, now)
-            self.tally.add_many(added, now)
-            self.view.add(added, now)
-        self.loaded = True
-        self.loading = not message.last
-        self.signals.snapshot.publish(message.first)
+        self.model.load_snapshot(
+            message.cases, message.as_of_seq, message.me, first=message.first, last=message.last
+        )
         if message.first and message.me.role in HANDOVER_READERS:
             self.run_worker(self.check_handover(), group="handover", exclusive=True)
 
@@ -279,7 +206,7 @@ class CityGridApp(App[int]):
     async def check_handover(self) -> None:
         """On sign-in: a signed handover someone else left for this lead stays on the status
         bar until acknowledged; an incoming shift lead is shown it once."""
-        me = self.me
+        me = self.model.me
         if me is None:
             return
         try:
@@ -306,84 +233,20 @@ class CityGridApp(App[int]):
         self.signals.handover.publish(handover)
 
     def on_case_events(self, message: CaseEvents) -> None:
-        now = self.now()
-        changes: list[Change] = []
-        remote: dict[str, Remote] = {}
-        me = self.me.display_name if self.me is not None else None
-        for event in message.events:
-            self.events_applied += 1
-            if isinstance(event, CaseGone):
-                change = self.store.drop(event.serial, now)
-            else:
-                change = self.store.apply(QueueRow.from_summary(event.case), now)
-            if change is None:
-                continue
-            changes.append(change)
-            if isinstance(event, Event) and event.actor != me:
-                remote[event.serial] = Remote(
-                    event.serial, event.actor, event.action, event.case.state
+        for event in self.model.apply_events(message.events):
+            self.alert(
+                t(
+                    "alert.urgent",
+                    self.settings.lang,
+                    serial=event.serial,
+                    category=event.case.category_name,
                 )
-            self.tally.change(change, now)
-            if (
-                isinstance(event, Event)
-                and event.action is Action.REPORT
-                and event.case.urgency is Urgency.URGENT
-            ):
-                self.alert(
-                    t(
-                        "alert.urgent",
-                        self.settings.lang,
-                        serial=event.serial,
-                        category=event.case.category_name,
-                    )
-                )
-        self._changed(changes, now, remote)
-
-    def take(self, case: CaseSummary) -> None:
-        """A case the server just returned (an action's response, a refresh)."""
-        now = self.now()
-        change = self.store.apply(QueueRow.from_summary(case), now)
-        if change is not None:
-            self.tally.change(change, now)
-            self._changed([change], now)
-
-    def _changed(
-        self, changes: list[Change], now: datetime, remote: dict[str, Remote] | None = None
-    ) -> None:
-        if not changes:
-            return
-        moved = False
-        for change in changes:
-            moved |= self.view.update(change, now)
-        self.signals.changed.publish(Changes(changes, moved, remote or {}))
-
-    def rebuild_view(self) -> None:
-        self.view.rebuild(self.now())
-
-    def set_queue(self, key: str) -> None:
-        self.queue = QUEUE_BY_KEY[key]
-        self.view = QueueView(
-            self.store,
-            self.queue,
-            sort=self.view.sort,
-            descending=self.view.descending,
-            text_filter=self.view.text_filter,
-        )
-        self.rebuild_view()
+            )
 
     def tick(self) -> None:
         """The one timer: countdowns, overdue detection, the status clock."""
-        now = self.now()
-        overdue = self.store.newly_overdue(now)
-        for case in overdue:
-            self.tally.overdue(case)
-        moved = False
-        if overdue:
-            if self.view.queue.time_dependent:
-                moved = self.view.add(overdue, now)
-            self._overdue_digest.extend(overdue)
+        self._overdue_digest.extend(self.model.tick().overdue)
         self._flush_overdue_digest()
-        self.signals.ticked.publish(Tick(overdue, moved))
 
     def _flush_overdue_digest(self) -> None:
         """Overdue alerts come as a digest, at most one every ``OVERDUE_DIGEST_SECONDS``:
@@ -414,22 +277,16 @@ class CityGridApp(App[int]):
 
     @property
     def link_state(self) -> LinkState:
-        return self.link.state
+        return self.model.link.state
 
     def on_link_changed(self, message: LinkChanged) -> None:
-        if self.token_refused is not None:
-            return  # the link has stopped; nothing may make the view look live again
         retry_at = self.monotonic() + message.retry_in if message.retry_in > 0 else None
-        self.link = LinkStatus(message.state, message.since, retry_at, message.error)
-        self.signals.link.publish(self.link)
+        self.model.set_link(LinkStatus(message.state, message.since, retry_at, message.error))
 
     def on_token_refused(self, message: TokenRefused) -> None:
         """The link has stopped: keep the last view, marked as frozen, and say what to do."""
-        self.token_refused = message.detail
-        frozen_at = self.link.since if self.link.state != "live" else datetime.now(UTC)
-        self.link = LinkStatus("refused", frozen_at, None, message.detail)
-        self.signals.link.publish(self.link)
-        user = self.me.username if self.me is not None else "<username>"
+        self.model.refuse_token(message.detail)
+        user = self.model.me.username if self.model.me is not None else "<username>"
         config = self.settings.config_path or "config.toml"
         self.notify(
             t(
@@ -445,7 +302,7 @@ class CityGridApp(App[int]):
 
     def exit_code(self) -> int:
         """0, or non-zero when the console quits after the server refused its token."""
-        return EXIT_TOKEN_REFUSED if self.token_refused is not None else 0
+        return EXIT_TOKEN_REFUSED if self.model.token_refused is not None else 0
 
     async def action_quit(self) -> None:
         code = self.exit_code()
@@ -481,7 +338,7 @@ class CityGridApp(App[int]):
         self.signals.language.publish(lang)
 
     def watch_theme(self, theme: str) -> None:
-        if self.loaded:
+        if self.model.loaded:
             self._persist("theme", theme)
 
     def _persist(self, key: str, value: str | bool) -> None:

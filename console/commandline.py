@@ -189,11 +189,11 @@ class CommandSuggester(Suggester):
                     return prefix + verb
             return None
         if len(words) == 2 and words[0] in VERBS and last:
-            for serial in self.cg.store.cases:
+            for serial in self.cg.model.store.cases:
                 if serial.startswith(last) or serial.endswith(last.zfill(6)):
                     return prefix + serial
         if len(words) == 3 and words[0] in ("d", "dispatch") and last:
-            for dept in self.cg._departments or []:
+            for dept in self.cg.actions_.departments_known or []:
                 if dept.code.startswith(last.upper()):
                     return prefix + dept.code
         if len(words) == 2 and words[0] in ("q", "queue") and last:

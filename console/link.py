@@ -6,9 +6,6 @@ repaints only itself, and only when its text changes.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, assert_never
 
 from rich.cells import cell_len
@@ -17,25 +14,11 @@ from textual.widgets import Static
 
 from console.i18n import t
 from console.localtime import hhmm
-from console.messages import LinkState
+from console.model import LinkStatus
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
-    from console.signals import Tick
-
-
-@dataclass(frozen=True)
-class LinkStatus:
-    state: LinkState
-    since: datetime  # when this state began (for "stale" and "refused": when the view froze)
-    retry_at: float | None = None  # monotonic time of the next attempt
-    error: str = ""
-
-    def retry_in(self, now: float) -> int:
-        """Whole seconds until the next attempt (rounded up, never below 0)."""
-        if self.retry_at is None:
-            return 0
-        return max(0, math.ceil(self.retry_at - now - 1e-9))
+    from console.model import Tick
 
 
 def link_text(link: LinkStatus, lang: str, now: float) -> Text:
@@ -87,7 +70,7 @@ class LinkIndicator(Static):
         self.show()
 
     def show(self) -> None:
-        text = link_text(self.cg.link, self.cg.settings.lang, self.cg.monotonic())
+        text = link_text(self.cg.model.link, self.cg.settings.lang, self.cg.monotonic())
         if text == self._shown:
             return
         self._shown = text

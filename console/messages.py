@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from textual.message import Message
 
 from backend_client.wire import FeedItem, Me
+from console.model import LinkState
 from console.rows import QueueRow
 
 
@@ -31,9 +31,6 @@ class CaseEvents(Message):
     among them drops a case this user may no longer see."""
 
     events: list[FeedItem]
-
-
-LinkState = Literal["connecting", "live", "reconnecting", "stale", "offline", "refused"]
 
 
 @dataclass

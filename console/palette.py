@@ -46,7 +46,7 @@ class CityGridCommands(Provider):
         if len(digits) < 3 or not is_digits(digits.replace("-", "")):
             return
         found = 0
-        for serial, case in self.cg.store.cases.items():
+        for serial, case in self.cg.model.store.cases.items():
             if digits in serial:
                 label = f"{serial}  {case.category_name}  {case.grid_code}"
                 yield Hit(1.0, label, partial(self._open, serial), help=case.summary)

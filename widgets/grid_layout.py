@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 __all__ = [
+    "CELL_SIZES",
     "COMMUNITY_LEN",
     "DISTRICT_LEN",
     "GRID_LEN",
@@ -38,6 +39,7 @@ __all__ = [
     "Direction",
     "Placement",
     "colour_groups",
+    "follow",
     "place_cells",
     "zoom",
 ]
@@ -367,3 +369,23 @@ def colour_groups(placement: Placement, depth: int, colours: int = 4) -> dict[st
         free = [c for c in range(colours) if c not in used]
         result[group] = free[0] if free else min(range(colours), key=used.count)
     return result
+
+
+# character block per grid at each zoom, biggest first; the first that fits the view wins
+CELL_SIZES: dict[str, tuple[tuple[int, int], ...]] = {
+    "district": ((1, 1),),
+    "street": ((4, 2), (3, 1), (2, 1)),
+    "community": ((10, 4), (8, 3), (6, 2)),
+}
+
+
+def follow(offset: int, start: int, size: int, view: int, total: int) -> int:
+    """A scroll offset that keeps [start, start + size) in view with a small margin."""
+    if total <= view:
+        return 0
+    margin = min(4, max((view - size) // 4, 0))
+    if start - margin < offset:
+        offset = start - margin
+    elif start + size + margin > offset + view:
+        offset = start + size + margin - view
+    return max(0, min(offset, total - view))

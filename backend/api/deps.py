@@ -17,9 +17,9 @@ from backend.services.access import Actor
 from backend.services.assessment.figures import AssessmentService
 from backend.services.assessment.projector import Projector
 from backend.services.auth import AuthGate, SignIn
+from backend.services.broadcaster import Broadcaster
 from backend.services.cases import CaseService
 from backend.services.channel_gate import ChannelGate
-from backend.services.events import Broadcaster
 from backend.services.handover import HandoverService
 from backend.services.photos import PhotoService
 from backend.services.reference import Reference

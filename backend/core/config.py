@@ -29,8 +29,11 @@ class Settings(BaseSettings):
     # Seconds between looks at the auth generation: a revoked token or disabled user is
     # refused, and its streams closed, within about this long on every worker.
     auth_poll_interval: float = 0.25
-    # How often the assessment projection looks for other workers' writes (its own wake it at once).
+    # How often the assessment projection looks for other workers' writes (its own at once).
     assessment_poll_interval: float = 1.0
+    # Fold the log into the assessment figures in this process (off: figures read only, e.g.
+    # a reporting replica, or a benchmark's baseline without the projection).
+    assessment_fold: bool = True
     max_body_bytes: int = 256 * 1024
     # The request line and headers together (answered 431 beyond; see backend.core.http).
     max_header_bytes: int = 32 * 1024

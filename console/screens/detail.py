@@ -98,9 +98,10 @@ class CaseDetailScreen(Screen[None]):
             return
         if not self.department_names:  # else the timeline names departments by code
             with suppress(CitygridError):
-                self.department_names = {d.code: d.name for d in await self.cg.departments()}
+                departments = await self.cg.actions_.departments()
+                self.department_names = {d.code: d.name for d in departments}
         self.case = case
-        self.cg.take(case)
+        self.cg.model.take(case)
         self.query_one("#detail", Static).update(self.render_case(case))
 
     async def action_act(self, name: str) -> None:

@@ -112,7 +112,7 @@ class HandoverScreen(Screen[None]):
 
     @property
     def is_lead(self) -> bool:
-        return self.cg.me is not None and self.cg.me.role is Role.SHIFT_LEAD
+        return self.cg.model.me is not None and self.cg.model.me.role is Role.SHIFT_LEAD
 
     @property
     def editable(self) -> bool:
@@ -238,7 +238,7 @@ class HandoverScreen(Screen[None]):
         box.mount_all(rows)
 
     def _show_buttons(self) -> None:
-        h, me = self.handover, self.cg.me
+        h, me = self.handover, self.cg.model.me
         theirs = h is not None and me is not None and h.author != me.username
         shown = {
             "save": self.editable,

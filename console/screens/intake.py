@@ -321,7 +321,7 @@ class IntakeScreen(Screen[None]):
         except CitygridError as exc:
             self.error(describe(exc, self.lang))  # the form keeps everything typed
             return
-        self.cg.take(result.case)
+        self.cg.model.take(result.case)
         serial = result.case.serial
         if merge_into is not None:
             problem = await self.cg.actions_.send(

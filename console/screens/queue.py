@@ -1,15 +1,15 @@
 """The main screen: queue tabs with live counts, the case table, the grid map,
 the filter / command line, and the status bar.
 
-It subscribes to the app's signals while mounted (and only then): no tick or event
-reaches it, or its widgets, once Textual has begun removing them."""
+It reads the app's :class:`~console.model.ConsoleModel` and changes it only through the
+model's methods; it subscribes to the app's signals while mounted (and only then): no
+tick or event reaches it, or its widgets, once Textual has begun removing them."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -28,8 +28,9 @@ from console.i18n import Key, as_key, t
 from console.keymap import QUEUE_KEYS, bindings, translate_bindings
 from console.link import LinkIndicator
 from console.localtime import local
-from console.queues import QUEUES, FilterError, parse_filter
-from console.signals import Changes, Tick
+from console.model import Changes, ConsoleModel, Tick, ViewChanged
+from console.queues import QUEUES, FilterError
+from console.tabs import QueueTabs
 from widgets.grid_map import GridMap
 from widgets.line_table import LineTable
 from widgets.live_column import LiveColumns
@@ -49,20 +50,6 @@ MAP_KEYS: dict[str, Key] = {
     "zoom_in": "map.key_zoom_in",
     "zoom_out": "map.key_zoom_out",
 }
-TAB_FORMS = ("full", "tight", "active", "minimal")
-
-
-def tab_label(form: str, hotkey: str, name: str, count: int, current: bool) -> str:
-    """A queue tab's text in one of :data:`TAB_FORMS`; the active tab is bracketed."""
-    if current:
-        return f"[{hotkey} {name} {count}] " if form == "full" else f" [{hotkey} {name} {count}]"
-    if form == "full":
-        return f" {hotkey} {name} {count} "
-    if form == "tight":
-        return f" {hotkey} {name} {count}"
-    if form == "active":
-        return f" {hotkey}:{count}"
-    return f" {hotkey}"
 
 
 class QueueScreen(TerseScreen):
@@ -73,16 +60,22 @@ class QueueScreen(TerseScreen):
         super().__init__()
         self.translate_bindings()
         self.prompt_mode: str | None = None  # "filter" / "command"
-        self.filter_text = ""
         self.map_on = False
         self.progress = ""
         self._last_status: Text | None = None
-        self._tab_text: dict[str, tuple[str, str]] = {}
         self.guard = CursorGuard()
 
     @property
     def cg(self) -> CityGridApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def model(self) -> ConsoleModel:
+        return self.cg.model
+
+    @property
+    def filter_text(self) -> str:
+        return self.model.filter_text
 
     def translate_bindings(self) -> None:
         """Footer and help show descriptions in the operator's language."""
@@ -108,17 +101,15 @@ class QueueScreen(TerseScreen):
     # --- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="tabs"):
-            for queue in QUEUES:
-                yield Static("", id=f"tab-{queue.key}", classes="tab")
+        yield QueueTabs(id="tabs")
         with Horizontal(id="body"):
             static, live = split_live(
                 case_columns(self.lang, width=MIN_W, ascii_glyphs=self.cg.settings.ascii)
             )
             table = LineTable(
                 static,
-                self.cg.view,
-                now=self.cg.now,
+                self.model.view,
+                now=self.model.now,
                 ascii_glyphs=self.cg.settings.ascii,
                 id="cases",
             )
@@ -141,6 +132,7 @@ class QueueScreen(TerseScreen):
         signals.snapshot.subscribe(self, self._on_snapshot_signal)
         signals.changed.subscribe(self, self.on_changes)
         signals.ticked.subscribe(self, self.on_tick)
+        signals.view.subscribe(self, self.on_view_changed, immediate=True)
         signals.progress.subscribe(self, self.show_progress)
         signals.tags_cleared.subscribe(self, self._on_tags_cleared)
         signals.language.subscribe(self, self._on_language)
@@ -151,7 +143,7 @@ class QueueScreen(TerseScreen):
         self.refresh_status()
         self._fit(self.size.width, self.size.height)
         self._show_clock()
-        if self.cg.loaded:  # the snapshot arrived before this screen was mounted
+        if self.model.loaded:  # the snapshot arrived before this screen was mounted
             self.on_snapshot(first=True)
 
     def on_unmount(self) -> None:
@@ -202,12 +194,12 @@ class QueueScreen(TerseScreen):
     def on_snapshot(self, *, first: bool = True) -> None:
         grid_map = self.query_one(GridMap)
         if first:
-            self.table.set_model(self.cg.view)
+            self.table.set_model(self.model.view)
             if self.cg.grid_cells:
                 grid_map.set_cells(self.cg.grid_cells, self.cg.region_names)
         else:
             self.table.model_changed()
-        grid_map.set_stats(self.cg.tally.counts)
+        grid_map.set_stats(self.model.tally.stats())
         self.refresh_tabs()
         self.refresh_status()
 
@@ -233,7 +225,7 @@ class QueueScreen(TerseScreen):
             case.grid_code for c in batch.changes for case in (c.old, c.new) if case is not None
         }
         for code in codes:
-            grid_map.update_stat(code, *self.cg.tally.get(code))
+            grid_map.update_stat(code, *self.model.tally.of(code))
         self.refresh_tabs()
 
     def on_tick(self, tick: Tick) -> None:
@@ -245,50 +237,36 @@ class QueueScreen(TerseScreen):
             self.refresh_tabs()
             grid_map = self.query_one(GridMap)
             for code in {case.grid_code for case in tick.overdue}:
-                grid_map.update_stat(code, *self.cg.tally.get(code))
+                grid_map.update_stat(code, *self.model.tally.of(code))
             self.refresh_status()
         self._show_clock()
+
+    def on_view_changed(self, change: ViewChanged) -> None:
+        """Another queue, sort or filter: the table shows the model's new view."""
+        view = self.model.view
+        if change.aspect == "queue":
+            self.table.set_model(view)
+            self.refresh_tabs()
+        elif change.aspect == "sort":
+            self.table.set_sort(view.sort, view.descending)
+            self.table.model_changed()
+        else:
+            self.table.model_changed()
+        self.refresh_status()
 
     # --- tabs and status ---------------------------------------------------------------------
 
     def refresh_tabs(self) -> None:
-        """One small widget per queue, repainted only when its own text changes.
-
-        All ten always fit: the first of :data:`TAB_FORMS` whose line fits the
-        terminal wins (full names; one space apart; names on the active tab only;
-        then counts on the active tab only), and the active tab is always shown."""
-        lang = self.lang
-        current = self.cg.queue
-        counts = self.cg.store.counts
         width = self.size.width or MIN_W
-        names = {q.key: t(as_key(f"queue.{q.key}"), lang) for q in QUEUES}
-        for form in TAB_FORMS:
-            labels = {
-                q.key: tab_label(form, q.hotkey, names[q.key], counts.get(q.key, 0), q is current)
-                for q in QUEUES
-            }
-            if sum(cell_len(text) for text in labels.values()) <= width:
-                break
-        for queue in QUEUES:
-            label = labels[queue.key]
-            count = counts.get(queue.key, 0)
-            style = "bold reverse" if queue is current else ("dim" if count == 0 else "")
-            if self._tab_text.get(queue.key) != (label, style):
-                self._tab_text[queue.key] = (label, style)
-                tab = self.query_one(f"#tab-{queue.key}", Static)
-                tab.update(Text(label, style=style, no_wrap=True), layout=False)
-                width_now = cell_len(label)
-                if tab.styles.width is None or tab.styles.width.value != width_now:
-                    tab.styles.width = width_now  # relayout only when the text grows
+        self.query_one(QueueTabs).show(self.model.store.counts, self.model.queue, width, self.lang)
 
     def refresh_status(self) -> None:
         """The status bar after the link segment (which :class:`LinkIndicator` keeps)."""
-        cg = self.cg
+        model = self.model
+        me = model.me
         text = Text(no_wrap=True, overflow="ellipsis")
-        if cg.me is not None:
-            text.append(
-                f" │ {cg.me.display_name} {label(cg.me.role, self.lang)} {cg.me.jurisdiction_name}"
-            )
+        if me is not None:
+            text.append(f" │ {me.display_name} {label(me.role, self.lang)} {me.jurisdiction_name}")
         tagged = len(self.table.tagged)
         if tagged:
             text.append(" │ " + t("status.tagged", self.lang, n=tagged), style="bold")
@@ -299,15 +277,15 @@ class QueueScreen(TerseScreen):
         if self.guard.shift is not None:
             text.append(" │ ")
             text.append("! " + self.guard.shift.describe(self.lang), style="bold")
-        text.append(f" │ {len(cg.view)}/{len(cg.store.cases)} │")
-        if cg.loading:
+        text.append(f" │ {len(model.view)}/{len(model.store.cases)} │")
+        if model.loading:
             text.append(" " + t("msg.loading", self.lang), style="dim")
         if text != self._last_status:  # repaint only what changed: the clock ticks alone
             self._last_status = text
             self.query_one("#status", Static).update(text, layout=False)
 
     def _show_clock(self) -> None:
-        clock = local(self.cg.now()).strftime("%H:%M:%S")
+        clock = local(self.model.now()).strftime("%H:%M:%S")
         self.query_one("#clock", Ticker).set_text(clock)
 
     def show_progress(self, text: str) -> None:
@@ -332,7 +310,7 @@ class QueueScreen(TerseScreen):
     def targets(self) -> list[str]:
         tagged = self.table.tagged
         if tagged:
-            return [s for s in self.cg.view.serials() if s in tagged]
+            return [s for s in self.model.view.serials() if s in tagged]
         key = self.table.cursor_key
         return [key] if key else []
 
@@ -358,10 +336,7 @@ class QueueScreen(TerseScreen):
 
     def action_queue(self, hotkey: str) -> None:
         queue = next(q for q in QUEUES if q.hotkey == hotkey)
-        self.cg.set_queue(queue.key)
-        self.table.set_model(self.cg.view)
-        self.refresh_tabs()
-        self.refresh_status()
+        self.model.set_queue(queue.key)
 
     def action_detail(self) -> None:
         key = self.table.cursor_key
@@ -441,21 +416,16 @@ class QueueScreen(TerseScreen):
 
     def apply_filter(self, text: str, *, quiet: bool = False) -> bool:
         try:
-            predicate = parse_filter(text)
+            self.model.set_filter(text)
         except FilterError as exc:
             if not quiet:
                 self.notify(t("err.filter", self.lang, detail=str(exc)), severity="error")
             return False
-        self.filter_text = text.strip()
-        self.cg.view.text_filter = predicate
-        self.cg.rebuild_view()
-        self.table.model_changed()
-        self.refresh_status()
         return True
 
     async def run_command(self, text: str) -> bool:
         try:
-            command = parse_command(text, self.cg.store)
+            command = parse_command(text, self.model.store)
         except CommandError as exc:
             self.notify(str(exc), severity="error")
             return False
@@ -463,21 +433,15 @@ class QueueScreen(TerseScreen):
         return True
 
     def action_sort(self, step: int) -> None:
-        current = SORT_COLUMNS.index(self.cg.view.sort) if self.cg.view.sort in SORT_COLUMNS else 0
+        sort = self.model.view.sort
+        current = SORT_COLUMNS.index(sort) if sort in SORT_COLUMNS else 0
         self.sort_by(SORT_COLUMNS[(current + step) % len(SORT_COLUMNS)])
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
-        self.cg.view.sort = column
-        if descending is not None:
-            self.cg.view.descending = descending
-        self.cg.rebuild_view()
-        self.table.set_sort(column, self.cg.view.descending)
-        self.table.model_changed()
+        self.model.set_sort(column, descending)
 
     def action_sort_reverse(self) -> None:
-        self.cg.view.descending = not self.cg.view.descending
-        self.table.set_sort(self.cg.view.sort, self.cg.view.descending)
-        self.table.model_changed()
+        self.model.reverse_sort()
 
     def action_untag(self) -> None:
         self.clear_tags()

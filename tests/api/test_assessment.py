@@ -171,3 +171,49 @@ async def test_after_an_event_not_yet_written_is_refused_at_once(world: World) -
         answer = await lead.get("/assessment/rankings", params={"period": PERIOD, "after": 10**12})
     assert answer.status_code == 422
     assert "has been written yet" in answer.json()["detail"]
+
+
+async def test_the_xlsx_export_matches_the_api_cell_for_cell(world: World) -> None:
+    import io
+
+    import openpyxl
+
+    from backend.services.assessment.export import FAMILY_SHEETS, row_values, safe_text
+    from backend_client.assessment import Ranking
+
+    _, _, seq = await _closed_case(world)
+    async with client(world, "lead") as lead:
+        rankings = {f: await _ranking(lead, f, after=seq) for f in FAMILY_SHEETS}
+        answer = await lead.get("/assessment/export", params={"period": PERIOD})
+        assert answer.status_code == 200
+        assert "attachment" in answer.headers["content-disposition"]
+        csv_answer = await lead.get(
+            "/assessment/export", params={"period": PERIOD, "format": "csv"}
+        )
+        assert csv_answer.content.startswith(b"\xef\xbb\xbf")
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames[-1] == "通报 Notice"
+    for family, title in FAMILY_SHEETS.items():
+        ranking = Ranking.model_validate(rankings[family])
+        sheet = book[title]
+        for r, item in enumerate(ranking.objects, start=2):
+            cells = [c.value for c in sheet[r]]
+            for want, got in zip(row_values(item), cells, strict=True):
+                if isinstance(want, str):
+                    assert got == safe_text(want)
+                elif want is None:
+                    assert got is None
+                else:
+                    assert got == pytest.approx(want)
+
+
+async def test_the_notice_is_the_centres(world: World) -> None:
+    _, _, seq = await _closed_case(world)
+    async with client(world, "lead") as lead, client(world, "h_hw") as handler:
+        answer = await lead.get("/assessment/notice", params={"period": PERIOD, "after": seq})
+        assert answer.status_code == 200, answer.text
+        notice = answer.json()
+        assert notice["accepted"] >= 1 and notice["closed"] >= 1
+        assert notice["text_zh"].count("共受理案件") == 1 and "结案率" in notice["text_zh"]
+        refused = await handler.get("/assessment/notice", params={"period": PERIOD})
+        assert refused.status_code == 403

@@ -56,7 +56,7 @@ async def test_overdue_alerts_are_one_digest_and_urgent_reports_alert_at_once(
         rows = [QueueRow.from_summary(case(n, minutes=5 + n % 3)) for n in range(1, 31)]
         app.post_message(SnapshotLoaded(rows, 1, ME, 0.0))
         await pilot.pause()
-        assert app.loaded and len(app.store.cases) == 30
+        assert app.model.loaded and len(app.model.store.cases) == 30
         clock.advance(minutes=10)  # all 30 deadlines have passed
         app.tick()
         app.tick()
@@ -64,7 +64,7 @@ async def test_overdue_alerts_are_one_digest_and_urgent_reports_alert_at_once(
         overdue = [n for n in app._notifications if "overdue" in n.message]
         assert len(overdue) == 1
         assert "30 cases" in overdue[0].message
-        assert app.store.counts["overdue"] == 30
+        assert app.model.store.counts["overdue"] == 30
         urgent = case(99, minutes=60, urgency="urgent")
         event = Event(
             seq=2,

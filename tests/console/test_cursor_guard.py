@@ -52,7 +52,7 @@ async def two_on_screen(pilot: Pilot[Any], app: CityGridApp, http: Http) -> tupl
     await pilot.press("1")
     await filter_to(pilot, app, f"grid:{grid}")
     table = queue_screen(app).table
-    assert app.view.serials() == [first, second]
+    assert app.model.view.serials() == [first, second]
     table.cursor_key = first
     assert table.cursor_key == first
     return first, second
@@ -82,7 +82,7 @@ async def test_a_key_after_another_desk_filed_the_case_does_not_file_the_next(
         assert (await server_case(http("lead"), first))["state"] == "filed"
 
         await pilot.press("f")  # pressed again: the operator means the case now shown
-        await wait_for(pilot, lambda: second not in app.view.serials())
+        await wait_for(pilot, lambda: second not in app.model.view.serials())
         assert (await server_case(http("lead"), second))["state"] == "filed"
 
 
@@ -103,7 +103,7 @@ async def test_after_the_moment_the_key_acts_and_moving_clears_the_notice(
 
         clock.value += HOLD_SECONDS  # the operator has had the moment to see it
         await pilot.press("f")
-        await wait_for(pilot, lambda: second not in app.view.serials())
+        await wait_for(pilot, lambda: second not in app.model.view.serials())
         assert (await server_case(http("lead"), second))["state"] == "filed"
         assert not any("not sent" in n for n in notes(app))
 
@@ -116,7 +116,7 @@ async def test_own_action_then_the_next_key_is_not_held(make_app: MakeApp, http:
         await pilot.press("f")
         await wait_for(pilot, lambda: queue_screen(app).table.cursor_key == second)
         await pilot.press("f")
-        await wait_for(pilot, lambda: not app.view.serials())
+        await wait_for(pilot, lambda: not app.model.view.serials())
         for serial in (first, second):
             assert (await server_case(http("lead"), serial))["state"] == "filed"
         assert not any("未执行" in n for n in notes(app))
@@ -131,7 +131,7 @@ async def test_a_state_change_in_place_holds_the_key_on_the_same_case(
         first, _second = await two_on_screen(pilot, app, http)
         screen = queue_screen(app)
         await pilot.press("0")
-        await wait_for(pilot, lambda: first in app.view.serials())
+        await wait_for(pilot, lambda: first in app.model.view.serials())
         screen.table.cursor_key = first
         other = display_name("operator2", console_seeded.users)
 
@@ -145,5 +145,5 @@ async def test_a_state_change_in_place_holds_the_key_on_the_same_case(
         await wait_for(pilot, lambda: any("未执行" in n and first in n for n in notes(app)))
         assert (await server_case(http("lead"), first))["supervised"] is False
         await pilot.press("s")
-        await wait_for(pilot, lambda: app.store.cases[first].supervised)
+        await wait_for(pilot, lambda: app.model.store.cases[first].supervised)
         assert (await server_case(http("lead"), first))["supervised"] is True

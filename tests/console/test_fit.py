@@ -49,7 +49,7 @@ async def test_every_queue_key_shows_its_tab_whole(
         assert isinstance(screen, QueueScreen)
         for hotkey in "1234567890":
             await pilot.press(hotkey)
-            await wait_until(pilot, lambda h=hotkey: app.queue.hotkey == h)  # type: ignore[misc]
+            await wait_until(pilot, lambda h=hotkey: app.model.queue.hotkey == h)  # type: ignore[misc]
             await pilot.pause()
             line = screen_text(pilot)[0]
             active = next(
@@ -61,8 +61,8 @@ async def test_every_queue_key_shows_its_tab_whole(
             assert active in line, (hotkey, line)
             for other in "1234567890":  # every queue's key is on the line
                 assert f" {other}" in line or f"[{other}" in line, (other, line)
-            count = app.store.counts[app.queue.key]
-            assert active == f"[{hotkey} {t_queue(lang, app.queue.key)} {count}]"
+            count = app.model.store.counts[app.model.queue.key]
+            assert active == f"[{hotkey} {t_queue(lang, app.model.queue.key)} {count}]"
             for tab in screen.query(".tab").results(Static):
                 assert tab.region.right <= width, (str(tab.content), tab.region)
 

@@ -88,7 +88,7 @@ async def test_sign_then_the_incoming_lead_acknowledges(
     report_one(world)
     outgoing = make("lead")
     async with outgoing.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: outgoing.loaded)
+        await wait_for(pilot, lambda: outgoing.model.loaded)
         await pilot.press("H")
         await wait_for(pilot, lambda: handover_screen(outgoing) is not None)
         screen = handover_screen(outgoing)
@@ -168,7 +168,7 @@ async def test_a_leader_reads_only_and_counts_open_their_queue(
         assert c.get("/shifts/current").json()["handover_id"] is not None
     app = make("leader", lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded)
+        await wait_for(pilot, lambda: app.model.loaded)
         await pilot.press("H")
         await wait_for(pilot, lambda: handover_screen(app) is not None)
         screen = handover_screen(app)
@@ -188,7 +188,7 @@ async def test_a_leader_reads_only_and_counts_open_their_queue(
         snapshot.highlighted = index
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, HandoverScreen))
-        assert app.queue.key == "reported"
+        assert app.model.queue.key == "reported"
 
 
 async def test_replay_steps_through_the_shift(
@@ -197,7 +197,7 @@ async def test_replay_steps_through_the_shift(
     first, second = report_one(world), report_one(world)
     app = make("lead")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded)
+        await wait_for(pilot, lambda: app.model.loaded)
         await pilot.press("H")
         await wait_for(pilot, lambda: handover_screen(app) is not None)
         screen = handover_screen(app)

@@ -124,14 +124,14 @@ def prompt(app: CityGridApp) -> Input:
 
 
 def state_of(app: CityGridApp, serial: str) -> CaseState | None:
-    case = app.store.cases.get(serial)
+    case = app.model.store.cases.get(serial)
     return case.state if case else None
 
 
 async def start(pilot: Pilot[Any], app: CityGridApp, *serials: str) -> None:
     """Wait for the snapshot, and for cases made just before to be in the store."""
-    await wait_for(pilot, lambda: app.loaded)
-    await wait_for(pilot, lambda: all(s in app.store.cases for s in serials))
+    await wait_for(pilot, lambda: app.model.loaded)
+    await wait_for(pilot, lambda: all(s in app.model.store.cases for s in serials))
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
@@ -158,10 +158,10 @@ async def command(pilot: Pilot[Any], app: CityGridApp, text: str) -> None:
 async def cursor_on(pilot: Pilot[Any], app: CityGridApp, queue: str, serial: str) -> None:
     """Go to a queue and filter it by the serial, so the cursor is on that case."""
     await pilot.press(queue)
-    await wait_for(pilot, lambda: serial in app.view.serials())
+    await wait_for(pilot, lambda: serial in app.model.view.serials())
     await filter_to(pilot, app, serial)
     table = queue_screen(app).table
-    assert app.view.serials() == [serial]
+    assert app.model.view.serials() == [serial]
     assert table.cursor_key == serial
     assert table.has_focus
 
@@ -189,8 +189,8 @@ async def test_d_enter_dispatches_to_the_routed_department(make_app: MakeApp, ht
         case = await server_case(lead, serial)
         assert case["state"] == "dispatched"
         assert case["department_code"] == "HW"
-        assert app.store.cases[serial].department_code == "HW"
-        assert app.store.cases[serial].version == case["version"]
+        assert app.model.store.cases[serial].department_code == "HW"
+        assert app.model.store.cases[serial].version == case["version"]
 
 
 # --- 2. verify ---------------------------------------------------------------------------------
@@ -208,9 +208,9 @@ async def test_v_p_passes_the_check_and_closes_the_case(make_app: MakeApp, http:
         await wait_for(pilot, lambda: isinstance(app.screen, VerifyDialog))
         await pilot.press("p")
 
-        await wait_for(pilot, lambda: serial not in app.store.cases)  # closed: no longer open
+        await wait_for(pilot, lambda: serial not in app.model.store.cases)  # closed: no longer open
         assert isinstance(app.screen, QueueScreen)
-        assert serial not in app.view.serials()
+        assert serial not in app.model.view.serials()
         assert (await server_case(lead, serial))["state"] == "closed"
 
 
@@ -233,7 +233,7 @@ async def test_v_r_reason_enter_sends_the_case_back(make_app: MakeApp, http: Htt
 
         await wait_for(pilot, lambda: state_of(app, serial) is CaseState.DISPATCHED)
         assert isinstance(app.screen, QueueScreen)
-        assert app.store.cases[serial].rework_count == 1
+        assert app.model.store.cases[serial].rework_count == 1
         case = await server_case(lead, serial)
         assert case["state"] == "dispatched" and case["rework_count"] == 1
         assert case["department_code"] == "HW"
@@ -255,20 +255,20 @@ async def test_filter_by_department_esc_clears_and_a_bad_term_keeps_the_text(
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app, hw, other)
         await pilot.press("0")
-        await wait_for(pilot, lambda: {hw, other} <= set(app.view.serials()))
-        everything = len(app.view)
+        await wait_for(pilot, lambda: {hw, other} <= set(app.model.view.serials()))
+        everything = len(app.model.view)
 
         await filter_to(pilot, app, "dept:HW")
-        rows = [app.view.row_at(i) for i in range(len(app.view))]
+        rows = [app.model.view.row_at(i) for i in range(len(app.model.view))]
         assert rows and all(r.department_code == "HW" for r in rows)
-        assert hw in app.view.serials() and other not in app.view.serials()
-        assert len(app.view) < everything
+        assert hw in app.model.view.serials() and other not in app.model.view.serials()
+        assert len(app.model.view) < everything
         assert "/dept:HW" in text_of(queue_screen(app).query_one("#status", Static))
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: queue_screen(app).filter_text == "")
-        assert len(app.view) == everything
-        assert app.view.text_filter is None
+        assert len(app.model.view) == everything
+        assert app.model.view.text_filter is None
 
         await pilot.press("slash")
         await wait_for(pilot, lambda: prompt(app).has_focus)
@@ -320,32 +320,32 @@ async def test_sort_keys_change_the_order_and_r_reverses(make_app: MakeApp, http
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app, *serials)
         await pilot.press("0")
-        await wait_for(pilot, lambda: set(serials) <= set(app.view.serials()))
+        await wait_for(pilot, lambda: set(serials) <= set(app.model.view.serials()))
         table = queue_screen(app).table
-        assert app.view.sort == "deadline"
+        assert app.model.view.sort == "deadline"
 
         def ordered(sort: str, descending: bool) -> bool:
-            keys = [SORTS[sort](app.view.row_at(i)) for i in range(len(app.view))]
+            keys = [SORTS[sort](app.model.view.row_at(i)) for i in range(len(app.model.view))]
             return keys == sorted(keys, reverse=descending)
 
         await pilot.press("greater_than_sign")
-        assert app.view.sort == "serial" and not app.view.descending
-        assert app.view.serials() == sorted(app.view.serials())
+        assert app.model.view.sort == "serial" and not app.model.view.descending
+        assert app.model.view.serials() == sorted(app.model.view.serials())
         assert table.sort == ("serial", False)
 
         await pilot.press("greater_than_sign")
-        assert app.view.sort == "grid"
+        assert app.model.view.sort == "grid"
         assert ordered("grid", False)
 
         await pilot.press("R")
-        assert app.view.sort == "grid" and app.view.descending
+        assert app.model.view.sort == "grid" and app.model.view.descending
         assert ordered("grid", True)
         assert table.sort == ("grid", True)
 
         await pilot.press("less_than_sign", "less_than_sign")
-        assert app.view.sort == "deadline" and app.view.descending
+        assert app.model.view.sort == "deadline" and app.model.view.descending
         assert ordered("deadline", True)
-        assert table.cursor_key == app.view.key_at(table.cursor_index)
+        assert table.cursor_key == app.model.view.key_at(table.cursor_index)
 
 
 # --- 5. tag + bulk -----------------------------------------------------------------------------
@@ -361,7 +361,7 @@ async def test_space_tags_three_and_f_files_them_all(make_app: MakeApp, http: Ht
         screen = queue_screen(app)
         await pilot.press("1")
         await filter_to(pilot, app, f"grid:{grid}")
-        assert sorted(app.view.serials()) == sorted(serials)
+        assert sorted(app.model.view.serials()) == sorted(serials)
 
         await pilot.press("home", "space", "space", "space")
         assert screen.table.tagged == frozenset(serials)
@@ -374,7 +374,7 @@ async def test_space_tags_three_and_f_files_them_all(make_app: MakeApp, http: Ht
             assert (await server_case(lead, serial))["state"] == "filed"
         await wait_for(pilot, lambda: not screen.table.tagged)
         assert "已标记" not in text_of(status)
-        assert app.view.serials() == []  # they left the 待受理 queue
+        assert app.model.view.serials() == []  # they left the 待受理 queue
         assert any("成功 3 件，失败 0 件" in n for n in notes(app))
 
 
@@ -401,7 +401,7 @@ async def test_command_line_sends_back_with_a_reason(make_app: MakeApp, http: Ht
         await start(pilot, app, serial)
         await command(pilot, app, f"v {serial} fail 仍有垃圾")
         await wait_for(pilot, lambda: state_of(app, serial) is CaseState.DISPATCHED)
-        assert app.store.cases[serial].rework_count == 1
+        assert app.model.store.cases[serial].rework_count == 1
         case = await server_case(lead, serial)
         assert case["state"] == "dispatched" and case["rework_count"] == 1
         assert case["timeline"][-1]["data"]["reason"] == "仍有垃圾"
@@ -417,7 +417,7 @@ async def test_command_line_goto_filters_to_a_grid(make_app: MakeApp, http: Http
         await pilot.press("0")
         await command(pilot, app, f"goto {grid}")
         await wait_for(pilot, lambda: queue_screen(app).filter_text == f"grid:{grid}")
-        assert app.view.serials() == [mine]
+        assert app.model.view.serials() == [mine]
         assert not prompt(app).display
 
 
@@ -511,7 +511,7 @@ async def test_intake_f3_merges_into_the_highlighted_duplicate(
         merged = await server_case(lead, new[0])
         assert merged["state"] == "merged" and merged["merged_into"] == existing
         assert merged["description"] == "垃圾又满了"
-        assert new[0] not in app.store.cases  # merged is not open
+        assert new[0] not in app.model.store.cases  # merged is not open
         assert any(new[0] in n and existing in n for n in notes(app))
 
 
@@ -526,7 +526,7 @@ async def test_intake_f2_reports_a_new_case(make_app: MakeApp, http: Http) -> No
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
 
-        mine = [c for c in app.store.cases.values() if c.grid_code == grid]
+        mine = [c for c in app.model.store.cases.values() if c.grid_code == grid]
         assert len(mine) == 1
         case = await server_case(lead, mine[0].serial)
         assert case["state"] == "reported" and case["category_code"] == "06042"
@@ -574,8 +574,8 @@ async def test_map_enter_filters_the_queue_to_the_grid(make_app: MakeApp, http: 
         await pilot.press("enter")
 
         await wait_for(pilot, lambda: screen.filter_text == f"grid:{target}")
-        assert serial in app.view.serials()
-        assert all(app.view.row_at(i).grid_code == target for i in range(len(app.view)))
+        assert serial in app.model.view.serials()
+        assert all(app.model.view.row_at(i).grid_code == target for i in range(len(app.model.view)))
         assert screen.table.display and screen.table.has_focus  # back to the queue
 
 
@@ -596,11 +596,11 @@ async def test_stale_action_names_who_changed_the_case_and_refreshes(
         await start(pilot, app, serial)
         app.workers.cancel_group(app, "link")
         await wait_for(pilot, lambda: all(w.is_finished for w in app.workers if w.group == "link"))
-        held = app.store.cases[serial].version
+        held = app.model.store.cases[serial].version
         await cursor_on(pilot, app, "3", serial)
 
         moved = await act(dispatcher, serial, "dispatch")  # another desk, meanwhile
-        assert moved["version"] > held and app.store.cases[serial].version == held
+        assert moved["version"] > held and app.model.store.cases[serial].version == held
 
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
@@ -617,7 +617,7 @@ async def test_stale_action_names_who_changed_the_case_and_refreshes(
         assert now_state in text_of(error)
         assert app.screen is dialog  # stays open, keeping what was typed
         assert dialog.query_one("#text", Input).value == "重复上报"
-        assert app.store.cases[serial].version == moved["version"]  # refreshed
+        assert app.model.store.cases[serial].version == moved["version"]  # refreshed
         assert state_of(app, serial) is CaseState.DISPATCHED
         assert (await server_case(lead, serial))["state"] == "dispatched"  # nothing voided
 
@@ -646,7 +646,7 @@ async def test_reconnects_after_a_server_restart_without_losing_events(
                 await start(pilot, app)
                 await wait_for(pilot, lambda: app.link_state == "live")
                 before = await reported(lead, grid)  # while live
-                await wait_for(pilot, lambda: before in app.store.cases)
+                await wait_for(pilot, lambda: before in app.model.store.cases)
 
                 await asyncio.to_thread(server.stop, True)  # SIGKILL: no goodbye on the stream
                 await wait_for(
@@ -654,8 +654,8 @@ async def test_reconnects_after_a_server_restart_without_losing_events(
                 )
                 # The status bar says so, and never promises a wait longer than the cap.
                 await wait_for(pilot, lambda: link_text(app).startswith("◌ 重连中 "))
-                assert app.link.retry_at is not None
-                assert app.link.retry_at - app.monotonic() <= BACKOFF_MAX
+                assert app.model.link.retry_at is not None
+                assert app.model.link.retry_at - app.monotonic() <= BACKOFF_MAX
                 server = await asyncio.to_thread(start_server, console_seeded.url, log, port=port)
 
                 after = await reported(lead, grid)
@@ -666,7 +666,7 @@ async def test_reconnects_after_a_server_restart_without_losing_events(
                 assert app.link_state == "live"
                 await wait_for(pilot, lambda: link_text(app) == "● 在线")
 
-                held = {s: c.version for s, c in app.store.cases.items()}
+                held = {s: c.version for s, c in app.model.store.cases.items()}
                 assert held == await server_open_versions(lead)
     finally:
         server.stop()

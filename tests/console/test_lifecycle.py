@@ -30,7 +30,7 @@ async def _start_and_shut_down(settings: ConsoleSettings) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         rows = [QueueRow.from_summary(case(n, minutes=5)) for n in range(1, 6)]
         app.post_message(SnapshotLoaded(rows, 1, ME, 0.0))
-        await wait_for(pilot, lambda: app.loaded)
+        await wait_for(pilot, lambda: app.model.loaded)
     # Leaving the block shuts the app down as a signal or a closed terminal does (no
     # ``exit()`` first, so the app's timer keeps firing while the screens are removed);
     # run_test re-raises what crashed the app: NoMatches from a tick, before the fix.

@@ -50,7 +50,7 @@ async def test_the_reconnect_countdown_ticks_down_each_second_repainting_only_it
     )
     async with app.run_test(size=SIZE) as pilot:
         app.post_message(SnapshotLoaded([QueueRow.from_summary(case(1, 30))], 1, ME, 0.0))
-        await wait_for(pilot, lambda: app.loaded)
+        await wait_for(pilot, lambda: app.model.loaded)
         status = queue_screen(app).query_one("#status", Static)
 
         app.post_message(LinkChanged("reconnecting", 3.0, START, "connection refused"))
@@ -110,11 +110,11 @@ async def test_a_refused_token_says_how_to_get_a_new_one_keeps_the_view_and_quit
         async with api_client(server, console_seeded, "lead") as http:
             serial = await reported(http, await fresh_grid(http))
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.loaded and app.link_state == "live")
-            await wait_for(pilot, lambda: serial in app.store.cases)
+            await wait_for(pilot, lambda: app.model.loaded and app.link_state == "live")
+            await wait_for(pilot, lambda: serial in app.model.store.cases)
             await pilot.press("0")  # every open case
-            await wait_for(pilot, lambda: serial in app.view.serials())
-            rows = len(app.view)
+            await wait_for(pilot, lambda: serial in app.model.view.serials())
+            rows = len(app.model.view)
 
             await asyncio.to_thread(server.stop)
             await asyncio.to_thread(_disable, console_seeded.url, username)
@@ -130,7 +130,7 @@ async def test_a_refused_token_says_how_to_get_a_new_one_keeps_the_view_and_quit
             assert link_text(app).startswith("✕ token refused, view as of ")
             # Still running, the last view still on screen, and the link has stopped asking.
             assert app.is_running
-            assert len(app.view) == rows and serial in app.view.serials()
+            assert len(app.model.view) == rows and serial in app.model.view.serials()
             assert queue_screen(app).table.cursor_key is not None
             await wait_for(
                 pilot, lambda: not any(w.name == "link" and not w.is_finished for w in app.workers)

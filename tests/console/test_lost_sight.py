@@ -30,8 +30,8 @@ async def test_a_returned_case_leaves_the_handlers_console(
             await start(pilot, app, serial)
             await act(zf, serial, "request_return", reason="非本单位")
             await act(lead, serial, "decide", approve=True)  # back to the centre: ZF loses it
-            await wait_for(pilot, lambda: serial not in app.store.cases)
-            assert serial not in app.view.serials()
+            await wait_for(pilot, lambda: serial not in app.model.store.cases)
+            assert serial not in app.model.view.serials()
             recount = CaseStore()
-            recount.load(app.store.cases.values(), 0, app.now())
-            assert app.store.counts == recount.counts  # the queue counts let it go too
+            recount.load(app.model.store.cases.values(), 0, app.now())
+            assert app.model.store.counts == recount.counts  # the queue counts let it go too

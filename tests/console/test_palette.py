@@ -23,7 +23,7 @@ async def test_palette_opens_a_case_by_serial_digits(
         serial = (await report(api, await grid_in(api, "110112004")))["serial"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded and serial in app.store.cases)
+        await wait_for(pilot, lambda: app.model.loaded and serial in app.model.store.cases)
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
         await pilot.press(*serial[-6:])

@@ -506,7 +506,7 @@ def prepare(
         _no_blink(pilot)
         app.post_message(LinkChanged("live", 0.0, FROZEN))
         app.post_message(SnapshotLoaded([QueueRow.from_summary(c) for c in CASES], 9000, ME, 0.0))
-        await wait_until(pilot, lambda: app.loaded and app.link_state == "live")
+        await wait_until(pilot, lambda: app.model.loaded and app.link_state == "live")
         if then is not None:
             await then(pilot)
         _no_blink(pilot)

@@ -42,6 +42,7 @@ class Walk:
         self.events.append(
             LoggedEvent(
                 seq=len(self.events) + 1,
+                case_id=1,
                 action=action.value,
                 actor_id=user,
                 actor_role=role.value,
@@ -124,6 +125,7 @@ def test_a_case_closed_on_time() -> None:
     department = counters[ObjectKey("department", "7")]
     assert (department.dispose_due, department.disposed, department.disposed_on_time) == (1, 1, 1)
     assert (department.close_due, department.closed, department.closed_on_time) == (1, 1, 1)
+    assert department.filed == 1  # dispatched to it
     grid = counters[ObjectKey("grid", GRID)]
     assert (grid.patrol_reports, grid.filed, grid.filed_on_time, grid.closed_first_time) == (
         1,

@@ -11,8 +11,9 @@ from typing import cast
 from backend.core.config import Settings
 from backend.core.db import Database
 from backend.services.access import Actor
-from backend.services.events import Broadcaster, Published, sse_frame
+from backend.services.broadcaster import Broadcaster
 from backend.services.reference import Reference
+from backend.services.sse import Published, sse_frame
 from backend_client.vocab import Role
 
 GRID = "110112001001001"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from backend_client.errors import Unauthorized
 from backend_client.wire import Problem
 from console.errors import describe
-from console.link import LinkStatus, link_text
+from console.link import link_text
+from console.model import LinkStatus
 
 AT = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in the centre's time zone
 

@@ -3,17 +3,18 @@ cases behind any of their counters. Read-only; scoped by jurisdiction."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from backend.api.deps import ActorDep, ServicesDep
 from backend.api.openapi import problems
-from backend.core.problems import Invalid, NotFound, Unavailable
+from backend.core.problems import Forbidden, Invalid, NotFound, Unavailable
 from backend.domain.assessment.counters import COUNTER_NAMES
 from backend.domain.assessment.periods import PERIOD_PATTERN
 from backend.services.assessment.figures import AssessmentRefused
-from backend_client.assessment import FigureCases, ObjectFamily, ObjectType, Ranking
+from backend_client.assessment import FigureCases, Notice, ObjectFamily, ObjectType, Ranking
 from backend_client.text import INT64_MAX
 
 router = APIRouter(prefix="/assessment", tags=["assessment"])
@@ -49,7 +50,7 @@ After = Annotated[
 
 
 def _problem(refused: AssessmentRefused) -> Exception:
-    kinds = {404: NotFound, 503: Unavailable}
+    kinds = {403: Forbidden, 404: NotFound, 503: Unavailable}
     return kinds.get(refused.status, Invalid)(refused.message)
 
 
@@ -85,3 +86,56 @@ async def cases_behind(
         return await services.assessment.cases_behind(actor, period, type, id, counter, after)
     except AssessmentRefused as refused:
         raise _problem(refused) from None
+
+
+@router.get("/notice", responses=problems(403, 503))
+async def notice(
+    services: ServicesDep, actor: ActorDep, period: PeriodQuery, after: After = None
+) -> Notice:
+    """The draft notice (通报): intake by source, the closing figures, the high-frequency
+    categories and grids, the bottom units and the cases that failed their check three
+    times or more, with the Chinese text. Centre staff and leaders; not departments."""
+    try:
+        return await services.assessment.notice(actor, period, after)
+    except AssessmentRefused as refused:
+        raise _problem(refused) from None
+
+
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The period's rankings (and notice) as a file.",
+            "content": {
+                EXPORT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                EXPORT_TYPES["csv"]: {"schema": {"type": "string"}},
+            },
+        },
+        **problems(503),
+    },
+)
+async def export(
+    services: ServicesDep,
+    actor: ActorDep,
+    period: PeriodQuery,
+    format: Literal["xlsx", "csv"] = "xlsx",
+) -> Response:
+    """Every ranking you may see for the period: XLSX (a sheet per family, the notice on its
+    own sheet) or CSV (UTF-8 with a BOM)."""
+    try:
+        body = await services.assessment.export(actor, period, format)
+    except AssessmentRefused as refused:
+        raise _problem(refused) from None
+    name = f"citygrid-assessment-{period.replace('..', '_')}.{format}"
+    return Response(
+        body,
+        media_type=EXPORT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -27,6 +27,7 @@ class LoggedEvent:
     """The columns of one event_log row the fold reads."""
 
     seq: int
+    case_id: int
     action: str
     actor_id: int | None
     actor_role: str

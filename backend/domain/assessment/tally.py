@@ -13,6 +13,7 @@ Which case counts where (ASSUMPTIONS, written down once here):
 - A case is due to close (应结案) in the period of its last disposal deadline, for its
   last department and its regions: closed, closed on time (its last disposal was on time
   and it closed), closed first time (closed with no rework), reworks and failed checks.
+- A department's 立案数 (the volume its band scores) is the cases dispatched to it.
 - Returns, shirking (a refused return), extensions and suspensions count for the
   department in the period the decision was taken.
 - The shift lead who filed a case answers for its closing (结案): the closing counts go
@@ -117,7 +118,7 @@ def _report(case: CaseFacts) -> Iterator[Delta]:
         return
     patrol = case.reporter_role == Role.SUPERVISOR
     delta: dict[str, float] = {"patrol_reports" if patrol else "public_reports": 1}
-    if patrol and (case.filed_at or case.voided_at):
+    if patrol and (case.filed_at or case.voided_at or case.self_disposed):
         delta["valid_patrol_reports"] = 1
     yield from _each(at, regions(case.grid_code), delta)
     if patrol:
@@ -140,6 +141,7 @@ def _step(case: CaseFacts, step: Step) -> Iterator[Delta]:
     elif action is Action.DISPATCH:
         yield from _each(at, _post(step.by), _timed("dispatch_due", "dispatched_on_time", step))
         yield from _each(at, _post(step.by), {"dispatched": 1})
+        yield from _each(at, _department(step.department_id), {"filed": 1})
     elif action is Action.REQUEST_VERIFICATION:
         yield from _each(
             at, _post(step.by), _timed("verify_orders_due", "verify_orders_on_time", step)

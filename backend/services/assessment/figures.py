@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -32,6 +32,8 @@ from backend.models import (
 )
 from backend.models.assessment import COUNTER_COLUMNS
 from backend.services.access import Actor
+from backend.services.assessment.export import csv_bytes, xlsx_bytes
+from backend.services.assessment.notice import draft_notice
 from backend.services.assessment.projector import Projector
 from backend.services.events import head_seq
 from backend.services.reference import Reference
@@ -39,6 +41,7 @@ from backend_client.assessment import (
     Figure,
     FigureCase,
     FigureCases,
+    Notice,
     ObjectFamily,
     ObjectType,
     PeriodInfo,
@@ -202,6 +205,38 @@ class AssessmentService:
             cases=found[:DRILL_LIMIT],
         )
 
+    async def notice(self, actor: Actor, period_text: str, after: int | None = None) -> Notice:
+        """The draft notice (通报) for the period, over the actor's jurisdiction."""
+        if actor.is_handler:
+            raise AssessmentRefused(
+                403, "The notice is the centre's; your department's figures are in the rankings."
+            )
+        regions = await self.ranking(actor, period_text, "region", after)
+        departments = await self.ranking(actor, period_text, "department")
+        period = self.period(period_text)
+        window = period.window(self.tz)
+        rule = self.policy.notice
+        async with self.db.read() as session:
+            return await draft_notice(
+                session,
+                self.ref,
+                period,
+                (window.start, window.end),
+                actor.scope_prefix,
+                regions,
+                departments,
+                failed_checks=rule.failed_checks,
+                bottom=rule.bottom,
+                top=(rule.top_categories, rule.top_grids),
+            )
+
+    async def export(self, actor: Actor, period_text: str, fmt: Literal["xlsx", "csv"]) -> bytes:
+        rankings = [await self.ranking(actor, period_text, family) for family in FAMILY_TYPES]
+        if fmt == "csv":
+            return csv_bytes(rankings)
+        notice = None if actor.is_handler else await self.notice(actor, period_text)
+        return xlsx_bytes(rankings, notice)
+
     # --- reading ----------------------------------------------------------------------------
 
     async def _sums(
@@ -328,7 +363,7 @@ class AssessmentService:
                         kind=subject.kind,
                         rank=rank,
                         group_size=size,
-                        bottom=size > bottom and result.composite <= composites[size - bottom],
+                        bottom=_bottom(result.composite, composites, bottom),
                         composite=result.composite,
                         grade=result.grade,
                         counters=_nonzero(counters),
@@ -350,6 +385,13 @@ class AssessmentService:
             )
             for rid, value in result.ratios.items()
         ]
+
+
+def _bottom(composite: float, composites: list[float], bottom: int) -> bool:
+    """Among the group's bottom ``bottom`` (best first), unless tied with the best: a
+    group where everyone scores the same has no bottom units."""
+    size = len(composites)
+    return size > bottom and composite <= composites[size - bottom] and composite < composites[0]
 
 
 def _nonzero(counters: Counters) -> dict[str, float]:

@@ -35,12 +35,20 @@ from backend.models.assessment import COUNTER_COLUMNS
 log = logging.getLogger("citygrid.assessment")
 FOLD_LOCK_KEY = 47_678_0008
 BATCH = 5_000
+REBUILD_BATCH = 50_000  # fewer cases cut in two by a batch's end when folding everything
 _IN_CHUNK = 500  # ids per IN (…) list
 
 DayKey = tuple[str, str, str]  # day, object type, object id
 T = TypeVar("T")
 FACT_TABLE: Table = AssessmentFactRow.__table__  # type: ignore[attr-defined]
 CURSOR_TABLE: Table = AssessmentCursorRow.__table__  # type: ignore[attr-defined]
+LOGGED_COLUMNS = tuple(  # the event_log columns a LoggedEvent holds, in its field order
+    col(getattr(EventRow, name))
+    for name in (
+        "seq", "case_id", "action", "actor_id", "actor_role", "at", "data", "grid_code",
+        "department_id", "prev_department_id",
+    )
+)  # fmt: skip
 
 
 class Projector:
@@ -48,6 +56,7 @@ class Projector:
         self.db, self.tz, self.poll_interval = db, tz, poll_interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._days: dict[str, str] = {}  # instant → local day, for the instants seen lately
         self._progress = asyncio.Event()  # replaced (after being set) whenever a batch commits
 
     async def start(self) -> None:
@@ -112,19 +121,19 @@ class Projector:
                 return 0
             cursor = await session.get(AssessmentCursorRow, 1)
             start = cursor.seq if cursor is not None else 0
-            events = (
-                await session.exec(
-                    select(EventRow)
+            rows = (
+                await (await session.connection()).execute(
+                    select(*LOGGED_COLUMNS)
                     .where(col(EventRow.seq) > start)
                     .order_by(col(EventRow.seq))
                     .limit(limit)
                 )
             ).all()
-            if not events:
+            if not rows:
                 return 0
+            events = [LoggedEvent(*row) for row in rows]  # plain rows: no ORM objects
             await self._fold(session, events)
             last = events[-1].seq
-            assert last is not None
             if cursor is None:
                 session.add(AssessmentCursorRow(id=1, seq=last))
             else:
@@ -139,7 +148,7 @@ class Projector:
             for table in (assessment_day, FACT_TABLE, CURSOR_TABLE):
                 await connection.execute(delete(table))
         folded = 0
-        while (batch := await self.catch_up()) > 0:
+        while (batch := await self.catch_up(REBUILD_BATCH)) > 0:
             folded += batch
         return folded
 
@@ -155,10 +164,10 @@ class Projector:
         )
         return bool(taken.scalar_one())
 
-    async def _fold(self, session: AsyncSession, events: Sequence[EventRow]) -> None:
+    async def _fold(self, session: AsyncSession, events: Sequence[LoggedEvent]) -> None:
         by_case: dict[int, list[LoggedEvent]] = defaultdict(list)
-        for row in events:
-            by_case[row.case_id].append(_logged(row))
+        for event in events:
+            by_case[event.case_id].append(event)
         stored = await self._facts(session, list(by_case))
         change: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         rows: list[dict[str, Any]] = []
@@ -182,9 +191,18 @@ class Projector:
                 found[row.case_id] = CaseFacts.from_json(row.facts)
         return found
 
+    def _day(self, at: str) -> str:
+        day = self._days.get(at)
+        if day is None:
+            day = datetime.fromisoformat(at).astimezone(self.tz).date().isoformat()
+            if len(self._days) > 200_000:
+                self._days.clear()
+            self._days[at] = day
+        return day
+
     def _add(self, change: dict[DayKey, dict[str, float]], facts: CaseFacts, sign: int) -> None:
         for delta in case_deltas(facts):
-            day = datetime.fromisoformat(delta.at).astimezone(self.tz).date().isoformat()
+            day = self._day(delta.at)
             bucket = change[(day, delta.key.type, delta.key.id)]
             for name, value in delta.counts.items():
                 bucket[name] += sign * value
@@ -220,21 +238,6 @@ class Projector:
             set_={name: table.c[name] + stmt.excluded[name] for name in COUNTER_COLUMNS},
         )
         await (await session.connection()).execute(stmt, rows)
-
-
-def _logged(row: EventRow) -> LoggedEvent:
-    assert row.seq is not None
-    return LoggedEvent(
-        seq=row.seq,
-        action=row.action,
-        actor_id=row.actor_id,
-        actor_role=row.actor_role,
-        at=row.at,
-        data=row.data,
-        grid_code=row.grid_code,
-        department_id=row.department_id,
-        prev_department_id=row.prev_department_id,
-    )
 
 
 def _chunks(items: Iterable[T], size: int = _IN_CHUNK) -> Iterable[list[T]]:

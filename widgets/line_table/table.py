@@ -1,122 +1,23 @@
-"""A fast, keyboard-first table built on Textual's Line API.
-
-Unlike ``DataTable`` (whose frame cost grows with the number of rows, see tech-notes §1.7)
-this table never iterates its rows: the app owns the rows through a :class:`TableModel`
-(already filtered and sorted) and the table asks only for the rows it draws.  A frame
-costs the same at 1,000 and at 1,000,000 rows.
-
-* The header (titles and the sort indicator) is pinned at the top; it scrolls
-  horizontally with the body.  A one-cell gutter on the left shows ``*`` on tagged rows.
-* Cells are padded and cropped by terminal *cell* width (CJK = 2 cells), truncated
-  with ``…``, and separated by one space.
-* Static cells are cached per row key and row identity (``id(row)`` plus ``row.version``
-  when the row has one); only ``live`` columns are rendered again on :meth:`tick`, and
-  :meth:`tick` repaints only those columns' regions of the visible rows.
-* Colour is never the only signal: the cursor row is bold (and reversed under
-  ``NO_COLOR``), tagged rows carry ``*``, and cell texts carry their own glyphs.
-* Styles come from component classes that use theme variables only.
-
-Typical use::
-
-    table = LineTable(columns, view, now=clock.now)
-    self.set_interval(1.0, table.tick)        # one app-level tick for every countdown
-    ...
-    view.rebuild(now); table.model_changed()  # rows inserted / removed / re-sorted
-    table.rows_changed(["2026-0101-000123"])  # content of some rows changed
-"""
+"""The table widget: cursor, tags, scrolling, keys and messages (see the package doc)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol, Self
+from typing import Any, ClassVar, Self
 
-from rich.cells import cell_len, chop_cells, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Region, Size, clamp
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-__all__ = ["Column", "LineTable", "TableModel", "fit_cells"]
-
-HEADER_HEIGHT = 1
-GUTTER_WIDTH = 1
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-class TableModel(Protocol):
-    """The rows, owned by the app (already filtered and sorted)."""
-
-    def __len__(self) -> int: ...
-    def key_at(self, index: int) -> str: ...
-    def index_of(self, key: str) -> int | None: ...
-    def row_at(self, index: int) -> Any: ...
-
-
-CellRenderer = Callable[[Any, datetime], tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column.
-
-    ``render(row, now)`` returns ``(text, class_suffix)``; the suffix picks the
-    ``line-table--<suffix>`` component class (``""`` for none).  ``live`` columns are
-    rendered again on every :meth:`LineTable.tick` (countdowns); the others are cached.
-    """
-
-    key: str
-    title: str
-    width: int
-    render: CellRenderer
-    live: bool = False
-    align: Literal["left", "right"] = "left"
-
-
-def fit_cells(
-    text: str, width: int, align: Literal["left", "right"] = "left", *, ellipsis: str = "…"
-) -> str:
-    """Pad or truncate ``text`` to exactly ``width`` terminal cells.
-
-    Control characters become spaces (they have no width and would break alignment);
-    a wide character cut in half by truncation is replaced by a space.
-    """
-    if width <= 0:
-        return ""
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(" ", text)
-    length = cell_len(text)
-    if length == width:
-        return text
-    if length < width:
-        pad = " " * (width - length)
-        return text + pad if align == "left" else pad + text
-    mark = cell_len(ellipsis)
-    if width <= mark:
-        return set_cell_size(ellipsis, width)
-    # chop_cells keeps whole graphemes: a wide character that does not fit is left out
-    head = chop_cells(text[: width * 2 + 8], width - mark)[0] + ellipsis
-    return fit_cells(head, width, align) if cell_len(head) < width else head
-
-
-@dataclass
-class _Styles:
-    base: Style
-    header: Style
-    cursor: Style
-    cursor_partial: Style
-    tagged: Style
-    tag_mark: Style
-    cells: dict[str, Style]
-
+from widgets.line_table.cells import GUTTER_WIDTH, HEADER_HEIGHT, Column, TableModel
+from widgets.line_table.paint import RowPainter
+from widgets.line_table.styles import CELL_CLASSES, COMPONENT_CLASSES, TABLE_CSS, RowStyles
 
 _UNSET = object()
 
@@ -139,75 +40,8 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("right", "scroll_columns(1)", "Right", show=False, id="line_table.right"),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "line-table--header",
-        "line-table--cursor",
-        "line-table--tagged",
-        "line-table--red",
-        "line-table--yellow",
-        "line-table--green",
-        "line-table--paused",
-        "line-table--urgent",
-        "line-table--muted",
-    }
-    _CELL_CLASSES: ClassVar[tuple[str, ...]] = (
-        "red",
-        "yellow",
-        "green",
-        "paused",
-        "urgent",
-        "muted",
-    )
-
-    DEFAULT_CSS = """
-    LineTable {
-        background: $surface;
-        color: $foreground;
-        & > .line-table--header {
-            background: $panel;
-            color: $foreground;
-            text-style: bold;
-        }
-        & > .line-table--cursor {
-            background: $block-cursor-blurred-background;
-            color: $foreground;
-            text-style: bold;
-        }
-        &:focus > .line-table--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: bold;
-        }
-        &:nocolor > .line-table--cursor {
-            text-style: bold reverse;
-        }
-        & > .line-table--tagged {
-            background: $accent 25%;
-            text-style: bold;
-        }
-        & > .line-table--red {
-            color: $error;
-            text-style: bold;
-        }
-        & > .line-table--yellow {
-            color: $warning;
-        }
-        & > .line-table--green {
-            color: $success;
-        }
-        & > .line-table--paused {
-            color: $foreground-muted;
-            text-style: italic;
-        }
-        & > .line-table--urgent {
-            color: $error;
-            text-style: bold;
-        }
-        & > .line-table--muted {
-            color: $foreground-muted;
-        }
-    }
-    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = COMPONENT_CLASSES
+    DEFAULT_CSS = TABLE_CSS
 
     # --- messages ------------------------------------------------------------------------
 
@@ -260,12 +94,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._now = now
         self._frame_now: datetime | None = None
         self._model: TableModel = model
-        self._ellipsis = "~" if ascii_glyphs else "…"
-        self._sort_marks = ("^", "v") if ascii_glyphs else ("▲", "▼")
-        self._columns: tuple[Column, ...] = ()
-        self._offsets: tuple[int, ...] = ()
-        self._content_width = 0
-        self._live_spans: tuple[tuple[int, int], ...] = ()
+        self._paint = RowPainter(columns, ascii_glyphs=ascii_glyphs, cache_size=cache_size)
         # Widgets drawn from this table's rows (the live countdown column): they repaint
         # whenever the table does, and on every tick.
         self.companions: list[Widget] = []
@@ -274,12 +103,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._posted_key: object = _UNSET
         self._tagged: set[str] = set()
         self._sort: tuple[str, bool] | None = None
-        # row key -> (row identity token, fitted static cells; None for live columns)
-        self._row_cache: LRUCache[str, tuple[tuple[int, Any], list[tuple[str, str] | None]]]
-        self._row_cache = LRUCache(cache_size)
-        self._header_cache: tuple[tuple[Any, ...], Strip] | None = None
-        self._styles: _Styles | None = None
-        self._apply_columns(columns)
+        self._styles: RowStyles | None = None
         if len(model):
             self._cursor_key = model.key_at(0)
 
@@ -287,7 +111,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        return self._columns
+        return self._paint.columns
 
     @property
     def model(self) -> TableModel:
@@ -335,16 +159,14 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         """Replace the columns (e.g. on a narrow/wide breakpoint or a language switch)."""
-        self._apply_columns(columns)
-        self._row_cache.clear()
-        self._header_cache = None
+        self._paint.set_columns(columns)
         self._update_virtual_size()
         self.refresh()
 
     def set_model(self, model: TableModel) -> None:
         """Replace the model; the cursor stays on the same key if it is still present."""
         self._model = model
-        self._row_cache.clear()
+        self._paint.forget_rows()
         self.model_changed()
 
     def model_changed(self) -> None:
@@ -387,7 +209,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         body = self.body_height
         width = self.line_width
         for key in keys:
-            self._row_cache.discard(key)
+            self._paint.forget_row(key)
             index = model.index_of(key)
             if index is not None and top <= index < top + body:
                 self.refresh(Region(0, HEADER_HEIGHT + index - top, width, 1))
@@ -400,7 +222,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
     def now(self) -> datetime:
         return self._frame_now or self._now()
 
-    def row_styles(self) -> _Styles:
+    def row_styles(self) -> RowStyles:
         return self._get_styles()
 
     def style_for(self, index: int, key: str) -> Style:
@@ -418,7 +240,8 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
                 tick()
             else:
                 companion.refresh()
-        if not self._live_spans or not self.is_mounted:
+        spans = self._paint.live_spans
+        if not spans or not self.is_mounted:
             return
         top = self.scroll_offset.y
         rows = min(self.body_height, len(self._model) - top)
@@ -426,7 +249,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
             return
         scroll_x = self.scroll_offset.x
         width = self.line_width
-        for x, w in self._live_spans:
+        for x, w in spans:
             start = max(GUTTER_WIDTH, GUTTER_WIDTH + x - scroll_x)
             end = min(width, GUTTER_WIDTH + x + w - scroll_x)
             if end > start:
@@ -437,7 +260,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         sort = None if column_key is None else (column_key, descending)
         if sort != self._sort:
             self._sort = sort
-            self._header_cache = None
+            self._paint.forget_header()
             if self.is_mounted:
                 self.refresh(Region(0, 0, self.line_width, HEADER_HEIGHT))
 
@@ -499,10 +322,10 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Scroll horizontally to the previous / next column boundary."""
         x = self.scroll_offset.x
         if direction > 0:
-            stops = [o for o in self._offsets if o > x]
+            stops = [o for o in self._paint.offsets if o > x]
             target = stops[0] if stops else self.max_scroll_x
         else:
-            stops = [o for o in self._offsets if o < x]
+            stops = [o for o in self._paint.offsets if o < x]
             target = stops[-1] if stops else 0
         self.scroll_to(x=min(target, self.max_scroll_x), animate=False, force=True)
 
@@ -535,7 +358,7 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def notify_style_update(self) -> None:
         self._styles = None
-        self._header_cache = None
+        self._paint.forget_header()
         super().notify_style_update()
 
     # --- rendering -----------------------------------------------------------------------
@@ -558,144 +381,45 @@ class LineTable(ScrollView, can_focus=True, inherit_bindings=False):
         return self._render_row(index, width)
 
     def _render_header(self, width: int) -> Strip:
-        styles = self._get_styles()
-        scroll_x = self.scroll_offset.x
-        cache_key = (width, scroll_x, self._sort, self._columns)
-        if self._header_cache is not None and self._header_cache[0] == cache_key:
-            return self._header_cache[1]
-        style = styles.header
-        parts: list[str] = []
-        for column in self._columns:
-            title = column.title
-            if self._sort is not None and self._sort[0] == column.key:
-                mark = self._sort_marks[1 if self._sort[1] else 0]
-                if cell_len(title) + cell_len(mark) > column.width:
-                    title = fit_cells(title, column.width - cell_len(mark), ellipsis="")
-                title += mark
-            parts.append(fit_cells(title, column.width, column.align, ellipsis=self._ellipsis))
-        segments = [Segment(" " * GUTTER_WIDTH, style), Segment(" ".join(parts), style)]
-        strip = self._assemble(segments, scroll_x, width, style)
-        self._header_cache = (cache_key, strip)
-        return strip
-
-    def _static_cells(self, key: str, row: Any) -> list[tuple[str, str] | None]:
-        token = (id(row), getattr(row, "version", None))
-        cached = self._row_cache.get(key)
-        if cached is not None and cached[0] == token:
-            return cached[1]
-        now = self._frame_now or self._now()
-        ellipsis = self._ellipsis
-        cells: list[tuple[str, str] | None] = []
-        for column in self._columns:
-            if column.live:
-                cells.append(None)
-            else:
-                text, suffix = column.render(row, now)
-                cells.append(
-                    (fit_cells(text, column.width, column.align, ellipsis=ellipsis), suffix)
-                )
-        self._row_cache.set(key, (token, cells))
-        return cells
+        return self._paint.header(
+            width, self.scroll_offset.x, self._sort, self._get_styles().header
+        )
 
     def _render_row(self, index: int, width: int) -> Strip:
         model = self._model
         key = model.key_at(index)
-        row = model.row_at(index)
-        cells = self._static_cells(key, row)
-        styles = self._get_styles()
-        cell_styles = styles.cells
-        tagged = key in self._tagged
-        cursor = index == self._cursor
-        if cursor:
-            base = styles.cursor
-        elif tagged:
-            base = styles.tagged
-        else:
-            base = styles.base
-        now: datetime | None = None
-        gutter = (
-            Segment("*", base + styles.tag_mark) if tagged else Segment(" " * GUTTER_WIDTH, base)
+        return self._paint.row(
+            key,
+            model.row_at(index),
+            width=width,
+            scroll_x=self.scroll_offset.x,
+            styles=self._get_styles(),
+            cursor=index == self._cursor,
+            tagged=key in self._tagged,
+            now=self.now,
         )
-        segments: list[Segment] = [gutter]
-        append = segments.append
-        separator = Segment(" ", base)
-        ellipsis = self._ellipsis
-        first = True
-        for column, cell in zip(self._columns, cells, strict=True):
-            if cell is None:
-                if now is None:
-                    now = self._frame_now or self._now()
-                text, suffix = column.render(row, now)
-                text = fit_cells(text, column.width, column.align, ellipsis=ellipsis)
-            else:
-                text, suffix = cell
-            if first:
-                first = False
-            else:
-                append(separator)
-            if suffix:
-                style = base + cell_styles.get(suffix, Style.null())
-                if cursor:
-                    style += styles.cursor_partial
-            else:
-                style = base
-            append(Segment(text, style))
-        return self._assemble(segments, self.scroll_offset.x, width, base)
 
-    def _assemble(self, segments: list[Segment], scroll_x: int, width: int, style: Style) -> Strip:
-        """``segments`` = gutter + body: keep the gutter, crop the body at ``scroll_x``.
-
-        The result is exactly ``width`` cells.
-        """
-        content = self._content_width
-        inner = width - GUTTER_WIDTH
-        if inner <= 0:
-            return Strip(segments).crop_extend(0, width, style)
-        if scroll_x == 0 and content <= inner:  # the common case: one Strip, no cropping
-            if content < inner:
-                segments.append(Segment(" " * (inner - content), style))
-            return Strip(segments, width)
-        body = Strip(segments[1:], content).crop_extend(scroll_x, scroll_x + inner, style)
-        return Strip([segments[0], *body], width)
-
-    def _get_styles(self) -> _Styles:
+    def _get_styles(self) -> RowStyles:
         if self._styles is None:
             get = self.get_component_rich_style
             cursor = get("line-table--cursor")
             tagged_partial = get("line-table--tagged", partial=True)
-            self._styles = _Styles(
+            self._styles = RowStyles(
                 base=self.rich_style,
                 header=get("line-table--header"),
                 cursor=cursor,
                 cursor_partial=get("line-table--cursor", partial=True),
                 tagged=get("line-table--tagged"),
                 tag_mark=tagged_partial + Style(bold=True),
-                cells={
-                    name: get(f"line-table--{name}", partial=True) for name in self._CELL_CLASSES
-                },
+                cells={name: get(f"line-table--{name}", partial=True) for name in CELL_CLASSES},
             )
         return self._styles
 
     # --- internals -----------------------------------------------------------------------
 
-    def _apply_columns(self, columns: Sequence[Column]) -> None:
-        self._columns = tuple(columns)
-        offsets: list[int] = []
-        x = 0
-        for column in self._columns:
-            offsets.append(x)
-            x += column.width + 1
-        self._offsets = tuple(offsets)
-        self._content_width = max(0, x - 1)
-        self._live_spans = tuple(
-            (offset, column.width)
-            for offset, column in zip(offsets, self._columns, strict=True)
-            if column.live
-        )
-
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(
-            GUTTER_WIDTH + self._content_width, HEADER_HEIGHT + len(self._model)
+            GUTTER_WIDTH + self._paint.content_width, HEADER_HEIGHT + len(self._model)
         )
 
     def _refresh_key(self, key: str | None) -> None:

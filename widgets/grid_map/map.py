@@ -1,50 +1,13 @@
-"""A keyboard-first character map of the district's unit grids (Line API).
-
-One character (or, zoomed in, one block of characters) per grid, laid out by
-``widgets.grid_layout`` so the picture keeps the city's shape.  Each grid shows
-its worst status by **glyph and colour** (colour is never the only signal):
-
-    status        ASCII  Unicode  colour (theme variable)   rule
-    overdue         !      ▲      $text-error, bold         overdue > 0 (the worst)
-    supervised      S      ◆      $text-secondary, bold     supervised > 0
-    many open       O      ●      $text-warning, bold       open >= 3
-    open            o      ∘      $text-primary             open >= 1
-    none            .      ·      $foreground-muted
-
-Overdue outranks supervised: an overdue case is already breaking its time
-limit, while 督办 marks leadership attention that may still be in time; a grid
-with both shows ``!`` and the caption gives every count.
-
-Region boundaries (streets on the district map, communities at street zoom,
-grids at community zoom) are drawn three ways, so they survive a 16-colour
-terminal, ``NO_COLOR`` and the ASCII glyph set:
-
-* a background shade per region, from a 4-colouring of the region adjacency
-  graph, so neighbouring regions never share a shade (two alternating shades
-  by index would give neighbours the same shade);
-* a boundary line in the grid's own characters: on the district map an empty
-  grid on a region's east edge is drawn ``|`` (``▕``), on its south edge ``_``
-  (``▁``); zoomed in, each block's spare right column and bottom row carry the
-  same line, so ``!`` and ``S`` are never hidden by it;
-* grids on a south edge whose character shows a status are underlined (SGR 4
-  survives ``NO_COLOR``), continuing the line under busy cells.
-
-Keys: arrows / hjkl move; ``enter`` chooses the grid, ``c`` its community, ``s``
-its street (``GridMap.Chosen``); ``+``/``=`` zoom district → street → community
-around the cursor, ``-`` zooms out.  The last line is a caption for the cursor
-grid: code, street › community names and its counts.
-"""
+"""The grid map widget: cursor, zoom, live counts and the Line-API rendering (see the
+package doc)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import IntEnum
-from typing import ClassVar, Literal, NamedTuple, Protocol
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
@@ -53,139 +16,40 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from widgets.grid_counts import ZERO, GridCounts
 from widgets.grid_layout import (
+    CELL_SIZES,
     COMMUNITY_LEN,
-    DISTRICT_LEN,
     GRID_LEN,
     STREET_LEN,
     CellLike,
     Placement,
     colour_groups,
+    follow,
     place_cells,
     zoom,
 )
+from widgets.grid_map.legend import (
+    ASCII_GLYPHS,
+    MAP_CLASSES,
+    MAP_CSS,
+    SHADES,
+    STATUS_CLASS,
+    UNICODE_GLYPHS,
+    ChosenLevel,
+    GlyphSet,
+    Lang,
+    StatLike,
+    Status,
+    ZoomLevel,
+    block_text,
+    caption_text,
+    legend_text,
+    status_of,
+    zoom_level_of,
+)
 
-__all__ = [
-    "ChosenLevel",
-    "GridCounts",
-    "GridMap",
-    "Lang",
-    "MapLegend",
-    "Status",
-    "ZoomLevel",
-    "status_of",
-]
-
-ChosenLevel = Literal["grid", "community", "street"]
-ZoomLevel = Literal["district", "street", "community"]
-Lang = Literal["zh", "en"]
-
-MANY_OPEN = 3
-SHADES = 4
 FULL_REPAINT = 200  # more changed grids than this in one update: repaint the whole map
-
-
-# character block per grid at each zoom, biggest first; the first that fits the view wins
-CELL_SIZES: dict[ZoomLevel, tuple[tuple[int, int], ...]] = {
-    "district": ((1, 1),),
-    "street": ((4, 2), (3, 1), (2, 1)),
-    "community": ((10, 4), (8, 3), (6, 2)),
-}
-
-
-class GridCounts(NamedTuple):
-    """One grid's open / overdue / supervised counts: what the map draws for it."""
-
-    open: int = 0
-    overdue: int = 0
-    supervised: int = 0
-
-
-ZERO = GridCounts()
-
-
-class StatLike(Protocol):
-    """What the map reads from a per-grid statistic (``GridCounts`` and ``wire.GridStat`` fit)."""
-
-    @property
-    def open(self) -> int: ...
-    @property
-    def overdue(self) -> int: ...
-    @property
-    def supervised(self) -> int: ...
-
-
-class Status(IntEnum):
-    """A grid's worst status, in rising severity."""
-
-    NONE = 0
-    OPEN = 1
-    MANY = 2
-    SUPERVISED = 3
-    OVERDUE = 4
-
-
-def status_of(counts: GridCounts) -> Status:
-    open_, overdue, supervised = counts
-    if overdue > 0:
-        return Status.OVERDUE
-    if supervised > 0:
-        return Status.SUPERVISED
-    if open_ >= MANY_OPEN:
-        return Status.MANY
-    if open_ > 0:
-        return Status.OPEN
-    return Status.NONE
-
-
-@dataclass(frozen=True)
-class GlyphSet:
-    status: tuple[str, str, str, str, str]  # indexed by Status
-    east: str  # empty grid on a region's east edge / a block's right column
-    south: str  # empty grid on a region's south edge / a block's bottom row
-    corner: str  # both
-
-
-ASCII_GLYPHS = GlyphSet((".", "o", "O", "S", "!"), "|", "_", "|")
-# U+00B7, U+2218 and U+25xx: one cell wide in Rich; U+25xx are East-Asian
-# "ambiguous" and a CJK-locale terminal may draw them wide: use ASCII there.
-UNICODE_GLYPHS = GlyphSet(("·", "∘", "●", "◆", "▲"), "▕", "▁", "▕")
-
-STATUS_CLASS = {
-    Status.NONE: "grid-map--none",
-    Status.OPEN: "grid-map--open",
-    Status.MANY: "grid-map--many",
-    Status.SUPERVISED: "grid-map--supervised",
-    Status.OVERDUE: "grid-map--overdue",
-}
-
-LEGEND_WORDS: dict[Lang, tuple[str, str, str, str, str]] = {
-    "zh": ("无", "有案件", "多", "督办", "超期"),
-    "en": ("none", "open", "many", "supervised", "overdue"),
-}
-LEGEND_ORDER = (Status.NONE, Status.OPEN, Status.MANY, Status.OVERDUE, Status.SUPERVISED)
-EDGE_WORDS: dict[Lang, dict[ZoomLevel, str]] = {
-    "zh": {"district": "街道界", "street": "社区界", "community": "网格界"},
-    "en": {"district": "street edge", "street": "community edge", "community": "grid edge"},
-}
-LEVEL_WORDS: dict[Lang, dict[ZoomLevel, str]] = {
-    "zh": {"district": "全区", "street": "街道", "community": "社区"},
-    "en": {"district": "district", "street": "street", "community": "community"},
-}
-COUNT_WORDS: dict[Lang, tuple[str, str, str]] = {
-    "zh": ("案件", "超期", "督办"),
-    "en": ("open", "overdue", "supervised"),
-}
-
-
-def legend_text(lang: Lang = "zh", *, ascii: bool = False, level: ZoomLevel | None = None) -> str:
-    """``· 无  o 有案件  O 多  ! 超期  S 督办`` (plus the boundary key when ``level`` is given)."""
-    glyphs = ASCII_GLYPHS if ascii else UNICODE_GLYPHS
-    words = LEGEND_WORDS[lang]
-    parts = [f"{glyphs.status[s]} {words[s]}" for s in LEGEND_ORDER]
-    if level is not None:
-        parts.append(f"{glyphs.east}{glyphs.south} {EDGE_WORDS[lang][level]}")
-    return "  ".join(parts)
 
 
 class GridMap(Widget, can_focus=True):
@@ -203,38 +67,8 @@ class GridMap(Widget, can_focus=True):
         Binding("minus", "zoom_out", "Zoom -"),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "grid-map--none",
-        "grid-map--open",
-        "grid-map--many",
-        "grid-map--supervised",
-        "grid-map--overdue",
-        "grid-map--edge",
-        "grid-map--cursor",
-        "grid-map--caption",
-        *(f"grid-map--shade-{i}" for i in range(SHADES)),
-    }
-
-    DEFAULT_CSS = """
-    GridMap {
-        width: 1fr;
-        height: 1fr;
-        background: $surface;
-        color: $foreground;
-        & > .grid-map--none { color: $foreground-muted; }
-        & > .grid-map--open { color: $text-primary; }
-        & > .grid-map--many { color: $text-warning; text-style: bold; }
-        & > .grid-map--supervised { color: $text-secondary; text-style: bold; }
-        & > .grid-map--overdue { color: $text-error; text-style: bold; }
-        & > .grid-map--edge { color: $foreground-muted; }
-        & > .grid-map--cursor { text-style: reverse bold; }
-        & > .grid-map--caption { background: $panel; color: $foreground; }
-        & > .grid-map--shade-0 { background: $surface; }
-        & > .grid-map--shade-1 { background: $panel; }
-        & > .grid-map--shade-2 { background: $surface-lighten-1; }
-        & > .grid-map--shade-3 { background: $panel-darken-1; }
-    }
-    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = MAP_CLASSES
+    DEFAULT_CSS = MAP_CSS
 
     ascii: reactive[bool] = reactive(False)
     lang: reactive[Lang] = reactive("zh")
@@ -368,15 +202,7 @@ class GridMap(Widget, can_focus=True):
 
     def zoom_to(self, prefix: str) -> None:
         """Show the whole district (""), one street (9 digits) or one community (12)."""
-        level: ZoomLevel
-        if len(prefix) == STREET_LEN:
-            level = "street"
-        elif len(prefix) == COMMUNITY_LEN:
-            level = "community"
-        elif len(prefix) <= DISTRICT_LEN:
-            level, prefix = "district", ""
-        else:
-            raise ValueError(f"not a street or community code: {prefix!r}")
+        level, prefix = zoom_level_of(prefix)
         if level != "district" and not any(code.startswith(prefix) for code in self._base.pos):
             raise KeyError(prefix)
         if (level, prefix) == (self._zoom, self._prefix):
@@ -495,8 +321,8 @@ class GridMap(Widget, can_focus=True):
         width, height = self._map_size()
         x, y = pl.pos[self._cursor]
         view = (
-            _follow(self._view[0], x * pl.cell_w, pl.cell_w, width, pl.char_width),
-            _follow(self._view[1], y * pl.cell_h, pl.cell_h, height, pl.char_height),
+            follow(self._view[0], x * pl.cell_w, pl.cell_w, width, pl.char_width),
+            follow(self._view[1], y * pl.cell_h, pl.cell_h, height, pl.char_height),
         )
         moved = view != self._view
         self._view = view
@@ -638,7 +464,7 @@ class GridMap(Widget, can_focus=True):
             body = (glyphs.south if south else " ") * inner_w
             corner = glyphs.corner if east else glyphs.south if south else " "
             return [Segment(body + (corner if cw > 1 else ""), edge_style)]
-        lines = self._block_text(code, counts, status, inner_w, inner_h)
+        lines = block_text(self._glyphs.status[status], code, counts, self._zoom, inner_w, inner_h)
         text = lines[sub] if sub < len(lines) else ""
         style = self._style(shade, status_class, underline, cursor)
         segments = [Segment(text.center(inner_w)[:inner_w], style)]
@@ -646,105 +472,22 @@ class GridMap(Widget, can_focus=True):
             segments.append(Segment(east_mark, edge_style))
         return segments
 
-    def _block_text(
-        self, code: str, counts: GridCounts, status: Status, width: int, height: int
-    ) -> list[str]:
-        glyph = self._glyphs.status[status]
-        if self._zoom == "community" and width >= 5:
-            lines = [f"{glyph} {code[-3:]}"]
-            if height >= 2:
-                lines.append("{}/{}/{}".format(*counts))
-        else:
-            lines = [glyph]
-        top = max((height - len(lines)) // 2, 0)
-        return [""] * top + lines
-
     def _caption_strip(self, width: int) -> Strip:
         style = self.get_component_rich_style("grid-map--caption")
         code = self._cursor
         if code is None:
             return Strip.blank(width, style)
-        lang: Lang = self.lang
         counts = self._stats.get(code, ZERO)
         status = status_of(counts)
-        street = self._names.get(code[:STREET_LEN], code[:STREET_LEN])
-        community = self._names.get(code[:COMMUNITY_LEN], code[:COMMUNITY_LEN])
-        words = COUNT_WORDS[lang]
-        text = Text(style=style, no_wrap=True, overflow="ellipsis", end="")
-        text.append(f"[{LEVEL_WORDS[lang][self._zoom]}] ")
-        text.append(
-            self._glyphs.status[status],
+        text = caption_text(
+            code,
+            self._names,
+            counts,
+            self._zoom,
+            self.lang,
+            self._glyphs,
             self.get_component_rich_style(STATUS_CLASS[status], partial=True),
+            style,
         )
-        arrow = ">" if self.ascii else "›"
-        text.append(f" {code} {street} {arrow} {community}  ")
-        text.append("  ".join(f"{w} {n}" for w, n in zip(words, counts, strict=True)))
         text.truncate(width, overflow="ellipsis", pad=True)
-        segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, style)
-
-
-def _follow(offset: int, start: int, size: int, view: int, total: int) -> int:
-    """A scroll offset that keeps [start, start + size) in view with a small margin."""
-    if total <= view:
-        return 0
-    margin = min(4, max((view - size) // 4, 0))
-    if start - margin < offset:
-        offset = start - margin
-    elif start + size + margin > offset + view:
-        offset = start + size + margin - view
-    return max(0, min(offset, total - view))
-
-
-class MapLegend(Widget):
-    """One line: the status glyphs (in their colours) and the boundary key."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "map-legend--none",
-        "map-legend--open",
-        "map-legend--many",
-        "map-legend--supervised",
-        "map-legend--overdue",
-    }
-
-    DEFAULT_CSS = """
-    MapLegend {
-        height: 1;
-        width: 1fr;
-        color: $foreground-muted;
-        & > .map-legend--none { color: $foreground-muted; }
-        & > .map-legend--open { color: $text-primary; }
-        & > .map-legend--many { color: $text-warning; text-style: bold; }
-        & > .map-legend--supervised { color: $text-secondary; text-style: bold; }
-        & > .map-legend--overdue { color: $text-error; text-style: bold; }
-    }
-    """
-
-    ascii: reactive[bool] = reactive(False)
-    lang: reactive[Lang] = reactive("zh")
-    level: reactive[ZoomLevel | None] = reactive("district")
-
-    def __init__(
-        self,
-        *,
-        lang: Lang = "zh",
-        ascii: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.set_reactive(MapLegend.lang, lang)
-        self.set_reactive(MapLegend.ascii, ascii)
-
-    def render(self) -> Text:
-        glyphs = ASCII_GLYPHS if self.ascii else UNICODE_GLYPHS
-        words = LEGEND_WORDS[self.lang]
-        text = Text(no_wrap=True, overflow="ellipsis", end="")
-        for status in LEGEND_ORDER:
-            name = STATUS_CLASS[status].replace("grid-map", "map-legend")
-            text.append(glyphs.status[status], self.get_component_rich_style(name, partial=True))
-            text.append(f" {words[status]}  ")
-        if self.level is not None:
-            text.append(f"{glyphs.east}{glyphs.south} {EDGE_WORDS[self.lang][self.level]}")
-        return text
+        return Strip(list(text.render(self.app.console))).crop_extend(0, width, style)
