@@ -80,6 +80,7 @@ Key = Literal[
     "status.stale",
     "status.refused",
     "status.tagged",
+    "status.filter",
     "guard.changed",
     "guard.cursor_now",
     "guard.held",
@@ -326,6 +327,9 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
     "status.stale": ("✕ 已离线 自 {since}", "✕ stale since {since}"),
     "status.refused": ("✕ 令牌被拒 画面停在 {since}", "✕ token refused, view as of {since}"),
     "status.tagged": ("已标记 {n}", "{n} tagged"),
+    # The filter in force, shown once Enter closed the prompt (while it is open the
+    # prompt line shows what is being typed).
+    "status.filter": ("筛选: {text}", "filter: {text}"),
     # --- someone else changed the row under the cursor (console.guard) -------
     "guard.changed": (
         "{serial} 刚被{who}{action}（现为{state}）",
