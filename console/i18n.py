@@ -83,6 +83,7 @@ Key = Literal[
     "status.filter",
     "guard.changed",
     "guard.cursor_now",
+    "guard.gone",
     "guard.held",
     "prompt.filter",
     "prompt.command",
@@ -336,6 +337,10 @@ _TABLE: Final[dict[Key, tuple[str, str]]] = {
         "{serial}: {who} did {action} just now (now {state})",
     ),
     "guard.cursor_now": ("，光标现在在 {serial}", "; the cursor is now on {serial}"),
+    "guard.gone": (
+        "{serial} 刚因他人操作移出您的视野",
+        "{serial} has just left your view after someone else's action",
+    ),
     "guard.held": (
         "未执行「{action}」：{changed}。要对 {target} 执行，请再按一次",
         "{action} not sent: {changed}. Press the key again to act on {target}",
