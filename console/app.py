@@ -55,6 +55,9 @@ TICK_SECONDS = 1.0
 EXIT_TOKEN_REFUSED = 3  # the exit status after the server refused the token
 REFUSED_NOTICE_SECONDS = 24 * 3600.0  # the how-to-fix notice stays until the operator quits
 HANDOVER_READERS = frozenset({Role.SHIFT_LEAD, Role.LEADER})  # told of a waiting handover
+# The server streams case events only; a handover signed or acknowledged elsewhere is
+# seen by asking this often.
+HANDOVER_POLL_SECONDS = 30.0
 
 
 class CityGridApp(App[int]):
@@ -75,6 +78,7 @@ class CityGridApp(App[int]):
         monotonic: Callable[[], float] = time.monotonic,
         tick_seconds: float = TICK_SECONDS,
         connect: bool = True,
+        handover_poll_seconds: float = HANDOVER_POLL_SECONDS,
     ) -> None:
         self.profile = profile_for(os.environ, ascii=settings.ascii, ansi=_ansi_terminal())
         super().__init__(
@@ -103,6 +107,8 @@ class CityGridApp(App[int]):
         self._last_overdue_alert = -OVERDUE_DIGEST_SECONDS
         self.pending_handover: Handover | None = None  # signed, waiting for this lead
         self._handovers_shown: set[int] = set()
+        self._handover_poll_seconds = handover_poll_seconds
+        self._handover_polling = False
 
     # --- time ------------------------------------------------------------------------------
 
@@ -200,10 +206,18 @@ class CityGridApp(App[int]):
         )
         if message.first and message.me.role in HANDOVER_READERS:
             self.run_worker(self.check_handover(), group="handover", exclusive=True)
+            if not self._handover_polling:
+                self._handover_polling = True
+                self.set_interval(self._handover_poll_seconds, self._poll_handover, name="handover")
 
     # --- shift handover ------------------------------------------------------------------------
 
-    async def check_handover(self) -> None:
+    def _poll_handover(self) -> None:
+        """While signed in: a handover signed or acknowledged at another desk reaches the
+        status bar.  No screen opens over the operator's work; a notice says it once."""
+        self.run_worker(self.check_handover(open_screen=False), group="handover", exclusive=True)
+
+    async def check_handover(self, *, open_screen: bool = True) -> None:
         """On sign-in: a signed handover someone else left for this lead stays on the status
         bar until acknowledged; an incoming shift lead is shown it once."""
         me = self.model.me
@@ -225,7 +239,7 @@ class CityGridApp(App[int]):
         lang = self.settings.lang
         shift = handover.shift.zh if lang == "zh" else handover.shift.en
         self.notify(t("handover.incoming", lang, who=handover.author_name, shift=shift), timeout=10)
-        if not any(isinstance(s, HandoverScreen) for s in self.screen_stack):
+        if open_screen and not any(isinstance(s, HandoverScreen) for s in self.screen_stack):
             self.push_screen(HandoverScreen(handover.id))
 
     def set_pending_handover(self, handover: Handover | None) -> None:
