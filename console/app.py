@@ -30,6 +30,7 @@ from backend_client.wire import GridCell, Handover
 from console.actions import CaseActions
 from console.config import ConsoleSettings, save_preference, token_file_warning
 from console.connection import run_link
+from console.handover_status import HANDOVER_POLL_SECONDS, HandoverWatch
 from console.i18n import t
 from console.keymap import validate_keymap
 from console.messages import (
@@ -55,9 +56,6 @@ TICK_SECONDS = 1.0
 EXIT_TOKEN_REFUSED = 3  # the exit status after the server refused the token
 REFUSED_NOTICE_SECONDS = 24 * 3600.0  # the how-to-fix notice stays until the operator quits
 HANDOVER_READERS = frozenset({Role.SHIFT_LEAD, Role.LEADER})  # told of a waiting handover
-# The server streams case events only; a handover signed or acknowledged elsewhere is
-# seen by asking this often.
-HANDOVER_POLL_SECONDS = 30.0
 
 
 class CityGridApp(App[int]):
@@ -106,9 +104,7 @@ class CityGridApp(App[int]):
         self._overdue_digest: list[QueueRow] = []
         self._last_overdue_alert = -OVERDUE_DIGEST_SECONDS
         self.pending_handover: Handover | None = None  # signed, waiting for this lead
-        self._handovers_shown: set[int] = set()
-        self._handover_poll_seconds = handover_poll_seconds
-        self._handover_polling = False
+        self.handover_watch = HandoverWatch(self, handover_poll_seconds)
 
     # --- time ------------------------------------------------------------------------------
 
@@ -205,42 +201,9 @@ class CityGridApp(App[int]):
             message.cases, message.as_of_seq, message.me, first=message.first, last=message.last
         )
         if message.first and message.me.role in HANDOVER_READERS:
-            self.run_worker(self.check_handover(), group="handover", exclusive=True)
-            if not self._handover_polling:
-                self._handover_polling = True
-                self.set_interval(self._handover_poll_seconds, self._poll_handover, name="handover")
+            self.handover_watch.start()
 
     # --- shift handover ------------------------------------------------------------------------
-
-    def _poll_handover(self) -> None:
-        """While signed in: a handover signed or acknowledged at another desk reaches the
-        status bar.  No screen opens over the operator's work; a notice says it once."""
-        self.run_worker(self.check_handover(open_screen=False), group="handover", exclusive=True)
-
-    async def check_handover(self, *, open_screen: bool = True) -> None:
-        """On sign-in: a signed handover someone else left for this lead stays on the status
-        bar until acknowledged; an incoming shift lead is shown it once."""
-        me = self.model.me
-        if me is None:
-            return
-        try:
-            waiting = await self.client.handovers(status="signed", limit=10)
-        except CitygridError:
-            return  # the status bar stays as it was; H still opens the handover
-        handover = next((h for h in waiting if h.author != me.username), None)
-        self.set_pending_handover(handover)
-        if handover is None or me.role is not Role.SHIFT_LEAD:
-            return
-        if handover.id in self._handovers_shown:
-            return
-        self._handovers_shown.add(handover.id)
-        from console.screens.handover import HandoverScreen
-
-        lang = self.settings.lang
-        shift = handover.shift.zh if lang == "zh" else handover.shift.en
-        self.notify(t("handover.incoming", lang, who=handover.author_name, shift=shift), timeout=10)
-        if open_screen and not any(isinstance(s, HandoverScreen) for s in self.screen_stack):
-            self.push_screen(HandoverScreen(handover.id))
 
     def set_pending_handover(self, handover: Handover | None) -> None:
         self.pending_handover = handover

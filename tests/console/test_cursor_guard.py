@@ -179,14 +179,14 @@ async def test_another_user_with_my_display_name_is_someone_else(
     async with app.run_test(size=SIZE) as pilot:
         first, second = await two_on_screen(pilot, app, http)
         screen = queue_screen(app)
-        assert app.me is not None and app.me.id is not None
+        assert app.model.me is not None and app.model.me.id is not None
         async with httpx.AsyncClient(
             base_url=console_server.api, headers={"Authorization": f"Bearer {token}"}
         ) as twin:
             await act(twin, first, "file")
         await wait_for(pilot, lambda: screen.table.cursor_key == second)
         await wait_for(pilot, lambda: screen.guard.shift is not None)
-        assert app.me.display_name in text_of(screen.query_one("#status", Static))
+        assert app.model.me.display_name in text_of(screen.query_one("#status", Static))
 
         await pilot.press("f")
         await wait_for(pilot, lambda: any("未执行" in n and first in n for n in notes(app)))
@@ -209,14 +209,14 @@ async def test_a_case_gone_from_sight_under_the_cursor_holds_the_key(
         await pilot.press("4")
         await filter_to(pilot, app, f"grid:{grid}")
         screen = queue_screen(app)
-        assert app.view.serials() == [first, second]
+        assert app.model.view.serials() == [first, second]
         screen.table.cursor_key = first
         await act(handler, first, "request_return", reason="不属于本单位职责。")  # my own
-        await wait_for(pilot, lambda: app.store.cases[first].pending is not None)
+        await wait_for(pilot, lambda: app.model.store.cases[first].pending is not None)
         assert screen.guard.shift is None
 
         await act(lead, first, "decide", approve=True, note="同意。")  # it leaves the unit
-        await wait_for(pilot, lambda: first not in app.store.cases)
+        await wait_for(pilot, lambda: first not in app.model.store.cases)
         await wait_for(pilot, lambda: screen.guard.shift is not None)
         assert screen.table.cursor_key == second
         status = text_of(screen.query_one("#status", Static))

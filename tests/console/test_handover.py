@@ -247,7 +247,10 @@ async def test_the_status_bar_follows_handovers_signed_and_acknowledged_elsewher
         )
         app = CityGridApp(settings, handover_poll_seconds=0.2)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.loaded)
+            await wait_for(pilot, lambda: app.model.loaded)
+            # The sign-in look has had its answer (nothing waiting), so what follows is
+            # found by the look the console keeps taking while the lead works.
+            await wait_for(pilot, lambda: app.handover_watch.answers >= 1)
             indicator = app.screen_stack[0].query_one(HandoverIndicator)
             assert str(indicator.render()) == ""
 
