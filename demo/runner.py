@@ -87,6 +87,10 @@ def run_demo(
     url = f"http://127.0.0.1:{port}"
     server = start_server(port, env)
     try:
+        # Load the console (a second or so) while the server starts, not after.
+        import console.app
+        import console.screens.queue  # noqa: F401
+
         wait_healthy(url, server)
         users = load_demo_tokens(tokens)
         lead = next(u for u in users if u.role is Role.SHIFT_LEAD)
