@@ -280,8 +280,8 @@ def test_agenda_replay_is_deterministic() -> None:
 
 
 def test_demo_pace_makes_the_centre_busier_and_spreads_the_backlog() -> None:
-    from backend_client.simulator import SimConfig
-    from console.live import demo_config
+    from demo.runner import demo_config
+    from demo.simulator import SimConfig
 
     normal, busy, calm = demo_config(6.0, 1.0), demo_config(6.0, 2.0), demo_config(6.0, 0.5)
     assert (busy.rate_per_min, calm.rate_per_min) == (12.0, 3.0)
@@ -293,7 +293,7 @@ def test_demo_pace_makes_the_centre_busier_and_spreads_the_backlog() -> None:
 def test_demo_takes_pace(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     from typer.testing import CliRunner
 
-    from console import cli
+    from citygrid import cli
 
     seen: dict[str, object] = {}
 
@@ -305,7 +305,7 @@ def test_demo_takes_pace(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None
     monkeypatch.setenv("TERM", "xterm-256color")
     for name, value in (("TEXTUAL_FPS", "60"), ("TEXTUAL_COLOR_SYSTEM", "auto")):
         monkeypatch.setenv(name, value)  # set, so what the command writes is undone after
-    monkeypatch.setattr("console.demo.run_demo", fake_run_demo)
+    monkeypatch.setattr("demo.runner.run_demo", fake_run_demo)
     result = CliRunner().invoke(cli.app, ["demo", "--pace", "2.5", "--rate", "3"])
     assert result.exit_code == 0, result.output
     assert (seen["pace"], seen["rate"]) == (2.5, 3.0)
