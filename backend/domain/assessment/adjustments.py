@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from backend.domain.assessment.counters import Counters
 from backend.domain.assessment.policy import AppealRule
+from backend.domain.calendar import WorkingCalendar
 
 
 def merged(counts: Iterable[Mapping[str, float]]) -> dict[str, float]:
@@ -50,3 +52,9 @@ def adjusted(counters: Counters, changes: Mapping[str, float]) -> Counters:
     return counters.plus(
         **{name: (v if name == "extension_hours" else round(v)) for name, v in values.items()}
     )
+
+
+def appeal_deadline(rule: AppealRule, calendar: WorkingCalendar, published: datetime) -> datetime:
+    """The last instant to appeal a period first published at ``published``: the policy's
+    window (working days) on the centre's working calendar."""
+    return calendar.add(published, rule.window.amount, rule.window.unit)

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domain.assessment.adjustments import deduction, merged
+from backend.domain.assessment.adjustments import appeal_deadline, deduction, merged
 from backend.domain.assessment.facts import CaseFacts
 from backend.domain.assessment.tally import ObjectKey, case_deltas
 from backend.domain.calendar import WorkingCalendar
@@ -37,8 +37,7 @@ class Appeals:
         self.rule = figures.policy.appeal
 
     def deadline(self, published_at: datetime) -> datetime:
-        window = self.rule.window
-        return self.calendar.add(published_at, window.amount, window.unit)
+        return appeal_deadline(self.rule, self.calendar, published_at)
 
     async def file(
         self, session: AsyncSession, actor: Actor, body: AppealCreate, now: datetime
