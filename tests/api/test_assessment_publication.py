@@ -6,6 +6,8 @@ plays), since a period is published once. The module seeds its own city with no 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +22,7 @@ from backend.core.db import sync_engine
 from backend.models import AdjustmentRow, AuditRow, PublicationRow
 from tests.api.helpers import act, grid_in, report
 from tests.conftest import (
+    REPO,
     Seeded,
     Server,
     drop_pg_database,
@@ -296,3 +299,35 @@ async def test_an_appeal_after_the_window_is_late(world: World) -> None:
         )
     assert late.status_code == 409
     assert "closed at" in late.json()["detail"] and "working day" in late.json()["detail"]
+
+
+def _cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "console", "assessment", *args, "--database", world[1].url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_the_command_line_publishes_and_lists_appeals(world: World) -> None:
+    name = period(7)
+    serial, _ = await _closed_case(world, reworked=True)
+    done = _cli(world, "publish", "--period", name, "--as", "lead")
+    assert done.returncode == 0, done.stderr
+    assert f"published {name} revision 1" in done.stdout
+    again = _cli(world, "publish", "--period", name)
+    assert again.returncode != 0 and "already published" in again.stdout + again.stderr
+    async with client(world, "lead") as lead, client(world, "h_hw") as handler:
+        published = (await lead.get(f"/assessment/publications/{name}")).json()
+        assert published["published_by"] == "lead"
+        filed = await handler.post(
+            "/assessment/appeals",
+            json={"period": name, "serial": serial, "counter": "reworks", "reason": "复核"},
+        )
+        assert filed.status_code == 201, filed.text
+    listed = _cli(world, "appeals", "--as", "lead")
+    assert listed.returncode == 0, listed.stderr
+    line = next(row for row in listed.stdout.splitlines() if f"\t{name}\t{serial}\t" in row)
+    assert "\treworks -1\tpending\th_hw\t" in line
