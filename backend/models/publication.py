@@ -66,6 +66,7 @@ class AdjustmentRow(SQLModel, table=True):
     counter: str = Field(max_length=32)
     delta: float
     day: str = Field(max_length=10, index=True)  # local date, YYYY-MM-DD
+    at: str = Field(max_length=40)  # the instant the adjusted deduction counts at
     reason: str = Field(sa_column=Column(Text, nullable=False))
     appeal_id: int = Field(foreign_key="assessment_appeal.id", unique=True)
     made_by: int = Field(foreign_key="app_user.id")

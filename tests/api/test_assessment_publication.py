@@ -215,6 +215,15 @@ async def test_an_upheld_appeal_revises_the_period(world: World) -> None:
         assert changed == {"reworks"} and after.get("reworks", 0) == before["reworks"] - 1
         one = await lead.get(f"/assessment/publications/{name}", params={"revision": 1})
         assert _object(one.json(), "department", HW)["counters"] == before
+        live = await lead.get("/assessment/rankings", params={"period": name})
+        hw = next(o for o in live.json()["objects"] if o["name"] == HW)
+        behind = await lead.get(
+            "/assessment/cases",
+            params={"period": name, "type": "department", "id": hw["id"], "counter": "reworks"},
+        )
+        assert behind.json()["total"] == hw["counters"].get("reworks", 0)  # live holds it too
+        counted = [c["counted"] for c in behind.json()["cases"] if c["serial"] == serial]
+        assert sorted(counted) == [-1, 1]  # the log's rework and the appeal's adjustment
         mine = (await handler.get("/assessment/appeals", params={"mine": "true"})).json()
         assert [(a["id"], a["state"], a["note"]) for a in mine] == [
             (appeal["id"], "upheld", "照片属实，不计返工")

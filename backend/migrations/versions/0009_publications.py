@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("counter", text(length=32), nullable=False),
         sa.Column("delta", sa.Float(), nullable=False),
         sa.Column("day", text(length=10), nullable=False),
+        sa.Column("at", text(length=40), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("appeal_id", sa.Integer(), nullable=False),
         sa.Column("made_by", sa.Integer(), nullable=False),

@@ -152,6 +152,7 @@ class Appeals:
                 counter=row.counter,
                 delta=row.delta,
                 day=day,
+                at=row.at,
                 reason=row.note,
                 appeal_id=row.id,
                 made_by=actor.id,

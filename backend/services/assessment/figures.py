@@ -33,7 +33,7 @@ from backend.models import (
 )
 from backend.models.assessment import COUNTER_COLUMNS
 from backend.services.access import Actor
-from backend.services.assessment.adjusting import adjustments_in
+from backend.services.assessment.adjusting import adjusted_cases, adjustments_in
 from backend.services.assessment.export import csv_bytes, xlsx_bytes
 from backend.services.assessment.notice import draft_notice
 from backend.services.assessment.projector import Projector
@@ -186,6 +186,7 @@ class AssessmentService:
                 raise AssessmentRefused(404, "No such object in your jurisdiction.")
             serials = await self._candidates(session, key)
             facts = await self._facts(session, list(serials))
+            adjustments = await adjusted_cases(session, period, key, counter)
         window = period.window(self.tz)
         found: list[FigureCase] = []
         for case_id, case in facts.items():
@@ -196,6 +197,7 @@ class AssessmentService:
                             serial=serials[case_id], counted=delta.counts[counter], at=delta.at
                         )
                     )
+        found.extend(adjustments)  # an upheld appeal's change shows as its own row
         found.sort(key=lambda item: (item.at, item.serial))
         return FigureCases(
             period=_info(period),
