@@ -5,22 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from backend_client.assessment import Notice, ObjectFamily, ObjectType, PeriodInfo, Ranking
-from backend_client.wire import WireModel
+from backend_client.text import MULTI_LINE_PATTERN
+from backend_client.wire import Flag, Serial, WireModel, line
 
 AppealState = Literal["pending", "upheld", "rejected"]
-PERIOD_FIELD = Field(
-    min_length=4,
-    max_length=22,
-    description="2026-11, 2026-W48, 2026-Q4, 2026 or 2026-11-01..2026-11-15.",
-)
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+PeriodText = Annotated[
+    str,
+    line(22, 4),
+    Field(description="2026-11, 2026-W48, 2026-Q4, 2026 or 2026-11-01..2026-11-15."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=MULTI_LINE_PATTERN)]
 
 
 class PublicationCreate(WireModel):
-    period: Annotated[str, PERIOD_FIELD]
+    period: PeriodText
     family: ObjectFamily | None = None  # None: every family
 
 
@@ -44,17 +45,17 @@ class Publication(PublicationInfo):
 
 
 class AppealCreate(WireModel):
-    period: Annotated[str, PERIOD_FIELD]
-    serial: Annotated[str, Field(min_length=1, max_length=32)]
+    period: PeriodText
+    serial: Serial
     counter: Annotated[
-        str, Field(max_length=32, description="The deduction's counter, e.g. closed_on_time.")
+        str, line(32, 1), Field(description="The deduction's counter, e.g. closed_on_time.")
     ]
     reason: Text
     evidence: Annotated[list[Text], Field(default_factory=list, max_length=20)]  # photo refs, text
 
 
 class AppealDecision(WireModel):
-    upheld: bool
+    upheld: Flag
     note: Text
 
 

@@ -267,6 +267,8 @@ async def test_appeals_are_refused_with_a_sentence(world: World) -> None:
             "/assessment/appeals", json={**body, "counter": "closed"}
         )
         assert not_a_counter.status_code == 422 and "not a deduction" in not_a_counter.text
+        nul = await handler.post("/assessment/appeals", json={**body, "reason": "复\u0000核"})
+        assert nul.status_code == 422 and "control characters" in nul.text
         assert (await leader.post("/assessment/appeals", json=body)).status_code == 403
         by_street = await street.post("/assessment/appeals", json=body)
         assert by_street.status_code == 201, by_street.text

@@ -22,7 +22,7 @@ from backend.models import AdjustmentRow, AppealRow, AssessmentFactRow, CaseRow,
 from backend.services.access import Actor
 from backend.services.admin import audit_row
 from backend.services.assessment.figures import AssessmentRefused, AssessmentService
-from backend.services.assessment.publication import REVIEWERS, Publications, usernames
+from backend.services.assessment.publication import REVIEWERS, Publications, stored, usernames
 from backend_client.publication import Appeal, AppealCreate, AppealDecision
 from backend_client.vocab import Role
 
@@ -105,8 +105,9 @@ class Appeals:
             appellant_id=actor.id,
             filed_at=now,
         )
-        session.add(row)
-        await session.flush()
+        await stored(
+            session, row, f"Case {body.serial}'s {body.counter} was appealed a moment ago."
+        )
         session.add(self._audit(actor, row, "assessment.appeal.file", now))
         return await self._wire(session, row, first)
 
@@ -144,7 +145,8 @@ class Appeals:
     ) -> None:
         assert row.id is not None
         day = datetime.fromisoformat(row.at).astimezone(self.figures.tz).date().isoformat()
-        session.add(
+        await stored(
+            session,
             AdjustmentRow(
                 case_id=row.case_id,
                 object_type=row.object_type,
@@ -157,7 +159,8 @@ class Appeals:
                 appeal_id=row.id,
                 made_by=actor.id,
                 made_at=now,
-            )
+            ),
+            f"Appeal {row.id} was decided a moment ago by another reviewer.",
         )
         latest = await self.publications.latest(session, row.period)
         assert latest is not None

@@ -2,8 +2,9 @@
 
 A shift lead or an administrator publishes a period once (revision 1): every family's
 ranking and the notice, as the API answered them at that moment, are stored, and later
-events do not move them. An upheld appeal adds a revision. Readers get the frozen figures
-cut to their jurisdiction by the live figures' own rule, with the published ranks.
+events do not move them. An upheld appeal adds a revision: the rankings scored again with
+the adjustment, the notice as first published. Readers get the frozen figures cut to
+their jurisdiction by the live figures' own rule, with the published ranks.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.domain.assessment.periods import NamedPeriod
@@ -78,9 +80,8 @@ class Publications:
             reason="published",
             figures=_stored(frozen.rankings, frozen.notice),
         )
-        session.add(row)
+        await stored(session, row, f"{name} was published a moment ago by someone else.")
         session.add(_audit(actor, row, now))
-        await session.flush()
         return await self._wire(session, actor, row)
 
     async def revise(
@@ -104,9 +105,12 @@ class Publications:
             reason=f"appeal {appeal_id} upheld",
             figures=_stored([self.figures.rescored(r, changes) for r in rankings], notice),
         )
-        session.add(row)
+        await stored(
+            session,
+            row,
+            f"{latest.period} was revised a moment ago by another decision; decide again.",
+        )
         session.add(_audit(actor, row, now))
-        await session.flush()
         return row
 
     async def latest(
@@ -164,6 +168,16 @@ class Publications:
             rankings=await self.figures.visible(actor, rankings),
             notice=None if actor.is_handler else notice,
         )
+
+
+async def stored(session: AsyncSession, row: SQLModel, clash: str) -> None:
+    """Insert ``row`` now; a unique key another writer took first is a 409 with ``clash``."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:
+        raise AssessmentRefused(409, clash) from exc
 
 
 def _audit(actor: Actor, row: PublicationRow, now: datetime) -> Any:
