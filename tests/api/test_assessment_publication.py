@@ -166,6 +166,11 @@ async def test_only_centre_staff_publish_and_readers_see_their_own(world: World)
         assert departments["objects"][0]["rank"] == _object(full, "department", HW)["rank"]
         assert mine["notice"] is None
         assert all(not r["objects"] for r in mine["rankings"] if r["family"] != "department")
+        frozen = await handler.get(
+            "/assessment/rankings",
+            params={"period": name, "family": "department", "published": "true"},
+        )
+        assert [o["name"] for o in frozen.json()["objects"]] == [HW]
         theirs = (await street.get(f"/assessment/publications/{name}")).json()
         regions = next(r for r in theirs["rankings"] if r["family"] == "region")
         assert regions["objects"] and all(o["id"].startswith(STREET) for o in regions["objects"])
