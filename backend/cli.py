@@ -78,6 +78,9 @@ def db_upgrade(database: DatabaseOpt = None) -> None:
 def seed(
     database: DatabaseOpt = None,
     history: Annotated[int, typer.Option(min=0, help="Past cases to add.")] = 0,
+    backlog: Annotated[
+        int, typer.Option(min=0, help="Open cases to add, waiting in every stage now.")
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same city).")] = 20261122,
     tokens_out: Annotated[
         Path | None, typer.Option(help="Where to write the demo users' tokens (JSON, 0600).")
@@ -99,13 +102,15 @@ def seed(
         f"{report.departments} departments, {report.routes} routing rules, {report.users} users "
         f"in {time.perf_counter() - started:.1f}s; tokens in {path}"
     )
-    if history:
+    if history or backlog:
         from backend.seed.history import seed_history
 
         started = time.perf_counter()
-        made = seed_history(url, count=history, seed=seed)
+        made = seed_history(url, count=history, seed=seed, backlog=backlog)
         elapsed = time.perf_counter() - started
-        typer.echo(f"added {made.cases} history cases and {made.events} events in {elapsed:.1f}s")
+        typer.echo(
+            f"added {made.cases} cases ({backlog} open) and {made.events} events in {elapsed:.1f}s"
+        )
         from backend.assessment_cli import catch_up
 
         catch_up(url)  # so a server starting on this history has its figures at once

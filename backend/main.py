@@ -22,8 +22,10 @@ from backend.domain.timelimits import TimeLimitPolicy
 from backend.open311 import PREFIX as OPEN311_PREFIX
 from backend.open311.errors import install_error_format, refusal_for
 from backend.open311.routes import router as open311_router
+from backend.services.assessment.appeals import Appeals
 from backend.services.assessment.figures import AssessmentService
 from backend.services.assessment.projector import Projector
+from backend.services.assessment.publication import Publications
 from backend.services.auth import AuthGate
 from backend.services.broadcaster import Broadcaster
 from backend.services.cases import CaseService
@@ -62,6 +64,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         projector = Projector(db, calendar.tz, settings.assessment_poll_interval)
         if settings.assessment_fold:
             await projector.start()
+        figures = AssessmentService(
+            db, ref, AssessmentPolicy.load(settings.assessment_path), calendar.tz, projector
+        )
+        publications = Publications(figures)
         app.state.services = Services(
             settings=settings,
             db=db,
@@ -74,9 +80,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             channels=ChannelGate(db, auth),
             handovers=HandoverService(db, ShiftPlan.load(settings.shifts_path), calendar, ref),
             projector=projector,
-            assessment=AssessmentService(
-                db, ref, AssessmentPolicy.load(settings.assessment_path), calendar.tz, projector
-            ),
+            assessment=figures,
+            publications=publications,
+            appeals=Appeals(figures, publications, calendar),
         )
         log.info("citygrid API ready on %s", db.dialect)
         try:

@@ -150,6 +150,7 @@ class Department(WireModel):
 
 
 class Me(WireModel):
+    id: int | None = None  # the user id events carry as ``actor_id``
     username: str
     display_name: str
     role: Role
@@ -341,7 +342,8 @@ class Event(WireModel):
     seq: int
     serial: str
     action: Action
-    actor: str
+    actor: str  # display name (two users may share one)
+    actor_id: int | None = None  # the user who sent it
     actor_role: Role
     at: AwareDatetime
     data: AnyEventData  # the model for ``action``

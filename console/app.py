@@ -30,6 +30,7 @@ from backend_client.wire import GridCell, Handover
 from console.actions import CaseActions
 from console.config import ConsoleSettings, save_preference, token_file_warning
 from console.connection import run_link
+from console.handover_status import HANDOVER_POLL_SECONDS, HandoverWatch
 from console.i18n import t
 from console.keymap import validate_keymap
 from console.messages import (
@@ -75,6 +76,7 @@ class CityGridApp(App[int]):
         monotonic: Callable[[], float] = time.monotonic,
         tick_seconds: float = TICK_SECONDS,
         connect: bool = True,
+        handover_poll_seconds: float = HANDOVER_POLL_SECONDS,
     ) -> None:
         self.profile = profile_for(os.environ, ascii=settings.ascii, ansi=_ansi_terminal())
         super().__init__(
@@ -102,7 +104,7 @@ class CityGridApp(App[int]):
         self._overdue_digest: list[QueueRow] = []
         self._last_overdue_alert = -OVERDUE_DIGEST_SECONDS
         self.pending_handover: Handover | None = None  # signed, waiting for this lead
-        self._handovers_shown: set[int] = set()
+        self.handover_watch = HandoverWatch(self, handover_poll_seconds)
 
     # --- time ------------------------------------------------------------------------------
 
@@ -199,34 +201,9 @@ class CityGridApp(App[int]):
             message.cases, message.as_of_seq, message.me, first=message.first, last=message.last
         )
         if message.first and message.me.role in HANDOVER_READERS:
-            self.run_worker(self.check_handover(), group="handover", exclusive=True)
+            self.handover_watch.start()
 
     # --- shift handover ------------------------------------------------------------------------
-
-    async def check_handover(self) -> None:
-        """On sign-in: a signed handover someone else left for this lead stays on the status
-        bar until acknowledged; an incoming shift lead is shown it once."""
-        me = self.model.me
-        if me is None:
-            return
-        try:
-            waiting = await self.client.handovers(status="signed", limit=10)
-        except CitygridError:
-            return  # the status bar stays as it was; H still opens the handover
-        handover = next((h for h in waiting if h.author != me.username), None)
-        self.set_pending_handover(handover)
-        if handover is None or me.role is not Role.SHIFT_LEAD:
-            return
-        if handover.id in self._handovers_shown:
-            return
-        self._handovers_shown.add(handover.id)
-        from console.screens.handover import HandoverScreen
-
-        lang = self.settings.lang
-        shift = handover.shift.zh if lang == "zh" else handover.shift.en
-        self.notify(t("handover.incoming", lang, who=handover.author_name, shift=shift), timeout=10)
-        if not any(isinstance(s, HandoverScreen) for s in self.screen_stack):
-            self.push_screen(HandoverScreen(handover.id))
 
     def set_pending_handover(self, handover: Handover | None) -> None:
         self.pending_handover = handover

@@ -18,7 +18,7 @@ from typing import Generic, Literal, TypeVar
 
 from backend_client.vocab import Action, Urgency
 from backend_client.wire import CaseGone, CaseSummary, Event, FeedItem, Me
-from console.guard import Remote
+from console.guard import Remote, by_me
 from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue, parse_filter
 from console.rows import QueueRow
 from console.store import CaseStore, Change, QueueView
@@ -182,7 +182,6 @@ class ConsoleModel:
         changes: list[Change] = []
         remote: dict[str, Remote] = {}
         urgent: list[Event] = []
-        me = self.me.display_name if self.me is not None else None
         for event in events:
             self.events_applied += 1
             if isinstance(event, CaseGone):
@@ -192,10 +191,10 @@ class ConsoleModel:
             if change is None:
                 continue
             changes.append(change)
-            if isinstance(event, Event) and event.actor != me:
-                remote[event.serial] = Remote(
-                    event.serial, event.actor, event.action, event.case.state
-                )
+            if isinstance(event, CaseGone):  # it left this user's sight
+                remote[event.serial] = Remote(event.serial)
+            elif not by_me(event, self.me):
+                remote[event.serial] = Remote.of(event)
             self.tally.change(change, now)
             if (
                 isinstance(event, Event)

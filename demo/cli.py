@@ -62,7 +62,13 @@ def simulate(
 def demo(
     port: Annotated[int, typer.Option(min=0, max=65535)] = 8765,
     rate: Annotated[float, typer.Option(help="New reports per minute.")] = 6.0,
-    fresh: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = False,
+    pace: Annotated[
+        float,
+        typer.Option(min=0.05, max=20.0, help="How busy the centre is: 2 twice, 0.5 half."),
+    ] = 1.0,
+    fresh: Annotated[
+        bool, typer.Option(help="Start from a new demo database (a fresh backlog).")
+    ] = False,
     lang: LangOpt = None,
     theme: ThemeOpt = None,
     ansi: AnsiOpt = False,
@@ -78,4 +84,8 @@ def demo(
     settings = console_settings(
         lang=lang, theme=theme, ansi=ansi, ascii_glyphs=ascii_glyphs, no_bell=no_bell, fps=fps
     )
-    sys.exit(run_demo(port=port, rate=rate, fresh=fresh, settings=settings, mouse=not no_mouse))
+    sys.exit(
+        run_demo(
+            port=port, rate=rate, pace=pace, fresh=fresh, settings=settings, mouse=not no_mouse
+        )
+    )

@@ -61,8 +61,18 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0)
     raise RuntimeError(f"the server did not answer on {url} within {timeout:.0f}s")
 
 
+DEMO_HISTORY = 2000  # closed past cases
+DEMO_BACKLOG = 1200  # open cases at the start of the shift, in every stage
+
+
 def run_demo(
-    *, port: int, rate: float, fresh: bool, settings: ConsoleSettings, mouse: bool = True
+    *,
+    port: int,
+    rate: float,
+    fresh: bool,
+    settings: ConsoleSettings,
+    mouse: bool = True,
+    pace: float = 1.0,
 ) -> int:
     db = demo_database()
     tokens = demo_tokens_path()
@@ -72,17 +82,24 @@ def run_demo(
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     if fresh or not _seeded(db, tokens):
         print("seeding the demo city…", flush=True)
-        _run_cli("seed", "--history", "2000", env=env)
+        history, backlog = str(DEMO_HISTORY), str(DEMO_BACKLOG)
+        _run_cli("seed", "--history", history, "--backlog", backlog, env=env)
     url = f"http://127.0.0.1:{port}"
     server = start_server(port, env)
     try:
+        # Load the console (a second or so) while the server starts, not after.
+        import console.app
+        import console.screens.queue  # noqa: F401
+
         wait_healthy(url, server)
         users = load_demo_tokens(tokens)
         lead = next(u for u in users if u.role is Role.SHIFT_LEAD)
         print(f"citygrid demo: API {url}/docs — signed in as {lead.display_name} (值班长)")
         print(f"  curl -H 'Authorization: Bearer {lead.token}' {url}/api/v1/cases?state=filed")
         return asyncio.run(
-            run_console_or_simulator(url, users, lead, rate, settings=settings, mouse=mouse)
+            run_console_or_simulator(
+                url, users, lead, rate, pace=pace, settings=settings, mouse=mouse
+            )
         )
     except KeyboardInterrupt:
         return 0
@@ -94,19 +111,29 @@ def run_demo(
             server.kill()
 
 
+DEMO_BACKLOG_SPREAD = 3600.0  # the seeded backlog starts moving over the first hour
+
+
+def demo_config(rate: float, pace: float) -> SimConfig:
+    """The demo centre's simulator: ``pace`` 2 is twice as busy (reports come twice as
+    often, every reaction takes half as long), 0.5 half as busy."""
+    return SimConfig(rate_per_min=rate * pace, pace=1.0 / pace, backlog_spread=DEMO_BACKLOG_SPREAD)
+
+
 async def run_console_or_simulator(
     url: str,
     users: list[IssuedToken],
     lead: IssuedToken,
     rate: float,
     *,
+    pace: float = 1.0,
     headless: bool = False,
     settings: ConsoleSettings | None = None,
     mouse: bool = True,
 ) -> int:
     stop = asyncio.Event()
     simulator = asyncio.create_task(
-        run_simulator(url, users, SimConfig(rate_per_min=rate), stop), name="simulator"
+        run_simulator(url, users, demo_config(rate, pace), stop), name="simulator"
     )
     try:
         if headless or not os.isatty(0):

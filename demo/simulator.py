@@ -53,6 +53,9 @@ class SimConfig:
     seed: int = 7
     centre_share: float = 0.6  # share of cases whose desk work the simulator plays
     pace: float = 1.0  # scales every reaction delay (0.1 = ten times faster)
+    # Cases found open at start-up get their first move within this many seconds (× pace):
+    # the demo's seeded backlog is spread over an hour, so it keeps moving, not all at once.
+    backlog_spread: float = B.BOOTSTRAP_SPREAD
     duration: float | None = None  # seconds; None = until stopped
 
 
@@ -150,7 +153,7 @@ class Simulator:
         while True:
             for case in page.items:
                 self._latest[case.serial] = case
-                spread = self._react_rng.uniform(0, B.BOOTSTRAP_SPREAD) * self.config.pace
+                spread = self._react_rng.uniform(0, self.config.backlog_spread) * self.config.pace
                 self._plan(case, None, {}, extra=spread)
             if not page.next_cursor:
                 return as_of

@@ -14,8 +14,10 @@ from backend.core.db import Database
 from backend.core.problems import Invalid, Unauthorized
 from backend.domain.tokens import MISSING_TOKEN
 from backend.services.access import Actor
+from backend.services.assessment.appeals import Appeals
 from backend.services.assessment.figures import AssessmentService
 from backend.services.assessment.projector import Projector
+from backend.services.assessment.publication import Publications
 from backend.services.auth import AuthGate, SignIn
 from backend.services.broadcaster import Broadcaster
 from backend.services.cases import CaseService
@@ -40,6 +42,8 @@ class Services:
     channels: ChannelGate
     projector: Projector
     assessment: AssessmentService
+    publications: Publications
+    appeals: Appeals
 
     def now(self) -> datetime:
         return self.clock()

@@ -8,10 +8,22 @@ from backend.api.routes import (
     handovers,
     health,
     photos,
+    publications,
     regions,
     stats,
 )
 
 api_router = APIRouter()
-for module in (health, regions, catalogue, cases, photos, events, stats, handovers, assessment):
+for module in (
+    health,
+    regions,
+    catalogue,
+    cases,
+    photos,
+    events,
+    stats,
+    handovers,
+    assessment,
+    publications,
+):
     api_router.include_router(module.router)

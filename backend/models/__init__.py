@@ -8,10 +8,13 @@ from backend.models.department import DepartmentRow, RoutingRuleRow
 from backend.models.event import EventRow, IdempotencyRow
 from backend.models.handover import HandoverRow
 from backend.models.photo import PhotoRow
+from backend.models.publication import AdjustmentRow, AppealRow, PublicationRow
 from backend.models.region import RegionRow
 from backend.models.user import AuditRow, AuthStateRow, TokenRow, UserRow
 
 __all__ = [
+    "AdjustmentRow",
+    "AppealRow",
     "AssessmentCursorRow",
     "AssessmentFactRow",
     "AuditRow",
@@ -24,6 +27,7 @@ __all__ = [
     "HandoverRow",
     "IdempotencyRow",
     "PhotoRow",
+    "PublicationRow",
     "RegionRow",
     "RoutingRuleRow",
     "SerialCounterRow",

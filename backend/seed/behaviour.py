@@ -146,6 +146,7 @@ SELF_DISPOSAL_PASSED = "审核通过。"
 SELF_DISPOSAL_FAILED = "现场未处置到位，转立案。"
 OTHER_SOURCE_NOTE = "请相关部门处理。"
 URGE_NOTE = "已超期，请尽快处置。"
+URGE_DUE_NOTE = "请抓紧处置，按时办结。"  # urged before the deadline (the demo's backlog)
 SUPERVISE_LATE_NOTE = "请加强督办，限期办结。"
 SUPERVISE_HIGH_PROFILE_NOTE = "领导关注，请优先处置。"
 VOID_REASONS = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from backend.core.schema import upgrade
 from backend.domain.catalogue import CatalogueEntry
@@ -38,10 +38,17 @@ def region_row(spec: RegionSpec) -> RegionRow:
 
 
 def write_regions(session: Session, specs: Iterable[RegionSpec]) -> int:
-    """Insert or replace regions (a city's grid layer import uses this too)."""
+    """Insert or replace regions (a city's grid layer import uses this too).  New codes
+    are added without a look-up each (a fresh city is thousands of rows)."""
+    existing = set(session.exec(select(RegionRow.code)).all())
     count = 0
     for spec in specs:
-        session.merge(region_row(spec))
+        row = region_row(spec)
+        if row.code in existing:
+            session.merge(row)
+        else:
+            session.add(row)
+            existing.add(row.code)
         count += 1
     return count
 

@@ -149,6 +149,7 @@ def event_wire(row: EventRow, case: CaseRow, ref: Reference) -> Event:
             "serial": row.serial,
             "action": row.action,
             "actor": row.actor_name,
+            "actor_id": row.actor_id,
             "actor_role": row.actor_role,
             "at": row.at,
             "data": row.data,

@@ -45,12 +45,19 @@ UI_STRINGS: Final[dict[UiKey, tuple[str, str]]] = {
     "status.stale": ("✕ 已离线 自 {since}", "✕ stale since {since}"),
     "status.refused": ("✕ 令牌被拒 画面停在 {since}", "✕ token refused, view as of {since}"),
     "status.tagged": ("已标记 {n}", "{n} tagged"),
+    # The filter in force, shown once Enter closed the prompt (while it is open the
+    # prompt line shows what is being typed).
+    "status.filter": ("筛选: {text}", "filter: {text}"),
     # --- someone else changed the row under the cursor (console.guard) -------
     "guard.changed": (
         "{serial} 刚被{who}{action}（现为{state}）",
         "{serial}: {who} did {action} just now (now {state})",
     ),
     "guard.cursor_now": ("，光标现在在 {serial}", "; the cursor is now on {serial}"),
+    "guard.gone": (
+        "{serial} 刚因他人操作移出您的视野",
+        "{serial} has just left your view after someone else's action",
+    ),
     "guard.held": (
         "未执行「{action}」：{changed}。要对 {target} 执行，请再按一次",
         "{action} not sent: {changed}. Press the key again to act on {target}",

@@ -270,8 +270,8 @@ class QueueScreen(TerseScreen):
         tagged = len(self.table.tagged)
         if tagged:
             text.append(" │ " + t("status.tagged", self.lang, n=tagged), style="bold")
-        if self.filter_text:
-            text.append(" │ /" + self.filter_text)
+        if self.filter_text and self.prompt_mode != "filter":
+            text.append(" │ " + t("status.filter", self.lang, text=self.filter_text))
         if self.progress:
             text.append(" │ " + self.progress)
         if self.guard.shift is not None:
@@ -381,12 +381,14 @@ class QueueScreen(TerseScreen):
         prompt.value = value
         prompt.display = True
         prompt.focus()
+        self.refresh_status()
 
     def _close_prompt(self) -> None:
         prompt = self.query_one("#prompt", Input)
         prompt.display = False
         self.prompt_mode = None
         self.table.focus()
+        self.refresh_status()
 
     def action_clear(self) -> None:
         """Esc closes the prompt, else clears the filter, else the tags: one step a press.

@@ -4,18 +4,25 @@ hold window runs on a clock the test sets, so nothing here depends on timing."""
 
 from __future__ import annotations
 
+import itertools
+import subprocess
+import sys
 from typing import Any
 
+import httpx
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from console.app import CityGridApp
 from console.guard import HOLD_SECONDS
+from console.screens.queue import QueueScreen
 from tests.api.helpers import act
+from tests.conftest import REPO, Server
 from tests.console.test_interactions import (
     SIZE,
     Http,
     MakeApp,
+    filed,
     filter_to,
     fresh_grid,
     notes,
@@ -26,6 +33,8 @@ from tests.console.test_interactions import (
     text_of,
     wait_for,
 )
+
+_TWINS = itertools.count(1)
 
 
 class Clock:
@@ -147,3 +156,74 @@ async def test_a_state_change_in_place_holds_the_key_on_the_same_case(
         await pilot.press("s")
         await wait_for(pilot, lambda: app.model.store.cases[first].supervised)
         assert (await server_case(http("lead"), first))["supervised"] is True
+
+
+def twin_of(seeded: Any, username: str, twin: str) -> str:
+    """Another operator with the same display name as ``username``; returns its token."""
+    user = next(u for u in seeded.users if u["username"] == username)
+    made = subprocess.run(
+        [sys.executable, "-m", "console", "users", "add", twin, "--role", "operator",
+         "--jurisdiction", user["jurisdiction_code"], "--name", user["display_name"],
+         "--database", seeded.url, "--by", "test"],
+        check=True, cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    return made.stdout.strip().splitlines()[-1]
+
+
+async def test_another_user_with_my_display_name_is_someone_else(
+    make_app: MakeApp, http: Http, console_server: Server, console_seeded: Any
+) -> None:
+    """Two people may share a name: the guard tells users apart by id, not by name."""
+    token = twin_of(console_seeded, "lead", f"twin{next(_TWINS)}")
+    app = make_app(monotonic=Clock())
+    async with app.run_test(size=SIZE) as pilot:
+        first, second = await two_on_screen(pilot, app, http)
+        screen = queue_screen(app)
+        assert app.model.me is not None and app.model.me.id is not None
+        async with httpx.AsyncClient(
+            base_url=console_server.api, headers={"Authorization": f"Bearer {token}"}
+        ) as twin:
+            await act(twin, first, "file")
+        await wait_for(pilot, lambda: screen.table.cursor_key == second)
+        await wait_for(pilot, lambda: screen.guard.shift is not None)
+        assert app.model.me.display_name in text_of(screen.query_one("#status", Static))
+
+        await pilot.press("f")
+        await wait_for(pilot, lambda: any("未执行" in n and first in n for n in notes(app)))
+        assert (await server_case(http("lead"), second))["state"] == "reported"
+
+
+async def test_a_case_gone_from_sight_under_the_cursor_holds_the_key(
+    make_app: MakeApp, http: Http
+) -> None:
+    """A handler's case is returned and leaves the department (a ``gone`` event): the
+    cursor falls to the next case, and the key meant for the gone one is held."""
+    lead, handler = http("lead"), http("h_hw")
+    grid = await fresh_grid(lead)
+    first, second = await filed(lead, grid), await filed(lead, grid)
+    for serial in (first, second):
+        await act(lead, serial, "dispatch")
+    app = make_app("h_hw", monotonic=Clock())
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app, first, second)
+        await pilot.press("4")
+        await filter_to(pilot, app, f"grid:{grid}")
+        screen = queue_screen(app)
+        assert app.model.view.serials() == [first, second]
+        screen.table.cursor_key = first
+        await act(handler, first, "request_return", reason="不属于本单位职责。")  # my own
+        await wait_for(pilot, lambda: app.model.store.cases[first].pending is not None)
+        assert screen.guard.shift is None
+
+        await act(lead, first, "decide", approve=True, note="同意。")  # it leaves the unit
+        await wait_for(pilot, lambda: first not in app.model.store.cases)
+        await wait_for(pilot, lambda: screen.guard.shift is not None)
+        assert screen.table.cursor_key == second
+        status = text_of(screen.query_one("#status", Static))
+        assert first in status and "移出您的视野" in status and second in status
+
+        await pilot.press("c")  # comment: meant for `first`
+        await wait_for(pilot, lambda: any("未执行" in n and first in n for n in notes(app)))
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("c")  # again: the operator means the case now shown
+        await wait_for(pilot, lambda: not isinstance(app.screen, QueueScreen))

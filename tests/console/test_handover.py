@@ -8,6 +8,7 @@ in other console tests) and a one-shift plan, so the current shift cannot change
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,9 +28,8 @@ from tests.console.conftest import wait_for
 SIZE = (80, 24)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Seeded]]:
-    tmp = tmp_path_factory.mktemp("console-handover")
+@contextlib.contextmanager
+def serve_world(tmp: Path) -> Iterator[tuple[Server, Seeded]]:
     seeded = seed_database(f"sqlite:///{tmp / 'handover.db'}", tmp)
     shifts = tmp / "shifts.toml"
     shifts.write_text(ONE_SHIFT, encoding="utf-8")
@@ -40,6 +40,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Se
         yield server, seeded
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Seeded]]:
+    with serve_world(tmp_path_factory.mktemp("console-handover")) as served:
+        yield served
 
 
 @pytest.fixture
@@ -223,3 +229,42 @@ async def test_replay_steps_through_the_shift(
         assert replay.index == 1
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, HandoverScreen))
+
+
+async def test_the_status_bar_follows_handovers_signed_and_acknowledged_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """A lead already at work: another lead signs at their desk, and the handover reaches
+    this status bar (a notice, no screen over the work); acknowledged at another desk, it
+    leaves it.  A world of its own: this shift has no handover yet."""
+    with serve_world(tmp_path) as served:
+        server, seeded = served
+        settings = ConsoleSettings(
+            server=server.url,
+            token=seeded.tokens["lead2"],
+            bell=False,
+            config_path=tmp_path / "lead2.toml",
+        )
+        app = CityGridApp(settings, handover_poll_seconds=0.2)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.model.loaded)
+            # The sign-in look has had its answer (nothing waiting), so what follows is
+            # found by the look the console keeps taking while the lead works.
+            await wait_for(pilot, lambda: app.handover_watch.answers >= 1)
+            indicator = app.screen_stack[0].query_one(HandoverIndicator)
+            assert str(indicator.render()) == ""
+
+            with api(served, "lead") as c:
+                built = c.post("/handovers", json={"notes": "交班"})
+                assert built.status_code == 201, built.text
+                handover_id = built.json()["id"]
+                assert c.post(f"/handovers/{handover_id}/sign").status_code == 200
+            await wait_for(pilot, lambda: f"#{handover_id}" in str(indicator.render()))
+            await wait_for(pilot, lambda: any("签字交班" in n.message for n in app._notifications))
+            assert not isinstance(app.screen, HandoverScreen)
+
+            with api(served, "lead2") as c:  # the same lead, at another desk
+                done = c.post(f"/handovers/{handover_id}/acknowledge")
+                assert done.status_code == 200, done.text
+            await wait_for(pilot, lambda: str(indicator.render()) == "")
+            assert app.pending_handover is None

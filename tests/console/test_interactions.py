@@ -263,7 +263,7 @@ async def test_filter_by_department_esc_clears_and_a_bad_term_keeps_the_text(
         assert rows and all(r.department_code == "HW" for r in rows)
         assert hw in app.model.view.serials() and other not in app.model.view.serials()
         assert len(app.model.view) < everything
-        assert "/dept:HW" in text_of(queue_screen(app).query_one("#status", Static))
+        assert "筛选: dept:HW" in text_of(queue_screen(app).query_one("#status", Static))
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: queue_screen(app).filter_text == "")
@@ -279,6 +279,8 @@ async def test_filter_by_department_esc_clears_and_a_bad_term_keeps_the_text(
         assert prompt(app).value == "foo:bar"  # kept, so the operator can fix it
         # the bad term was not applied (typing filters live, so "foo" may have been)
         assert queue_screen(app).filter_text in ("", "f", "fo", "foo")
+        # the prompt is still open: the status bar names no filter in force yet
+        assert "筛选" not in text_of(queue_screen(app).query_one("#status", Static))
 
 
 async def test_esc_closes_the_prompt_then_clears_the_filter_then_the_tags(

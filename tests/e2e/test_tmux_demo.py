@@ -221,10 +221,12 @@ def test_dispatch_a_filed_case_in_the_demo(tmp_path: Path, tmux: Tmux) -> None:
         tmux.keys(serial, literal=True)
         wait_for("the typed serial", lambda: serial in "".join(tmux.pane().splitlines()[-5:]), tmux)
         tmux.keys("Enter")
+        # The filter applies as it is typed; the status bar names it only once Enter has
+        # closed the prompt, so the next key goes to the table, not into the prompt.
         wait_for(
-            "the filed case alone in the table",
+            "the prompt closed on the filed case alone in the table",
             lambda: (
-                f"/{serial} │ 1/" in tmux.pane()
+                f"筛选: {serial} │ 1/" in tmux.pane()
                 and any(serial in row and "待派遣" in row for row in table_rows(tmux.pane()))
             ),
             tmux,

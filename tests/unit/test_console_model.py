@@ -18,6 +18,7 @@ from console.rows import QueueRow
 T = TypeVar("T")
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 ME = Me(
+    id=7,
     username="lead",
     display_name="王班长",
     role=Role.SHIFT_LEAD,
@@ -61,12 +62,15 @@ REPORT_DATA = {"source": "hotline", "urgency": "normal", "category": "matter:060
                "self_disposed": False}  # fmt: skip
 
 
-def event(summary: CaseSummary, actor: str = "李四", action: Action = Action.REPORT) -> Event:
+def event(
+    summary: CaseSummary, actor: str = "李四", action: Action = Action.REPORT, actor_id: int = 3
+) -> Event:
     return Event(
         seq=100 + summary.version,
         serial=summary.serial,
         action=action,
         actor=actor,
+        actor_id=actor_id,
         actor_role=Role.OPERATOR,
         at=START,
         data=REPORT_DATA if action is Action.REPORT else {},
@@ -113,12 +117,15 @@ def test_events_change_the_view_and_say_who_sent_them(model: ConsoleModel) -> No
     theirs = case(1, version=2, state=CaseState.FILED)
     mine = case(2, version=2, supervised=True)
     urgent = case(9, urgency=Urgency.URGENT)
-    alerts = model.apply_events([event(theirs), event(mine, actor=ME.display_name), event(urgent)])
+    # "theirs" comes from someone who shares this user's display name: another user id
+    alerts = model.apply_events(
+        [event(theirs, actor=ME.display_name), event(mine, actor="某某", actor_id=7), event(urgent)]
+    )
     assert [e.serial for e in alerts] == [urgent.serial]  # the urgent new report
     (batch,) = seen
     assert batch.moved
     assert [c.serial for c in batch.changes] == [theirs.serial, mine.serial, urgent.serial]
-    assert set(batch.remote) == {theirs.serial, urgent.serial}  # not this console's own
+    assert set(batch.remote) == {theirs.serial, urgent.serial}  # not this user's own (by id)
     assert theirs.serial not in model.view.serials()  # filed: left the 待受理 queue
     assert urgent.serial in model.view.serials()
     assert model.tally.of(mine.grid_code)[2] == 1 and model.events_applied == 3

@@ -528,3 +528,100 @@ def test_postgres_gets_the_same_history(
         assert next_id_value is not None and next_id_value[0] == count + 1
     finally:
         drop_pg_database(url)
+
+
+# --- the open backlog (the demo's busy shift start) ------------------------------------------
+
+BACKLOG = 400
+FAR = "9999-12-31 00:00:00.000000"
+
+
+def _sql(value: str) -> str:
+    """An ISO instant from a stage record as the case columns store it."""
+    return datetime.fromisoformat(value).astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+@pytest.fixture(scope="module")
+def backlog_db(
+    base_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sqlite3.Connection]:
+    path = tmp_path_factory.mktemp("backlog") / "backlog.db"
+    report = seed_history(fresh_copy(base_db, path), count=300, seed=4, end=END, backlog=BACKLOG)
+    assert report.cases == 300 + BACKLOG
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+def test_backlog_waits_in_every_stage_some_late_many_near_due(
+    backlog_db: sqlite3.Connection,
+) -> None:
+    from backend.seed.history.backlog import STOPS
+
+    now = END.isoformat(" ", "microseconds")[:26]
+    open_cases = [
+        c for c in cases_by_id(backlog_db).values() if c["state"] not in ("closed", "voided")
+    ]
+    assert len(open_cases) == BACKLOG
+    waiting = Counter((c["state"], c["pending_kind"]) for c in open_cases)
+    for stop in STOPS:  # every stage a case waits in, every kind of pending request
+        pending = stop.at[1].value if stop.at[1] else None
+        assert sum(waiting[(s.value, pending)] for s in stop.at[0]) >= 1, stop.name
+    running = [c for c in open_cases if c["paused_at"] is None]
+    overdue = [c for c in running if c["deadline_at"] <= now]
+    near = [c for c in running if c["warn_at"] <= now < c["deadline_at"]]
+    assert 0.05 * BACKLOG < len(overdue) < 0.25 * BACKLOG
+    assert len(near) > 0.2 * BACKLOG
+    assert any(c["state"] == "suspended" and c["paused_at"] for c in open_cases)
+    assert 0 < sum(c["supervised"] for c in open_cases) < BACKLOG / 2
+    assert 0 < sum(c["urge_count"] > 0 for c in open_cases) < BACKLOG / 2
+    events = events_by_case(backlog_db)
+    stamps = [e["at"] for chain in events.values() for e in chain]
+    assert max(stamps) < now, "nothing happens after 'now'"
+    ordered = [r["at"] for r in backlog_db.execute("SELECT at FROM event_log ORDER BY seq")]
+    assert ordered == sorted(ordered), "seq order is time order, backlog included"
+
+
+def test_backlog_chains_and_deadlines_are_the_cores(backlog_db: sqlite3.Connection) -> None:
+    """Each open case is a legal path to where it waits; its stage records are the
+    server's deadlines, and its indexed columns are its running record's."""
+    calendar, policy = WorkingCalendar.load(), TimeLimitPolicy.load()
+    events = events_by_case(backlog_db)
+    checked = 0
+    for case in cases_by_id(backlog_db).values():
+        if case["state"] in ("closed", "voided"):
+            continue
+        chain = events[case["id"]]
+        data = json.loads(chain[0]["data"])
+        outcome = sm.plan_report(Role(chain[0]["actor_role"]), data["self_disposed"])
+        assert outcome.state is not None
+        state, pending = outcome.state, None
+        for event in chain[1:]:
+            fields = json.loads(event["data"])
+            plan = sm.plan(state, pending, Action(event["action"]), Role(event["actor_role"]),
+                           fields)  # fmt: skip
+            assert fields.get("outcome", "ok") == plan.branch
+            if Effect.SET_PENDING in plan.effects:
+                pending = sm.pending_kind_for(Action(event["action"]))
+            if Effect.CLEAR_PENDING in plan.effects:
+                pending = None
+            state = plan.next_state
+        assert (state.value, pending.value if pending else None) == (
+            case["state"],
+            case["pending_kind"],
+        )
+        records = json.loads(case["deadlines"])
+        for record in records:
+            _check_record(record, case, calendar, policy)
+        current = records[-1]
+        assert current["done_at"] is None
+        assert case["stage"] == current["stage"]
+        assert case["deadline_at"] == _sql(current["due_at"])
+        assert case["warn_at"] == _sql(current["warn_at"])
+        paused = current["paused_at"]
+        assert (case["paused_at"] is None) == (paused is None) == (case["state"] != "suspended")
+        assert case["due_key"] == (FAR if paused else case["deadline_at"])
+        assert case["version"] == len(chain) and case["updated_at"] == chain[-1]["at"]
+        checked += 1
+    assert checked == BACKLOG

@@ -274,3 +274,39 @@ def test_agenda_replay_is_deterministic() -> None:
 
     assert run(3) == run(3)
     assert len(run(3)) == 40
+
+
+# --- the demo's pace ----------------------------------------------------------------------
+
+
+def test_demo_pace_makes_the_centre_busier_and_spreads_the_backlog() -> None:
+    from demo.runner import demo_config
+    from demo.simulator import SimConfig
+
+    normal, busy, calm = demo_config(6.0, 1.0), demo_config(6.0, 2.0), demo_config(6.0, 0.5)
+    assert (busy.rate_per_min, calm.rate_per_min) == (12.0, 3.0)
+    assert (busy.pace, normal.pace, calm.pace) == (0.5, 1.0, 2.0)  # delays scale by 1/pace
+    # A seeded backlog starts moving over an hour, not the standalone simulator's 5 min.
+    assert normal.backlog_spread == busy.backlog_spread > SimConfig().backlog_spread
+
+
+def test_demo_takes_pace(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from citygrid import cli
+
+    seen: dict[str, object] = {}
+
+    def fake_run_demo(**kw: object) -> int:
+        seen.update(kw)
+        return 0
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for name, value in (("TEXTUAL_FPS", "60"), ("TEXTUAL_COLOR_SYSTEM", "auto")):
+        monkeypatch.setenv(name, value)  # set, so what the command writes is undone after
+    monkeypatch.setattr("demo.runner.run_demo", fake_run_demo)
+    result = CliRunner().invoke(cli.app, ["demo", "--pace", "2.5", "--rate", "3"])
+    assert result.exit_code == 0, result.output
+    assert (seen["pace"], seen["rate"]) == (2.5, 3.0)
+    assert CliRunner().invoke(cli.app, ["demo", "--pace", "0"]).exit_code != 0

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from backend.api.deps import ActorDep, ServicesDep
 from backend.api.openapi import problems
-from backend.core.problems import Forbidden, Invalid, NotFound, Unavailable
+from backend.core.problems import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from backend.domain.assessment.counters import COUNTER_NAMES
 from backend.domain.assessment.periods import PERIOD_PATTERN
 from backend.services.assessment.figures import AssessmentRefused
@@ -49,26 +49,32 @@ After = Annotated[
 ]
 
 
-def _problem(refused: AssessmentRefused) -> Exception:
-    kinds = {403: Forbidden, 404: NotFound, 503: Unavailable}
+def problem_for(refused: AssessmentRefused) -> Exception:
+    kinds = {403: Forbidden, 404: NotFound, 409: Conflict, 503: Unavailable}
     return kinds.get(refused.status, Invalid)(refused.message)
 
 
-@router.get("/rankings", responses=problems(503))
+@router.get("/rankings", responses=problems(404, 503))
 async def rankings(
     services: ServicesDep,
     actor: ActorDep,
     period: PeriodQuery,
     family: ObjectFamily = "department",
     after: After = None,
+    published: Annotated[
+        bool, Query(description="Read the period's latest published revision (frozen).")
+    ] = False,
 ) -> Ranking:
     """Every object of the family you may see, scored and graded as the centre's policy
     says, ranked within its group (regions by level, departments by kind, posts by role),
-    with its counters, ratios and score terms. The bottom units of each group are flagged."""
+    with its counters, ratios and score terms. The bottom units of each group are flagged.
+    With ``published=true``, the figures as published (404 if the period is not)."""
     try:
+        if published:
+            return await services.publications.ranking(actor, period, family)
         return await services.assessment.ranking(actor, period, family, after)
     except AssessmentRefused as refused:
-        raise _problem(refused) from None
+        raise problem_for(refused) from None
 
 
 @router.get("/cases", responses=problems(404, 503))
@@ -85,7 +91,7 @@ async def cases_behind(
     try:
         return await services.assessment.cases_behind(actor, period, type, id, counter, after)
     except AssessmentRefused as refused:
-        raise _problem(refused) from None
+        raise problem_for(refused) from None
 
 
 @router.get("/notice", responses=problems(403, 503))
@@ -98,7 +104,7 @@ async def notice(
     try:
         return await services.assessment.notice(actor, period, after)
     except AssessmentRefused as refused:
-        raise _problem(refused) from None
+        raise problem_for(refused) from None
 
 
 EXPORT_TYPES = {
@@ -132,7 +138,7 @@ async def export(
     try:
         body = await services.assessment.export(actor, period, format)
     except AssessmentRefused as refused:
-        raise _problem(refused) from None
+        raise problem_for(refused) from None
     name = f"citygrid-assessment-{period.replace('..', '_')}.{format}"
     return Response(
         body,

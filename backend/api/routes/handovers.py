@@ -6,17 +6,21 @@ follow jurisdiction like cases; department handlers see none; only shift leads w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.api.deps import ActorDep, ServicesDep
+from backend.api.deps import ActorDep, Services, ServicesDep
 from backend.api.openapi import problems
 from backend.api.params import IdempotencyKey, Instant
 from backend.api.writes import run_model_write
 from backend.models import EventRow
+from backend.services.access import Actor
 from backend.services.events import event_scope, events_after, feed_item, head_seq
 from backend.services.handover import handover_wire, replay_window
 from backend.services.handover_export import csv_text, markdown
@@ -67,6 +71,29 @@ async def build_handover(
     )
 
 
+Transition = Callable[[AsyncSession, Actor, int, datetime], Awaitable[Handover]]
+
+
+async def _transition(
+    change: Transition,
+    handover_id: int,
+    request: Request,
+    services: Services,
+    actor: Actor,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    """Sign or acknowledge: one write of the stored handover, honouring ``Idempotency-Key``."""
+    return await run_model_write(
+        request,
+        services,
+        actor,
+        idempotency_key,
+        lambda session, _outbox: change(session, actor, handover_id, services.now()),
+        status=lambda _h: 200,
+        tag=lambda h: (h.version, str(h.id)),
+    )
+
+
 @router.post(
     "/handovers/{handover_id}/sign", response_model=Handover, responses=problems(403, 404, 409)
 )
@@ -78,16 +105,8 @@ async def sign_handover(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The outgoing lead signs; the record cannot change after.  Signing twice is 409."""
-    return await run_model_write(
-        request,
-        services,
-        actor,
-        idempotency_key,
-        lambda session, _outbox: services.handovers.sign(
-            session, actor, handover_id, services.now()
-        ),
-        status=lambda _h: 200,
-        tag=lambda h: (h.version, str(h.id)),
+    return await _transition(
+        services.handovers.sign, handover_id, request, services, actor, idempotency_key
     )
 
 
@@ -104,16 +123,8 @@ async def acknowledge_handover(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The incoming lead acknowledges a signed handover (not their own: 403)."""
-    return await run_model_write(
-        request,
-        services,
-        actor,
-        idempotency_key,
-        lambda session, _outbox: services.handovers.acknowledge(
-            session, actor, handover_id, services.now()
-        ),
-        status=lambda _h: 200,
-        tag=lambda h: (h.version, str(h.id)),
+    return await _transition(
+        services.handovers.acknowledge, handover_id, request, services, actor, idempotency_key
     )
 
 

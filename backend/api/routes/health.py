@@ -28,6 +28,7 @@ async def server_time(services: ServicesDep) -> ServerTime:
 async def me(actor: ActorDep, services: ServicesDep) -> Me:
     dept = services.ref.department(actor.department_id)
     return Me(
+        id=actor.id,
         username=actor.username,
         display_name=actor.display_name,
         role=actor.role,

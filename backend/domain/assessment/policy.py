@@ -122,6 +122,13 @@ class CallbackRule:
 class AppealRule:
     window: Limit
     review: Limit
+    restores: Mapping[str, str]  # counter an upheld appeal adds → the count it needs
+    withdraws: frozenset[str]  # penalty counters an upheld appeal takes off
+
+    @property
+    def counters(self) -> frozenset[str]:
+        """Every counter a deduction can be appealed on."""
+        return frozenset(self.restores) | self.withdraws
 
 
 @dataclass(frozen=True)
@@ -361,9 +368,22 @@ def _callback(body: Mapping[str, Any]) -> CallbackRule:
 
 
 def _appeal(body: Mapping[str, Any]) -> AppealRule:
-    _keys(body, "appeal", {"window", "review"}, set())
+    _keys(body, "appeal", {"window", "review", "restores", "withdraws"}, set())
+    restores, withdraws = body["restores"], body["withdraws"]
+    if not isinstance(restores, Mapping) or not isinstance(withdraws, list):
+        raise AssessmentPolicyError("appeal.restores is a table and appeal.withdraws a list")
+    restored = {
+        _counter(name, "appeal.restores"): _counter(base, f"appeal.restores.{name}")
+        for name, base in restores.items()
+    }
+    withdrawn = frozenset(_counter(name, "appeal.withdraws") for name in withdraws)
+    if withdrawn & set(restored):
+        raise AssessmentPolicyError("appeal: a counter is either restored or withdrawn")
     return AppealRule(
-        window=_limit(body, "appeal", "window"), review=_limit(body, "appeal", "review")
+        window=_limit(body, "appeal", "window"),
+        review=_limit(body, "appeal", "review"),
+        restores=restored,
+        withdraws=withdrawn,
     )
 
 

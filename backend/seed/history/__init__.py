@@ -50,6 +50,7 @@ from backend.domain.calendar import WorkingCalendar
 from backend.domain.timelimits import TimeLimitPolicy
 from backend.domain.workflow import DeadlinePolicy
 from backend.seed.behaviour import CASES_PER_DAY, CHUNK_CASES, TAIL
+from backend.seed.history.backlog import backlog_rows, plan_backlog
 from backend.seed.history.generator import _Generator
 from backend.seed.history.plan import _Chunk, _plan
 from backend.seed.history.reference import _Dept, _load_reference, _Rule, route
@@ -144,8 +145,10 @@ def seed_history(
     end: datetime | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    backlog: int = 0,
 ) -> HistoryReport:
-    """Add ``count`` finished past cases (and their events) before ``end`` (default now).
+    """Add ``count`` finished past cases (and their events) before ``end`` (default now),
+    and ``backlog`` cases still open at ``end`` (:mod:`backend.seed.history.backlog`).
 
     The database must have been seeded (``citygrid seed``); live cases are left alone and
     serials continue the ``serial_counter`` rows.  ``workers`` generator processes run
@@ -154,7 +157,7 @@ def seed_history(
     each chunk.
     """
     started = time.perf_counter()
-    if count <= 0:
+    if count <= 0 and backlog <= 0:
         return HistoryReport(0, 0, 0.0)
     end = (end or datetime.now(UTC)).astimezone(UTC)
     calendar, policy = _calendar_and_policy()
@@ -176,19 +179,33 @@ def seed_history(
             datetime.combine(first_day, datetime.min.time(), UTC), end + timedelta(days=800)
         )
         generator = _Generator(ref, DeadlinePolicy(calendar, policy), us(end))
-        specs = _plan(rng, ref, calendar, count, end, counters, first_id)
+        specs = _plan(rng, ref, calendar, count, end, counters, first_id) if count > 0 else None
+        # The backlog's own dice, so the history is the same with or without it.
+        planned = plan_backlog(generator, random.Random(seed ^ 0xBAC106), backlog, us(end))
+        # History events from the backlog's first report on wait for the backlog's, so
+        # that all go in time order.
+        backlog_from = sql_us(planned[0].t0) if planned else None
         if count >= BIG_LOAD and sink.rebuild_indexes:
             sink.drop_indexes()
         made_cases = made_events = 0
         with tempfile.TemporaryDirectory(prefix="citygrid-history-") as directory:
-            for spec, path in _chunk_files(generator, specs, directory, workers):
+            for spec, path in _chunk_files(generator, specs or iter(()), directory, workers):
                 boundary = None if spec.boundary is None else sql_us(spec.boundary)
+                if backlog_from is not None:
+                    boundary = backlog_from if boundary is None else min(boundary, backlog_from)
                 cases, events = sink.load(path, boundary)
                 os.unlink(path)
                 made_cases += cases
                 made_events += events
                 if progress is not None:
                     progress(made_cases, count)
+            if planned:
+                rows = backlog_rows(generator, planned, us(end), counters, first_id + made_cases)
+                path = os.path.join(directory, "backlog.db")
+                _write_chunk_file(path, *rows)
+                cases, events = sink.load(path, None)
+                made_cases += cases
+                made_events += events
         made_events += sink.flush(None)  # nothing is left over after the last chunk
         sink.finish(counters, first_id + made_cases - 1)
     finally:

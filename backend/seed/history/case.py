@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_left
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from backend.domain import statemachine
 from backend.domain.statemachine import ClockEffect
-from backend.domain.workflow import CaseRecord, Move, open_case, step
+from backend.domain.workflow import FAR_FUTURE, CaseRecord, Move, open_case, step
 from backend.seed import behaviour as B
 from backend.seed.history.reference import _Dept, _User
 from backend.seed.history.rows import (
@@ -30,7 +31,7 @@ from backend.seed.history.rows import (
     us,
 )
 from backend_client.eventdata import EventData
-from backend_client.vocab import Action, Role, Stage
+from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
 
 if TYPE_CHECKING:
     from backend.seed.history.generator import _Generator
@@ -41,9 +42,23 @@ _ROLES = {role.value: role for role in Role}
 _ACTIONS = {action: action.value for action in Action}
 _Z, _Z_SIZE = B.Z, B.Z_SIZE
 
+StopAt = tuple[frozenset[CaseState], PendingKind | None]  # where a backlog case waits
+
+
+class Stopped(Exception):
+    """The case reached the state it was asked to stop at (see ``_CaseRun.stop``)."""
+
 
 class _CaseRun:
-    """One case from report to its end.  Times are µs since the epoch."""
+    """One case from report to its end.  Times are µs since the epoch.
+
+    The open backlog (:mod:`backend.seed.history.backlog`) plays the same chain with
+    ``force`` (detours taken whatever the dice say: ``verify``, ``return``,
+    ``extension``, ``suspension``) and ``stop``: the first event that leaves the case in
+    one of those states, with that pending request, raises :class:`Stopped`."""
+
+    force: frozenset[str] = frozenset()
+    stop: StopAt | None = None
 
     def __init__(
         self,
@@ -157,6 +172,14 @@ class _CaseRun:
         )
         self.record = record
         self.last, self.last_actor = t, who.name
+        stop = self.stop
+        if stop is not None and record.state in stop[0] and record.pending_kind is stop[1]:
+            raise Stopped
+
+    def chance(self, share: float, detour: str) -> bool:
+        """The dice (always rolled, so a forced run draws as the free one does), or a
+        forced detour."""
+        return self.r() < share or detour in self.force
 
     # --- the chain --------------------------------------------------------------------------
 
@@ -223,7 +246,8 @@ class _CaseRun:
         voided before filing.  True when the case was voided."""
         r = self.r
         verified: bool | None = None
-        if not self.by_supervisor and r() < B.VERIFY_PUBLIC_SHARE and self.supervisor:
+        public = not self.by_supervisor
+        if public and self.chance(B.VERIFY_PUBLIC_SHARE, "verify") and self.supervisor:
             assert self.supervisor is not None
             t = self.act(
                 t + self.lognormal(900), A.REQUEST_VERIFICATION, self.operator,
@@ -250,15 +274,17 @@ class _CaseRun:
     def dispatch_and_dispose(self, t: int) -> None:
         gen, grid = self.gen, self.grid.code
         target = self.routed or gen.offices.get(grid[:9]) or gen.ref.departments[0]
-        if self.r() < B.RETURN_SHARE:
+        if self.chance(B.RETURN_SHARE, "return"):
             t = self.wrong_dispatch(t, target)
         t = self.act(t + self.lognormal(240), A.DISPATCH, self.dispatcher, {}, department=target)
         handler = gen.ref.handlers.get(target.id)
         by_supervisor = self.supervisor is not None and self.r() < B.ASSIGN_CHECK_SHARE
         for round_ in range(B.MAX_ROUNDS):
             t = self.sign(t, handler)
-            if round_ == 0 and self.r() < B.EXTENSION_SHARE:
+            if round_ == 0 and self.chance(B.EXTENSION_SHARE, "extension"):
                 t = self.extension(t, handler)
+            if round_ == 0 and "suspension" in self.force:  # the history has none
+                t = self.suspension(t, handler)
             t = self.disposal(t, handler, round_)
             t, passed = self.check(t, round_, by_supervisor)
             if passed:
@@ -301,6 +327,16 @@ class _CaseRun:
         else:
             decision = {"note": B.REJECTED, "approve": False}
         return self.act(t, A.DECIDE, self.dispatcher, decision)
+
+    def suspension(self, t: int, handler: _User | None) -> int:
+        """Suspended (挂账) while something outside the department's hands is awaited."""
+        t = self.act(
+            self.point(t, Stage.DISPOSE, 0.1 + 0.2 * self.r()), A.REQUEST_SUSPENSION, handler,
+            {"reason": B.SUSPENSION_REASON},
+        )  # fmt: skip
+        decision = {"note": B.APPROVED, "approve": True}
+        t = self.act(t + self.lognormal(2700), A.DECIDE, self.dispatcher, decision)
+        return self.act(t + self.lognormal(86_400), A.RESUME, handler, {})
 
     def disposal(self, t: int, handler: _User | None, round_: int) -> int:
         """The disposal report, late for a few (and then urged or supervised)."""
@@ -368,6 +404,8 @@ class _CaseRun:
     def row(self) -> Row:
         rec, grid, serial = self.record, self.grid, self.serial
         code = grid.code
+        stage = rec.stage.value if rec.stage is not None else None
+        pending = rec.pending_kind.value if rec.pending_kind is not None else None
         reporter = {"name": self.caller, "phone": self.phone, "source": self.source}
         return (
             self.cid, serial, rec.state.value, self.source, rec.category_kind.value,
@@ -375,10 +413,16 @@ class _CaseRun:
             code[:6], grid.area, self.lon, self.lat,
             f"{grid.street_name}{grid.community_name}网格{code[-3:]}号",
             to_json([{**reporter, "serial": serial}]), to_json(list(rec.attachments)),
-            rec.department_id, None, "null", rec.rework_count, rec.return_count,
-            rec.extension_seconds, rec.supervised, rec.urge_count, None, "null", rec.verified,
-            rec.self_disposed, rec.checker_id, None, None, None, None, FAR_FUTURE_TEXT,
+            rec.department_id, pending, to_json(rec.pending_detail), rec.rework_count,
+            rec.return_count, rec.extension_seconds, rec.supervised, rec.urge_count, None,
+            "null", rec.verified, rec.self_disposed, rec.checker_id, stage,
+            _sql(rec.warn_at), _sql(rec.deadline_at), _sql(rec.paused_at),
+            FAR_FUTURE_TEXT if rec.due_key == FAR_FUTURE else sql_time(rec.due_key),
             to_json(list(rec.deadlines)), len(self.events), sql_us(self.t0),
             sql_us(self.last),
             sql_time(rec.closed_at) if rec.closed_at else None, self.last_actor,
         )  # fmt: skip
+
+
+def _sql(value: datetime | None) -> str | None:
+    return None if value is None else sql_time(value)

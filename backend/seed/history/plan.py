@@ -32,6 +32,23 @@ class _Chunk:
     boundary: int | None  # the next chunk's first instant (None for the last chunk)
 
 
+def grid_cumulative(ref: _Reference) -> list[float]:
+    """Cumulative report weights of the grids: dense core grids report more."""
+    out: list[float] = []
+    acc = 0.0
+    for g in ref.grids:
+        acc += GRID_WEIGHT[g.area]
+        out.append(acc)
+    return out
+
+
+def next_serial(counters: dict[tuple[int, str], int], year: int, district: str) -> str:
+    """The district's next serial in ``year`` (``counters`` updated in place)."""
+    value = counters.get((year, district), 0) + 1
+    counters[(year, district)] = value
+    return f"{year}-{district}-{value:06d}"
+
+
 def _day_counts(
     rng: random.Random, days: list[date], calendar: WorkingCalendar, count: int
 ) -> list[int]:
@@ -63,11 +80,7 @@ def _plan(
     ndays = max(1, math.ceil(count / CASES_PER_DAY))
     days = [last_day - timedelta(days=ndays - 1 - i) for i in range(ndays)]
     per_day = _day_counts(rng, days, calendar, count)
-    grid_cum: list[float] = []
-    acc = 0.0
-    for g in ref.grids:
-        acc += GRID_WEIGHT[g.area]
-        grid_cum.append(acc)
+    grid_cum = grid_cumulative(ref)
     hour_cum: list[float] = []
     acc = 0.0
     for w in HOUR_WEIGHTS:
@@ -98,10 +111,7 @@ def _plan(
         serials: list[str] = []
         for t, gi in zip(times, grids, strict=True):
             year = max(y for y, s in year_starts.items() if s <= t)
-            district = ref.grids[gi].code[:6]
-            value = counters.get((year, district), 0) + 1
-            counters[(year, district)] = value
-            serials.append(f"{year}-{district}-{value:06d}")
+            serials.append(next_serial(counters, year, ref.grids[gi].code[:6]))
         following = start + chunk_days
         boundary = (
             us(datetime.combine(days[following], datetime.min.time(), tz))

@@ -6,9 +6,9 @@ own), and the posts of its people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -16,6 +16,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
+from backend.domain.assessment.adjustments import adjusted
 from backend.domain.assessment.counters import COUNTER_NAMES, Counters
 from backend.domain.assessment.facts import CaseFacts
 from backend.domain.assessment.periods import BadPeriod, NamedPeriod, parse_period
@@ -32,6 +33,7 @@ from backend.models import (
 )
 from backend.models.assessment import COUNTER_COLUMNS
 from backend.services.access import Actor
+from backend.services.assessment.adjusting import adjusted_cases, adjustments_in
 from backend.services.assessment.export import csv_bytes, xlsx_bytes
 from backend.services.assessment.notice import draft_notice
 from backend.services.assessment.projector import Projector
@@ -184,6 +186,7 @@ class AssessmentService:
                 raise AssessmentRefused(404, "No such object in your jurisdiction.")
             serials = await self._candidates(session, key)
             facts = await self._facts(session, list(serials))
+            adjustments = await adjusted_cases(session, period, key, counter)
         window = period.window(self.tz)
         found: list[FigureCase] = []
         for case_id, case in facts.items():
@@ -194,6 +197,7 @@ class AssessmentService:
                             serial=serials[case_id], counted=delta.counts[counter], at=delta.at
                         )
                     )
+        found.extend(adjustments)  # an upheld appeal's change shows as its own row
         found.sort(key=lambda item: (item.at, item.serial))
         return FigureCases(
             period=_info(period),
@@ -262,6 +266,8 @@ class AssessmentService:
                 n: (float(v) if n == "extension_hours" else int(v)) for n, v in values.items()
             }
             sums[ObjectKey(row.object_type, row.object_id)] = Counters(**values)
+        for key, changes in (await adjustments_in(session, period, types)).items():
+            sums[key] = adjusted(sums.get(key, Counters()), changes)
         return sums
 
     async def _users(self, session: AsyncSession) -> dict[str, UserRow]:
@@ -296,6 +302,68 @@ class AssessmentService:
             for case_id, facts in rows.all():
                 found[case_id] = CaseFacts.from_json(facts)
         return found
+
+    # --- frozen figures ----------------------------------------------------------------------
+
+    async def visible(self, actor: Actor, rankings: Sequence[Ranking]) -> list[Ranking]:
+        """Frozen rankings cut to what ``actor`` may see, with their published ranks."""
+        async with self.db.read() as session:
+            users = await self._users(session)
+        return [
+            ranking.model_copy(
+                update={
+                    "objects": [
+                        item for item in ranking.objects if self._sees_frozen(actor, item, users)
+                    ]
+                }
+            )
+            for ranking in rankings
+        ]
+
+    def sees_object(self, actor: Actor, key: ObjectKey) -> bool:
+        """Whether ``actor`` may see a region's or a department's figures."""
+        subject = self._subject(key, {})
+        return subject is not None and self._sees(actor, subject, {})
+
+    def _sees_frozen(self, actor: Actor, item: RankedObject, users: dict[str, UserRow]) -> bool:
+        if item.type == "post" and item.id not in users:
+            return False
+        return self._sees(actor, self._frozen_subject(item), users)
+
+    def _frozen_subject(self, item: RankedObject) -> _Subject:
+        key = ObjectKey(item.type, item.id)
+        region = self.ref.regions.get(item.id) if item.type in REGION_PREFIX else None
+        area_class = region.area_class if region is not None else "A"
+        return _Subject(
+            key,
+            item.name,
+            item.group,
+            cast(ObjectKind, item.kind),
+            area_class,
+            self._grids(key),
+        )
+
+    def rescored(
+        self, ranking: Ranking, changes: Mapping[ObjectKey, Mapping[str, float]]
+    ) -> Ranking:
+        """A frozen ranking with ``changes`` added to its objects' counters, scored and
+        ranked again (an upheld appeal's revision); every other figure stays as frozen."""
+        days = (ranking.period.last - ranking.period.first).days + 1
+        scored = []
+        for item in ranking.objects:
+            subject = self._frozen_subject(item)
+            counters = adjusted(Counters(), item.counters)
+            counters = adjusted(counters, changes.get(subject.key, {}))
+            result = score(
+                self.policy,
+                subject.kind,
+                counters,
+                area_class=subject.area_class,
+                grids=subject.grids,
+                period_days=days,
+            )
+            scored.append((subject, counters, result))
+        return ranking.model_copy(update={"objects": self._ranked(scored)})
 
     # --- who is what ------------------------------------------------------------------------
 

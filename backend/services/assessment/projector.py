@@ -35,6 +35,7 @@ from backend.models.assessment import COUNTER_COLUMNS
 log = logging.getLogger("citygrid.assessment")
 FOLD_LOCK_KEY = 47_678_0008
 BATCH = 5_000
+SETTLE_SECONDS = 0.25  # a woken fold waits this long for more commits to join it
 REBUILD_BATCH = 50_000  # fewer cases cut in two by a batch's end when folding everything
 _IN_CHUNK = 500  # ids per IN (…) list
 
@@ -74,6 +75,10 @@ class Projector:
 
     async def _run(self) -> None:
         while True:
+            # Let the writes of the next moment gather: one fold for many commits, so the
+            # projection holds the (SQLite: only) write lock a few times a second, not once
+            # per write.
+            await asyncio.sleep(SETTLE_SECONDS)
             try:
                 while True:
                     folded = await self.catch_up()
