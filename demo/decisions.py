@@ -99,10 +99,8 @@ class Cast:
         for u in by_role.get(Role.HANDLER, []):
             if u.department_code:
                 handlers.setdefault(u.department_code, u.username)
-        depts = sorted(handlers)
-        slow = random.Random(f"{seed}:sluggish").sample(
-            depts, max(1, round(len(depts) * B.SLUGGISH_SHARE))
-        )
+        # The history's lagging departments lag live too, so the ranking keeps its story.
+        slow = sorted(code for code in handlers if code in B.SLUGGISH_DEPARTMENTS)
         return cls(
             watcher=leads[0],
             leads=lead_names,
@@ -110,7 +108,7 @@ class Cast:
             dispatchers=tuple(u.username for u in by_role.get(Role.DISPATCHER, [])) or lead_names,
             supervisors=supervisors,
             handlers=handlers,
-            sluggish=frozenset(slow if depts else ()),
+            sluggish=frozenset(slow),
         )
 
 

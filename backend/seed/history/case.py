@@ -86,6 +86,7 @@ class _CaseRun:
         self.last_actor = ""
         self.started = t0
         self.record = gen.blank(self.cat, self.source, self.urgent, grid.area)
+        self.sluggish = grid.code[:9] in B.SLUGGISH_STREETS  # and its department's, at dispatch
 
     # --- timing: the demo's delays --------------------------------------------------------
 
@@ -277,6 +278,7 @@ class _CaseRun:
         if self.chance(B.RETURN_SHARE, "return"):
             t = self.wrong_dispatch(t, target)
         t = self.act(t + self.lognormal(240), A.DISPATCH, self.dispatcher, {}, department=target)
+        self.sluggish = self.sluggish or target.code in B.SLUGGISH_DEPARTMENTS
         handler = gen.ref.handlers.get(target.id)
         by_supervisor = self.supervisor is not None and self.r() < B.ASSIGN_CHECK_SHARE
         for round_ in range(B.MAX_ROUNDS):
@@ -310,7 +312,7 @@ class _CaseRun:
         return self.act(t + self.lognormal(1800), A.DECIDE, self.dispatcher, decision)
 
     def sign(self, t: int, handler: _User | None) -> int:
-        late = self.r() < B.LATE_SIGN_SHARE
+        late = self.r() < (B.LATE_SIGN_SLUGGISH if self.sluggish else B.LATE_SIGN_SHARE)
         at = self.point(t, Stage.SIGN, self.overdue() if late else self.on_time(0.35))
         return self.act(at, A.SIGN, handler, {})
 
@@ -342,7 +344,7 @@ class _CaseRun:
         """The disposal report, late for a few (and then urged or supervised)."""
         r = self.r
         start, due = self.started, self.due()
-        late = r() < B.LATE_DISPOSE_SHARE
+        late = r() < (B.LATE_DISPOSE_SLUGGISH if self.sluggish else B.LATE_DISPOSE_SHARE)
         fraction = self.overdue() if late else self.on_time(0.35)
         if self.cap:
             disposed = self.point(start, Stage.DISPOSE, fraction)
@@ -383,7 +385,12 @@ class _CaseRun:
     def check(self, t: int, round_: int, by_supervisor: bool) -> tuple[int, bool]:
         """A supervisor's site check or the operator's call-back; True when it passed."""
         r = self.r
-        fails = round_ < B.MAX_ROUNDS - 1 and r() < (B.FAIL_AGAIN if round_ else B.FAIL_FIRST)
+        again, first = (
+            (B.FAIL_AGAIN_SLUGGISH, B.FAIL_FIRST_SLUGGISH)
+            if self.sluggish
+            else (B.FAIL_AGAIN, B.FAIL_FIRST)
+        )
+        fails = round_ < B.MAX_ROUNDS - 1 and r() < (again if round_ else first)
         checker: _User
         if by_supervisor and self.supervisor is not None:
             checker = self.supervisor
