@@ -49,7 +49,9 @@ class Services:
         return self.clock()
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """A coroutine on purpose: FastAPI runs a plain ``def`` dependency in its thread pool,
+    a thread hop on every request."""
     services: Services = request.app.state.services
     return services
 
