@@ -32,6 +32,7 @@ from backend.services.cases import CaseService
 from backend.services.channel_gate import ChannelGate
 from backend.services.clockwork import Clockwork
 from backend.services.handover import HandoverService
+from backend.services.head import HeadReader
 from backend.services.photos import PhotoService, PhotoStore
 from backend.services.reference import Reference
 
@@ -68,12 +69,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             db, ref, AssessmentPolicy.load(settings.assessment_path), calendar.tz, projector
         )
         publications = Publications(figures)
+        head = HeadReader(db)
         app.state.services = Services(
             settings=settings,
             db=db,
             ref=ref,
             cases=CaseService(db, ref, clockwork, clock or system_clock),
             broadcaster=broadcaster,
+            head=head,
             clock=clock or system_clock,
             auth=auth,
             photos=photos,
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await projector.stop()
             await auth.stop()
             await broadcaster.stop()
+            head.close()
             await db.dispose()
 
     app = FastAPI(

@@ -23,6 +23,7 @@ from backend.services.broadcaster import Broadcaster
 from backend.services.cases import CaseService
 from backend.services.channel_gate import ChannelGate
 from backend.services.handover import HandoverService
+from backend.services.head import HeadReader
 from backend.services.photos import PhotoService
 from backend.services.reference import Reference
 from backend_client.text import INT64_MAX, whole_number
@@ -35,6 +36,7 @@ class Services:
     ref: Reference
     cases: CaseService
     broadcaster: Broadcaster
+    head: HeadReader
     clock: Clock
     auth: AuthGate
     photos: PhotoService

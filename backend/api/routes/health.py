@@ -4,7 +4,6 @@ from fastapi import APIRouter
 
 from backend.api.deps import ActorDep, ServicesDep
 from backend.api.openapi import problems
-from backend.services.events import head_seq
 from backend_client.wire import Health, Me, ServerTime
 
 router = APIRouter(tags=["system"])
@@ -12,8 +11,7 @@ router = APIRouter(tags=["system"])
 
 @router.get("/health", responses=problems(503))
 async def health(services: ServicesDep) -> Health:
-    async with services.db.read() as session:
-        head = await head_seq(session)
+    head = await services.head.read()
     return Health(status="ok", version="0.1.0", database=services.db.dialect, head_seq=head)
 
 
