@@ -33,6 +33,7 @@ from backend.services.channel_gate import ChannelGate
 from backend.services.clockwork import Clockwork
 from backend.services.handover import HandoverService
 from backend.services.head import HeadReader
+from backend.services.listrows import RowCache
 from backend.services.photos import PhotoService, PhotoStore
 from backend.services.reference import Reference
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             cases=CaseService(db, ref, clockwork, clock or system_clock),
             broadcaster=broadcaster,
             head=head,
+            rows=RowCache(ref),
             clock=clock or system_clock,
             auth=auth,
             photos=photos,

@@ -24,6 +24,7 @@ from backend.services.cases import CaseService
 from backend.services.channel_gate import ChannelGate
 from backend.services.handover import HandoverService
 from backend.services.head import HeadReader
+from backend.services.listrows import RowCache
 from backend.services.photos import PhotoService
 from backend.services.reference import Reference
 from backend_client.text import INT64_MAX, whole_number
@@ -37,6 +38,7 @@ class Services:
     cases: CaseService
     broadcaster: Broadcaster
     head: HeadReader
+    rows: RowCache
     clock: Clock
     auth: AuthGate
     photos: PhotoService

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, case, func, literal, or_, text, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,16 +17,16 @@ from backend.models import CaseRow
 from backend.models.case import OPEN_STATES_SQL
 from backend.services.access import Actor
 from backend.services.events import ahead_resync, event_scope, events_after, feed_item, head_seq
+from backend.services.listrows import RowCache, page_json
 from backend.services.reference import Reference
-from backend.services.views import SUMMARY_CHARS, summary_fields
+from backend.services.views import SUMMARY_CHARS
 from backend_client.text import INT64_MAX
 from backend_client.vocab import CaseState
-from backend_client.wire import CasePage, CaseSummary, EventPage, GridStat, GridStats
+from backend_client.wire import EventPage, GridStat, GridStats
 
 OPEN_STATES = [s.value for s in CaseState if s.is_open]
 OPEN_STATES_CLAUSE: ColumnElement[bool] = text(OPEN_STATES_SQL).self_group()  # type: ignore[assignment]
 CASE_TABLE = CaseRow.__table__  # type: ignore[attr-defined]
-SUMMARY_LIST = TypeAdapter(list[CaseSummary])  # validating a page at once is ~2x faster
 
 # What a queue row needs, and no more: the list never decodes the JSON columns, and the
 # description is cut in SQL.
@@ -208,7 +207,7 @@ def _row_id(value: Any) -> int:
 
 async def list_cases(
     session: AsyncSession,
-    ref: Reference,
+    rows_cache: RowCache,
     actor: Actor,
     flt: CaseFilter,
     *,
@@ -216,7 +215,8 @@ async def list_cases(
     cursor: str | None,
     limit: int,
     now: datetime,
-) -> CasePage:
+) -> bytes:
+    """A :class:`~backend_client.wire.CasePage` as JSON, its rows from ``rows_cache``."""
     if sort not in SORTS:
         raise Invalid(f"sort must be one of {', '.join(SORTS)}.", field="sort")
     as_of = await head_seq(session)  # first statement: the snapshot the rows come from
@@ -258,8 +258,7 @@ async def list_cases(
         next_cursor = encode_cursor(
             [last.due_key.isoformat(), last.id] if by_deadline else [last.id]
         )
-    items = SUMMARY_LIST.validate_python([summary_fields(r, ref, now) for r in rows])
-    return CasePage(items=items, next_cursor=next_cursor, as_of_seq=as_of)
+    return page_json(rows_cache.rows(rows, now), next_cursor, as_of)
 
 
 async def grid_stats(session: AsyncSession, actor: Actor, now: datetime) -> GridStats:

@@ -119,7 +119,7 @@ async def cases(
     async with services.db.snapshot() as session:
         page = await list_cases(
             session,
-            services.ref,
+            services.rows,
             actor,
             flt,
             sort=sort,
@@ -127,8 +127,8 @@ async def cases(
             limit=limit,
             now=services.now(),
         )
-    # Serialised once here; FastAPI would otherwise validate the page a second time.
-    return Response(page.model_dump_json(), media_type="application/json")
+    # Already JSON: FastAPI would otherwise validate the page a second time.
+    return Response(page, media_type="application/json")
 
 
 def _states(raw: str | None) -> list[str]:
