@@ -216,11 +216,15 @@ async def list_cases(
     limit: int,
     now: datetime,
 ) -> bytes:
-    """A :class:`~backend_client.wire.CasePage` as JSON, its rows from ``rows_cache``."""
+    """A :class:`~backend_client.wire.CasePage` as JSON.  The page is chosen by id and
+    version alone; only rows ``rows_cache`` does not hold yet are read in full (by id,
+    in the same snapshot)."""
     if sort not in SORTS:
         raise Invalid(f"sort must be one of {', '.join(SORTS)}.", field="sort")
     as_of = await head_seq(session)  # first statement: the snapshot the rows come from
-    stmt = select(*SUMMARY_COLUMNS).where(*scope_clauses(actor), *flt.clauses(now))
+    stmt = select(col(CaseRow.id), col(CaseRow.version)).where(
+        *scope_clauses(actor), *flt.clauses(now)
+    )
     descending = sort.startswith("-")
     by_deadline = sort.lstrip("-") == "deadline"
     if by_deadline and flt.is_open_snapshot():
@@ -249,16 +253,24 @@ async def list_cases(
     else:
         order = [col(CaseRow.id).desc() if descending else col(CaseRow.id).asc()]
     connection = await session.connection()  # Core rows: no ORM loading for a read model
-    rows = (await connection.execute(stmt.order_by(*order).limit(limit + 1))).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    result = await connection.execute(stmt.order_by(*order).limit(limit + 1))
+    keys = [(i, v) for i, v in result if i is not None]  # ids are never null
+    more = len(keys) > limit
+    keys = keys[:limit]
+    rows = rows_cache.cached(keys)
+    missing = [k[0] for k, row in zip(keys, rows, strict=True) if row is None]
+    if missing:
+        full = select(*SUMMARY_COLUMNS).where(col(CaseRow.id).in_(missing))
+        made = rows_cache.add((await connection.execute(full)).all(), now)
+        rows = [row or made.get(k) for k, row in zip(keys, rows, strict=True)]
+    found = [(k[0], row) for k, row in zip(keys, rows, strict=True) if row is not None]
     next_cursor = None
-    if more and rows:
-        last = rows[-1]
+    if more and found:
+        last_id, last = found[-1]
         next_cursor = encode_cursor(
-            [last.due_key.isoformat(), last.id] if by_deadline else [last.id]
+            [last.due_key.isoformat(), last_id] if by_deadline else [last_id]
         )
-    return page_json(rows_cache.rows(rows, now), next_cursor, as_of)
+    return page_json([row.encoded(now) for _, row in found], next_cursor, as_of)
 
 
 async def grid_stats(session: AsyncSession, actor: Actor, now: datetime) -> GridStats:

@@ -71,31 +71,61 @@ def plain_page(rows: list[Any], ref: Reference, now: datetime, cursor: str | Non
     return CasePage(items=items, next_cursor=cursor, as_of_seq=42).model_dump_json().encode()
 
 
+def encoded(cache: RowCache, rows: list[Any], now: datetime) -> list[bytes]:
+    """What list_cases does: cached rows by (id, version), the others encoded."""
+    keys = [(r.id, r.version) for r in rows]
+    found = cache.cached(keys)
+    made = cache.add([r for r, f in zip(rows, found, strict=True) if f is None], now)
+    return [(f or made[k]).encoded(now) for k, f in zip(keys, found, strict=True)]
+
+
 def test_a_joined_page_is_the_page_pydantic_writes() -> None:
     ref = reference()
     cache = RowCache(ref)
-    rows = [row(1), row(2, version=4, supervised=True), row(3, department_id=None)]
+    rows = [
+        row(1),
+        row(2, version=4, supervised=True, warn_at=NOW - timedelta(minutes=1)),  # yellow
+        row(3, department_id=None, deadline_at=None, warn_at=None),  # no light
+        row(4, paused_at=NOW),
+        row(5, deadline_at=NOW),  # red
+    ]
     for cursor in (None, "WyIyMDI2Il0"):
-        first = page_json(cache.rows(rows, NOW), cursor, 42)
-        again = page_json(cache.rows(rows, NOW), cursor, 42)  # from the cache
+        first = page_json(encoded(cache, rows, NOW), cursor, 42)
+        assert all(f is not None for f in cache.cached([(r.id, r.version) for r in rows]))
+        again = page_json(encoded(cache, rows, NOW), cursor, 42)  # from the cache
         assert first == again == plain_page(rows, ref, NOW, cursor)
     assert page_json([], None, 0) == CasePage(items=[], as_of_seq=0).model_dump_json().encode()
 
 
-def test_a_new_version_or_light_is_encoded_again() -> None:
+def test_a_new_version_is_encoded_again_and_the_light_follows_the_clock() -> None:
     ref = reference()
     cache = RowCache(ref)
-    cache.rows([row(1)], NOW)
+    encoded(cache, [row(1)], NOW)
+    assert cache.cached([(1, 2)]) == [None]
     moved = row(1, version=2, state="in_progress")
-    assert b'"in_progress"' in cache.rows([moved], NOW)[0]
+    assert b'"in_progress"' in encoded(cache, [moved], NOW)[0]
     late = NOW + timedelta(hours=3)  # past the deadline: the same version turns red
-    assert b'"light":"red"' in cache.rows([moved], late)[0]
-    assert b'"light":"green"' in cache.rows([moved], NOW)[0]
+    assert b'"light":"red"' in encoded(cache, [moved], late)[0]
+    assert b'"light":"green"' in encoded(cache, [moved], NOW)[0]
+    assert encoded(cache, [moved], late) == [plain_row(moved, ref, late)]
+
+
+def test_text_that_looks_like_the_light_is_left_alone() -> None:
+    ref = reference()
+    cache = RowCache(ref)
+    tricky = row(1, address='"light":"none"', description='x","light":"none"')
+    late = NOW + timedelta(hours=3)
+    assert encoded(cache, [tricky], late) == [plain_row(tricky, ref, late)]
 
 
 def test_reloaded_reference_names_are_used() -> None:
     ref = reference("环卫中心")
     cache = RowCache(ref)
-    assert "环卫中心".encode() in cache.rows([row(1)], NOW)[0]
+    assert "环卫中心".encode() in encoded(cache, [row(1)], NOW)[0]
     ref.departments = reference("环境卫生中心").departments  # as Reference.load_codes does
-    assert "环境卫生中心".encode() in cache.rows([row(1)], NOW)[0]
+    assert cache.cached([(1, 1)]) == [None]
+    assert "环境卫生中心".encode() in encoded(cache, [row(1)], NOW)[0]
+
+
+def plain_row(r: Any, ref: Reference, now: datetime) -> bytes:
+    return SUMMARY_LIST.validate_python([summary_fields(r, ref, now)])[0].model_dump_json().encode()
