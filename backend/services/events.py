@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, text
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -91,8 +92,13 @@ class Outbox:
         self.items.append(publish(row, case, self.ref))
 
 
+HEAD_QUERY = sa_select(func.max(EventRow.seq))
+
+
 async def head_seq(session: AsyncSession) -> int:
-    value = (await session.exec(select(func.max(EventRow.seq)))).one()
+    """The largest committed seq this session's transaction sees (a Core statement: the
+    ORM's statement handling costs more than the read)."""
+    value = (await (await session.connection()).execute(HEAD_QUERY)).scalar()
     return int(value or 0)
 
 

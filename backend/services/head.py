@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from sqlalchemy import func, make_url, select
+from sqlalchemy import make_url
 from sqlalchemy.dialects import sqlite
 
 from backend.core.db import Database
-from backend.models import EventRow
+from backend.services.events import HEAD_QUERY
 
-HEAD_QUERY = select(func.max(EventRow.seq))
 HEAD_SQL = str(HEAD_QUERY.compile(dialect=sqlite.dialect()))
 
 
