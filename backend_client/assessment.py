@@ -113,6 +113,7 @@ class Notice(WireModel):
     closed_on_time: int
     closing_rate: float | None  # percent
     on_time_closing_rate: float | None
+    on_time_target: float | None = None  # percent: the policy's on-time closing target
     top_categories: list[CountedItem]
     top_grids: list[CountedItem]
     bottom_units: list[NamedUnit]

@@ -217,3 +217,24 @@ async def test_the_notice_is_the_centres(world: World) -> None:
         assert notice["text_zh"].count("共受理案件") == 1 and "结案率" in notice["text_zh"]
         refused = await handler.get("/assessment/notice", params={"period": PERIOD})
         assert refused.status_code == 403
+
+
+async def test_the_typed_client_reads_rankings_drill_down_notice_and_export(
+    world: World,
+) -> None:
+    from backend_client.client import CitygridClient
+
+    serial, _, seq = await _closed_case(world)
+    server, seeded = world
+    async with client(world, "lead") as lead:
+        await _ranking(lead, "department", after=seq)  # the figures hold the case
+    async with CitygridClient(server.url, seeded.tokens["lead"]) as api:
+        ranking = await api.rankings(PERIOD, "department")
+        hw = next(o for o in ranking.objects if o.name == "区环境卫生服务中心")
+        behind = await api.figure_cases(PERIOD, "department", hw.id, "closed")
+        assert serial in [c.serial for c in behind.cases]
+        assert behind.total == hw.counters["closed"]
+        notice = await api.notice(PERIOD)
+        assert notice.closed >= 1 and notice.on_time_target == 95.0
+        body = await api.assessment_export(PERIOD, "xlsx")
+        assert body[:2] == b"PK"  # a zip container

@@ -221,7 +221,7 @@ class AssessmentService:
         window = period.window(self.tz)
         rule = self.policy.notice
         async with self.db.read() as session:
-            return await draft_notice(
+            notice = await draft_notice(
                 session,
                 self.ref,
                 period,
@@ -233,6 +233,8 @@ class AssessmentService:
                 bottom=rule.bottom,
                 top=(rule.top_categories, rule.top_grids),
             )
+        target = round(self.policy.targets.on_time_closing_rate * 100, 2)
+        return notice.model_copy(update={"on_time_target": target})
 
     async def export(self, actor: Actor, period_text: str, fmt: Literal["xlsx", "csv"]) -> bytes:
         rankings = [await self.ranking(actor, period_text, family) for family in FAMILY_TYPES]
