@@ -127,8 +127,22 @@ class CityGridApp(App[int]):
 
     def get_default_screen(self) -> Screen[None]:
         from console.screens.queue import QueueScreen
+        from console.screens.wallboard import WallboardScreen
 
-        return QueueScreen()
+        return WallboardScreen() if self.settings.wallboard else QueueScreen()
+
+    def action_assessment(self) -> None:
+        """The assessment screen (``A`` and the palette)."""
+        from console.screens.assessment import AssessmentScreen
+
+        self.push_screen(AssessmentScreen())
+
+    def _open_wallboard(self) -> None:
+        """A leader's console opens on the wallboard (the queue stays beneath it)."""
+        from console.screens.wallboard import WallboardScreen
+
+        if not any(isinstance(s, WallboardScreen) for s in self.screen_stack):
+            self.push_screen(WallboardScreen())
 
     def on_mount(self) -> None:
         from console.config import config_dir
@@ -202,6 +216,8 @@ class CityGridApp(App[int]):
         )
         if message.first and message.me.role in HANDOVER_READERS:
             self.handover_watch.start()
+        if message.first and message.me.role == Role.LEADER:
+            self._open_wallboard()
 
     # --- shift handover ------------------------------------------------------------------------
 

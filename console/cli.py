@@ -85,6 +85,9 @@ def console(
     no_mouse: NoMouseOpt = False,
     no_bell: NoBellOpt = False,
     fps: FpsOpt = None,
+    wallboard: Annotated[
+        bool, typer.Option("--wallboard", help="The leaders' wallboard: read only, cycling.")
+    ] = False,
 ) -> None:
     """Open the console against a running centre."""
     settings = console_settings(
@@ -97,6 +100,8 @@ def console(
         server=server,
         token=token,
     )
+    if wallboard:
+        settings = settings.with_(wallboard=True)
     if not settings.token:
         raise fail(
             "No token. Ask your admin for one ('citygrid tokens add NAME'), then pass "

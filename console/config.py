@@ -9,6 +9,7 @@
     theme = "citygrid-dark"
     bell = true
     ascii = false           # ASCII map and glyphs for terminals with ambiguous widths
+    wallboard = false       # open the leaders' wallboard (also: --wallboard)
 
     [keymap]                # action id = key(s); see `?` in the console for the ids
     dispatch = "d"
@@ -46,6 +47,7 @@ class ConsoleSettings:
     bell: bool = True
     ascii: bool = False
     mouse: bool = True
+    wallboard: bool = False  # open the leaders' wallboard (read only) instead of the queue
     keymap: Mapping[str, str] = field(default_factory=dict)
     config_path: Path | None = None
     exposed_token_mode: int | None = None  # the config file holds a token others can read
@@ -91,6 +93,7 @@ def load_settings(
         theme=section.get("theme"),
         bell=section.get("bell"),
         ascii=section.get("ascii"),
+        wallboard=section.get("wallboard"),
         keymap={str(k): str(v) for k, v in keymap.items()},
     )
     return settings.with_(server=env.get("CITYGRID_SERVER"), token=env.get("CITYGRID_TOKEN"))

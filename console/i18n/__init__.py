@@ -8,7 +8,8 @@ languages always take the same placeholders (a unit test checks this).
 Labels for the shared vocabulary (case states, actions, roles, sources ...) live in
 :mod:`backend_client.labels`; this package holds the console's own texts, in modules
 of one job each: :mod:`~console.i18n.keys` and :mod:`~console.i18n.strings` (the
-screens' ids and texts) and :mod:`~console.i18n.timeline` (the timeline's sentences).
+screens' ids and texts) and :mod:`~console.i18n.timeline` (the timeline's sentences) and
+:mod:`~console.i18n.board` (the assessment screen and the wallboard).
 
 Usage::
 
@@ -30,6 +31,7 @@ from collections.abc import Mapping
 from string import Formatter
 from typing import Final, Literal, cast, get_args
 
+from console.i18n.board import BOARD_STRINGS, BoardKey
 from console.i18n.keys import UiKey
 from console.i18n.strings import UI_STRINGS
 from console.i18n.timeline import TIMELINE_STRINGS, TimelineKey
@@ -52,11 +54,13 @@ Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[Lang] = "zh"
 
-Key = Literal[UiKey, TimelineKey]
+Key = Literal[UiKey, TimelineKey, BoardKey]
 """Every string id; ``mypy`` checks calls such as ``t("col.serial", lang)``."""
 
 _TABLE: Final[dict[Key, tuple[str, str]]] = {
-    key: pair for key, pair in (*UI_STRINGS.items(), *TIMELINE_STRINGS.items())
+    key: pair
+    for table in (UI_STRINGS, TIMELINE_STRINGS, BOARD_STRINGS)
+    for key, pair in table.items()
 }
 
 KEYS: Final[tuple[Key, ...]] = get_args(Key)

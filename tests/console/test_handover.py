@@ -175,6 +175,10 @@ async def test_a_leader_reads_only_and_counts_open_their_queue(
     app = make("leader", lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.model.loaded)
+        # A leader's console opens on the wallboard; Escape shows the queue beneath it.
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WallboardScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "QueueScreen")
         await pilot.press("H")
         await wait_for(pilot, lambda: handover_screen(app) is not None)
         screen = handover_screen(app)

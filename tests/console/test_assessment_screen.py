@@ -1,0 +1,133 @@
+"""The assessment screen against the real backend: tabs, sort, and the drill-down from a
+ranking row to the cases behind one counter and on to a case's detail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.widgets import OptionList
+
+from console.app import CityGridApp
+from console.assessment_data import shift_period, this_month
+from console.screens.assessment import AssessmentScreen
+from console.screens.detail import CaseDetailScreen
+from console.screens.figure_cases import CASE_PREFIX, COUNTER_PREFIX, FigureCasesScreen
+from tests.api.helpers import grid_in, report
+from tests.console.conftest import Http, wait_for
+from widgets.line_table import LineTable
+
+SIZE = (120, 40)
+
+
+def test_periods_step_by_month_week_quarter_and_year() -> None:
+    assert shift_period("2026-01", -1) == "2025-12"
+    assert shift_period("2026-12", 1) == "2027-01"
+    assert shift_period("2026-W01", -1) == "2025-W52"
+    assert shift_period("2026-W53", 1) == "2027-W01"
+    assert shift_period("2026-Q1", -1) == "2025-Q4"
+    assert shift_period("2026", -11) == "2015"
+
+
+def assessment(app: CityGridApp) -> AssessmentScreen | None:
+    screen = app.screen
+    return screen if isinstance(screen, AssessmentScreen) else None
+
+
+def option_index(options: OptionList, ident: str) -> int:
+    return next(
+        i for i in range(options.option_count) if options.get_option_at_index(i).id == ident
+    )
+
+
+async def test_tabs_sort_and_drill_down_to_a_case(
+    make_app: Callable[..., CityGridApp], http: Http
+) -> None:
+    lead = http("lead")
+    serial = (await report(lead, await grid_in(lead, "110112001")))["serial"]
+    filed = await lead.post(f"/cases/{serial}/actions", json={"action": "file"})
+    assert filed.status_code == 200, filed.text
+    seq = filed.json()["seq"]
+    period = this_month(datetime.now().astimezone())
+    posts = await lead.get(
+        "/assessment/rankings", params={"period": period, "family": "post", "after": seq}
+    )
+    assert posts.status_code == 200, posts.text
+
+    app = make_app("lead", lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.model.loaded and app.model.me is not None)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: (s := assessment(app)) is not None and s.ranking is not None)
+        screen = assessment(app)
+        assert screen is not None and screen.ranking is not None
+        assert screen.period == period and screen.ranking.family == "department"
+
+        await pilot.press("3")
+        await wait_for(pilot, lambda: screen.ranking is not None and screen.ranking.family == "post")
+        await pilot.press("tab")
+        await wait_for(
+            pilot, lambda: screen.ranking is not None and screen.ranking.family == "region"
+        )
+        await pilot.press("3")
+        await wait_for(pilot, lambda: screen.ranking is not None and screen.ranking.family == "post")
+        assert len(screen.rows) == len(posts.json()["objects"])
+
+        await pilot.press("greater_than_sign")  # rank → name
+        names = [o.name for o in screen.rows.rows]
+        assert screen.sort_column == "name" and names == sorted(names)
+        await pilot.press("greater_than_sign")  # → composite, best first
+        scores = [o.composite for o in screen.rows.rows]
+        assert scores == sorted(scores, reverse=True)
+        await pilot.press("R")
+        assert [o.composite for o in screen.rows.rows] == sorted(scores)
+
+        me = app.model.me
+        assert me is not None
+        table = screen.query_one(LineTable)
+        table.cursor_key = f"post:{me.id}"
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FigureCasesScreen))
+        drill = app.screen
+        assert isinstance(drill, FigureCasesScreen)
+        options = drill.query_one(OptionList)
+        options.highlighted = option_index(options, COUNTER_PREFIX + "filed")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: drill.found is not None)
+        assert drill.found is not None and serial in [c.serial for c in drill.found.cases]
+        options.highlighted = option_index(options, CASE_PREFIX + serial)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CaseDetailScreen))
+        assert isinstance(app.screen, CaseDetailScreen) and app.screen.serial == serial
+        await pilot.press("escape")  # detail → cases → counters → ranking
+        await wait_for(pilot, lambda: app.screen is drill)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: drill.counter is None)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_the_notice_and_the_export(
+    make_app: Callable[..., CityGridApp], tmp_path: object, monkeypatch: object
+) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path))
+    monkeypatch.chdir(str(tmp_path))
+    app = make_app("lead", lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.model.loaded)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: (s := assessment(app)) is not None and s.ranking is not None)
+        screen = assessment(app)
+        assert screen is not None
+        await pilot.press("e")
+        written = tmp_path / f"citygrid-assessment-{screen.period}.xlsx"  # type: ignore[operator]
+        await wait_for(pilot, lambda: written.exists() and written.stat().st_size > 0)
+        assert written.read_bytes()[:2] == b"PK"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NoticeScreen")
+        text = str(app.screen.query_one("#notice-text").render())
+        assert screen.period[:4] in text or "受理" in text
