@@ -34,6 +34,10 @@ def assessment(app: CityGridApp) -> AssessmentScreen | None:
     return screen if isinstance(screen, AssessmentScreen) else None
 
 
+def family(screen: AssessmentScreen) -> str | None:
+    return None if screen.ranking is None else screen.ranking.family
+
+
 def option_index(options: OptionList, ident: str) -> int:
     return next(
         i for i in range(options.option_count) if options.get_option_at_index(i).id == ident
@@ -64,13 +68,11 @@ async def test_tabs_sort_and_drill_down_to_a_case(
         assert screen.period == period and screen.ranking.family == "department"
 
         await pilot.press("3")
-        await wait_for(pilot, lambda: screen.ranking is not None and screen.ranking.family == "post")
+        await wait_for(pilot, lambda: family(screen) == "post")
         await pilot.press("tab")
-        await wait_for(
-            pilot, lambda: screen.ranking is not None and screen.ranking.family == "region"
-        )
+        await wait_for(pilot, lambda: family(screen) == "region")
         await pilot.press("3")
-        await wait_for(pilot, lambda: screen.ranking is not None and screen.ranking.family == "post")
+        await wait_for(pilot, lambda: family(screen) == "post")
         assert len(screen.rows) == len(posts.json()["objects"])
 
         await pilot.press("greater_than_sign")  # rank → name
