@@ -125,6 +125,9 @@ class AssessmentScreen(Screen[None]):
         yield Sparkline([], id="assess-trend")
         yield Footer()
 
+    def on_resize(self) -> None:
+        self.query_one(LineTable).set_columns(self._columns(self.ranking))
+
     def on_mount(self) -> None:
         self.cache = RankingCache(self.cg.client)
         self.period = self.period or this_month(self.cg.now())
@@ -185,7 +188,7 @@ class AssessmentScreen(Screen[None]):
                 found = obj.figures[index] if len(obj.figures) > index else None
                 return percent_text(found.percent if found else None), ""
 
-            return Column(f"ratio{index + 1}", names[index], 12, render, align="right")
+            return Column(f"ratio{index + 1}", names[index], 7, render, align="right")
 
         def trend(obj: RankedObject, _now: object) -> tuple[str, str]:
             if self.cache is None:
@@ -193,6 +196,7 @@ class AssessmentScreen(Screen[None]):
             return spark(self.cache.trend(self.period, self.family, obj), ascii_glyphs), "muted"
 
         flag = "v" if ascii_glyphs else "▼"
+        name_width = max(16, min(40, self.app.size.width - 63))  # 80 columns: all fit
         return [
             Column(
                 "rank",
@@ -201,12 +205,12 @@ class AssessmentScreen(Screen[None]):
                 lambda o, _n: (f"{flag if o.bottom else ' '}{o.rank}/{o.group_size}", ""),
                 align="right",
             ),
-            Column("name", t("assess.col.name", lang), 20, lambda o, _n: (o.name or o.id, "")),
-            Column("group", t("assess.col.group", lang), 10, lambda o, _n: (o.group, "muted")),
+            Column("name", t("assess.col.name", lang), name_width, lambda o, _n: (o.name, "")),
+            Column("group", t("assess.col.group", lang), 8, lambda o, _n: (o.group, "muted")),
             Column(
                 "composite",
                 t("assess.col.composite", lang),
-                6,
+                5,
                 lambda o, _n: (f"{o.composite:.1f}", ""),
                 align="right",
             ),

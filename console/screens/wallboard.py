@@ -289,7 +289,8 @@ class WallboardScreen(TerseScreen):
                 mark = "▲" if rate >= target else "▼"
                 if self.cg.settings.ascii:
                     mark = "+" if rate >= target else "-"
-            self._set_tile("on_time", f"{mark}{percent_text(rate)} / {percent_text(target)}")
+            goal = "—" if target is None else f"{target:g}%"
+            self._set_tile("on_time", f"{mark}{percent_text(rate)}/{goal}")
         self._set_text("wb-streets", self._streets_text())
 
     def _streets_text(self) -> str:
