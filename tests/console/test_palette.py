@@ -42,3 +42,17 @@ def _palette_text(app: CityGridApp) -> str:
     except Exception:
         return ""
     return " ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+
+
+async def test_palette_opens_the_assessment_screen(make_app: Callable[..., CityGridApp]) -> None:
+    from console.screens.assessment import AssessmentScreen
+
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.model.loaded)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
+        await pilot.press(*"assessment")
+        await wait_for(pilot, lambda: "assessment" in _palette_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AssessmentScreen))
