@@ -42,10 +42,12 @@ def today(now: datetime) -> str:
 
 
 def is_period(text: str) -> bool:
+    """A month, ISO week, quarter or year the screen can step from (``2026-W99`` is not)."""
     text = text.strip()
-    return any(p.match(text) for p in (_MONTH, _WEEK, _QUARTER, _YEAR)) and (
-        shift_period(text, 0) == text
-    )
+    try:
+        return shift_period(text, 0) == text
+    except ValueError:
+        return False
 
 
 def shift_period(name: str, step: int) -> str:

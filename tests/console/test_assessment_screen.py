@@ -9,7 +9,7 @@ from datetime import datetime
 from textual.widgets import OptionList
 
 from console.app import CityGridApp
-from console.assessment_data import shift_period, this_month
+from console.assessment_data import is_period, shift_period, this_month
 from console.screens.assessment import AssessmentScreen
 from console.screens.detail import CaseDetailScreen
 from console.screens.figure_cases import CASE_PREFIX, COUNTER_PREFIX, FigureCasesScreen
@@ -27,6 +27,8 @@ def test_periods_step_by_month_week_quarter_and_year() -> None:
     assert shift_period("2026-W53", 1) == "2027-W01"
     assert shift_period("2026-Q1", -1) == "2025-Q4"
     assert shift_period("2026", -11) == "2015"
+    assert is_period("2026-W48") and is_period("2026-Q4") and is_period("2026")
+    assert not any(is_period(p) for p in ("2026-W99", "2026-13", "2026-00", "26-11", ""))
 
 
 def assessment(app: CityGridApp) -> AssessmentScreen | None:
@@ -133,3 +135,28 @@ async def test_the_notice_and_the_export(
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NoticeScreen")
         text = str(app.screen.query_one("#notice-text").render())
         assert screen.period[:4] in text or "受理" in text
+
+
+async def test_periods_by_keys_and_by_typing(make_app: Callable[..., CityGridApp]) -> None:
+    app = make_app("lead", lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.model.loaded)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: (s := assessment(app)) is not None and s.ranking is not None)
+        screen = assessment(app)
+        assert screen is not None
+        month = screen.period
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: named(screen) == shift_period(month, -1))
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: named(screen) == month)
+        await pilot.press("p")
+        await pilot.press("ctrl+a", "ctrl+k", *"2026-W48", "enter")
+        await wait_for(pilot, lambda: named(screen) == "2026-W48")
+        await pilot.press("p", "ctrl+a", "ctrl+k", *"2026-W99", "enter")
+        await pilot.pause()
+        assert screen.period == "2026-W48"  # not a week: refused with a sentence
+
+
+def named(screen: AssessmentScreen) -> str | None:
+    return None if screen.ranking is None else screen.ranking.period.name
