@@ -66,3 +66,10 @@ def test_a_token_file_others_can_read_gets_a_chmod_warning(tmp_path: Path) -> No
     path.write_text('[console]\nlang = "en"\n')  # no token in it: nothing to protect
     path.chmod(0o644)
     assert token_file_warning(load_settings(env={}, path=path)) is None
+
+
+def test_the_wallboard_is_a_config_choice(tmp_path: Path) -> None:
+    path = tmp_path / "console.toml"
+    assert not load_settings({}, path).wallboard
+    path.write_text("[console]\nwallboard = true\n", encoding="utf-8")
+    assert load_settings({}, path).wallboard
