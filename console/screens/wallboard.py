@@ -1,7 +1,8 @@
 """The leaders' wallboard (领导通): read only, live, cycling through its panels.
 
 Tiles: today's reports, filed and closed (today's notice figures, every
-``REFRESH_SECONDS``), open and overdue (live, from the console model), and this month's
+``REFRESH_SECONDS``, moved on by the stream in between), open and overdue (live, from
+the console model), and this month's
 on-time closing rate against the policy's target (the notice's ``on_time_target``).
 Panels: the street ranking, the five hottest grids and categories (most open cases now,
 live), the map, and twelve months' trends.  A narrow terminal shows one panel at a time
@@ -26,6 +27,7 @@ from textual.widgets import Sparkline, Static
 
 from backend_client.assessment import Notice, Ranking
 from backend_client.errors import CitygridError
+from backend_client.vocab import CaseState
 from console.assessment_data import (
     TREND_PERIODS,
     RankingCache,
@@ -36,7 +38,7 @@ from console.assessment_data import (
     today,
 )
 from console.i18n import Key, t
-from console.localtime import hhmm
+from console.localtime import hhmm, local
 from console.model import Changes, Tick
 from widgets.grid_map import GridMap
 from widgets.terse import TerseScreen
@@ -50,6 +52,8 @@ REFRESH_SECONDS = 60.0
 HOT = 5
 WIDE = (160, 40)  # from this size every panel is on screen
 PANELS = ("streets", "hot", "map", "trend")
+BEFORE_FILING = frozenset({CaseState.REPORTED, CaseState.VERIFYING, CaseState.SELF_DISPOSED})
+CHECKED = frozenset({CaseState.DISPOSED, CaseState.CHECKING})  # leaving from here: closed
 TILES: tuple[tuple[str, Key], ...] = (
     ("reports", "wall.reports"),
     ("filed", "wall.filed"),
@@ -107,6 +111,7 @@ class WallboardScreen(TerseScreen):
         self.cache: RankingCache | None = None
         self._hot_dirty = True
         self._texts: dict[str, str] = {}
+        self.since = {"reports": 0, "filed": 0, "closed": 0}  # live, since the last fetch
 
     @property
     def cg(self) -> CityGridApp:
@@ -222,6 +227,24 @@ class WallboardScreen(TerseScreen):
             grid_map.update_stat(code, *self.cg.model.tally.of(code))
         self._hot_dirty = True
         self._set_tile("open", str(len(self.cg.model.store.cases)))
+        self._count_today(batch)
+
+    def _count_today(self, batch: Changes) -> None:
+        """Between two notice fetches, today's tiles move with the stream: a new case
+        reported today, a report filed, a case leaving the open set from its check."""
+        day = local(self.cg.now()).date()
+        for ch in batch.changes:
+            old, new = ch.old, ch.new
+            if old is None and new is not None and local(new.created_at).date() == day:
+                self.since["reports"] += 1
+                if new.state not in BEFORE_FILING:
+                    self.since["filed"] += 1
+            elif old is not None and new is not None:
+                if old.state in BEFORE_FILING and new.state not in BEFORE_FILING:
+                    self.since["filed"] += 1
+            elif old is not None and new is None and old.state in CHECKED:
+                self.since["closed"] += 1
+        self._show_today()
 
     def _on_tick(self, tick: Tick) -> None:
         if tick.overdue:
@@ -268,7 +291,8 @@ class WallboardScreen(TerseScreen):
         now = self.cg.now()
         month = this_month(now)
         try:
-            self.today = await self.cg.client.notice(today(now))
+            fetched = await self.cg.client.notice(today(now))
+            self.today, self.since = fetched, dict.fromkeys(self.since, 0)
             self.month = await self.cg.client.notice(month)
             self.streets = await self.cache.get(month, "region", fresh=True)
         except CitygridError:
@@ -277,11 +301,15 @@ class WallboardScreen(TerseScreen):
         await self.cache.fill_trend(month, "region")
         self._show_trend(month)
 
-    def _show_figures(self) -> None:
+    def _show_today(self) -> None:
         if self.today is not None:
-            self._set_tile("reports", f"{self.today.accepted:,}")
-            self._set_tile("filed", f"{self.today.filed:,}")
-            self._set_tile("closed", f"{self.today.closed:,}")
+            since = self.since
+            self._set_tile("reports", f"{self.today.accepted + since['reports']:,}")
+            self._set_tile("filed", f"{self.today.filed + since['filed']:,}")
+            self._set_tile("closed", f"{self.today.closed + since['closed']:,}")
+
+    def _show_figures(self) -> None:
+        self._show_today()
         if self.month is not None:
             rate, target = self.month.on_time_closing_rate, self.month.on_time_target
             mark = ""

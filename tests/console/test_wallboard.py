@@ -66,6 +66,7 @@ async def test_tiles_agree_with_the_api_and_follow_the_stream(
         before = len(app.model.store.cases)
         await report(lead, grid)
         await wait_for(pilot, lambda: tile(screen, "open") == str(before + 1))
+        assert tile(screen, "reports") == f"{notice['accepted'] + 1:,}"  # moved by the stream
 
 
 async def test_it_cycles_pauses_and_has_no_action_keys(
