@@ -66,16 +66,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         projector = Projector(db, calendar.tz, settings.assessment_poll_interval)
         if settings.assessment_fold:
             await projector.start()
-        figures = AssessmentService(
-            db, ref, AssessmentPolicy.load(settings.assessment_path), calendar.tz, projector
-        )
+        assessment = AssessmentPolicy.load(settings.assessment_path)
+        figures = AssessmentService(db, ref, assessment, calendar.tz, projector)
         publications = Publications(figures)
         head = HeadReader(db)
         app.state.services = Services(
             settings=settings,
             db=db,
             ref=ref,
-            cases=CaseService(db, ref, clockwork, clock or system_clock),
+            cases=CaseService(
+                db,
+                ref,
+                clockwork,
+                clock or system_clock,
+                assessment.callback.redo_on_dissatisfied,
+            ),
             broadcaster=broadcaster,
             head=head,
             rows=RowCache(ref),

@@ -18,7 +18,14 @@ from typing import Any, ClassVar, Literal, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from backend_client.vocab import Action, AttachmentPhase, PendingKind, Source, Urgency
+from backend_client.vocab import (
+    Action,
+    AttachmentPhase,
+    CallbackResult,
+    PendingKind,
+    Source,
+    Urgency,
+)
 from backend_client.wirebase import AttachmentRef
 
 
@@ -47,6 +54,7 @@ class EventData(BaseModel):
     truthful: bool | None = _opt()
     target: str | None = _opt("the case merged into")
     supervisor: str | None = _opt("the supervisor asked to check (username)")
+    result: CallbackResult | None = _opt("what the callback (回访) found out")
     attachments: list[AttachmentRef] | None = _opt("photos the action carried")
     outcome: str | None = _opt("the state machine's branch, when not the only one")
     due_at: AwareDatetime | None = _opt("the running stage's due instant after the action")
@@ -158,6 +166,15 @@ class CommentData(EventData):
     ACTION = Action.COMMENT
 
 
+class CallbackData(EventData):
+    """回访: ``result`` is required; ``redo`` says whether the centre's policy sent a
+    dissatisfied case back for redo (重办)."""
+
+    ACTION = Action.CALLBACK
+    result: CallbackResult
+    redo: bool | None = _opt("a dissatisfied callback reopened the case for redo (重办)")
+
+
 class AttachData(EventData):
     """A photo uploaded to the case (``POST /cases/{serial}/attachments``)."""
 
@@ -191,6 +208,7 @@ AnyEventData = (
     | UrgeData
     | CommentData
     | AttachData
+    | CallbackData
 )
 
 DATA_MODELS: dict[Action, type[EventData]] = {
@@ -218,6 +236,7 @@ DATA_MODELS: dict[Action, type[EventData]] = {
         UrgeData,
         CommentData,
         AttachData,
+        CallbackData,
     )
 }
 

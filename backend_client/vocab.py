@@ -114,6 +114,16 @@ class Action(StrEnum):
     URGE = "urge"
     COMMENT = "comment"
     ATTACH = "attach"  # a photo uploaded (POST /cases/{serial}/attachments), not an /actions action
+    CALLBACK = "callback"  # 回访: the reporter of a closed case is asked how it went
+
+
+class CallbackResult(StrEnum):
+    """What a callback (回访) found out."""
+
+    SATISFIED = "satisfied"  # 满意
+    BASIC = "basic"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+    UNREACHABLE = "unreachable"  # 未接通 (may be tried again while the callback is due)
 
 
 class PendingKind(StrEnum):
@@ -132,6 +142,7 @@ class Stage(StrEnum):
     SIGN = "sign"  # 签收
     DISPOSE = "dispose"  # 处置
     CHECK = "check"  # 核查 (also the review of a self-disposed report)
+    CALLBACK = "callback"  # 回访 (after closing, when the reporter left a contact)
 
 
 class TimeUnit(StrEnum):

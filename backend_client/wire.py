@@ -26,6 +26,7 @@ from backend_client.vocab import (
     DEFAULT_TIMEZONE,
     Action,
     AreaClass,
+    CallbackResult,
     CaseState,
     CategoryKind,
     Light,
@@ -236,6 +237,7 @@ class ActionRequest(WireModel):
     truthful: Flag | None = None  # confirm_report
     target: Serial | None = None  # merge into
     supervisor: Annotated[str, line(64)] | None = None
+    result: CallbackResult | None = None  # callback (回访)
     attachments: Annotated[list[AttachmentRef], Field(max_length=20)] = []
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from backend_client.labels import both
-from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
+from backend_client.vocab import Action, CallbackResult, CaseState, PendingKind, Role, Stage
 
 S = CaseState
 A = Action
@@ -49,6 +49,7 @@ class Effect(StrEnum):
     UNMERGE = "unmerge"
     MARK_VERIFIED = "mark_verified"
     CLOSE = "close"
+    AWAIT_CALLBACK = "await_callback"  # closed: start the callback stage if there is a contact
 
 
 SAME = None  # an outcome that keeps the state
@@ -71,6 +72,7 @@ class Rule:
     requires: tuple[str, ...] = ()
     pending: bool | None = None  # True: a request must be waiting; False: none may be
     note: str = ""
+    during: Stage | None = None  # only while this stage runs (a callback that is due)
 
 
 OPEN = frozenset(s for s in CaseState if s.is_open)
@@ -97,12 +99,18 @@ def _rule(
     outcomes: dict[str, Outcome] | Outcome,
     requires: tuple[str, ...] = (),
     pending: bool | None = None,
+    during: Stage | None = None,
 ) -> Rule:
     table = outcomes if isinstance(outcomes, dict) else _one(outcomes)
-    return Rule(action, frozenset(sources), frozenset(roles), table, requires, pending)
+    return Rule(
+        action, frozenset(sources), frozenset(roles), table, requires, pending, during=during
+    )
 
 
 INTAKE_AGAIN = Outcome(S.REPORTED, ClockEffect.START, Stage.INTAKE)
+CLOSED_OK = Outcome(S.CLOSED, ClockEffect.STOP, effects=(Effect.CLOSE, Effect.AWAIT_CALLBACK))
+CALLBACK_DONE = Outcome(SAME, ClockEffect.STOP)
+CB = CallbackResult
 
 RULES: tuple[Rule, ...] = (
     # Creation is modelled as a transition from "no state" (None is not a CaseState, so
@@ -216,7 +224,7 @@ RULES: tuple[Rule, ...] = (
         {S.CHECKING},
         {R.SUPERVISOR, R.OPERATOR, R.SHIFT_LEAD, R.ADMIN},
         {
-            "pass": Outcome(S.CLOSED, ClockEffect.STOP, effects=(Effect.CLOSE,)),
+            "pass": CLOSED_OK,
             "fail": Outcome(S.DISPATCHED, ClockEffect.START, Stage.SIGN, (Effect.REWORK,)),
         },
         requires=("passed",),
@@ -226,7 +234,7 @@ RULES: tuple[Rule, ...] = (
         {S.DISPOSED},
         INTAKE_DESK,
         {
-            "pass": Outcome(S.CLOSED, ClockEffect.STOP, effects=(Effect.CLOSE,)),
+            "pass": CLOSED_OK,
             "fail": Outcome(S.DISPATCHED, ClockEffect.START, Stage.SIGN, (Effect.REWORK,)),
         },
         requires=("passed",),
@@ -236,7 +244,7 @@ RULES: tuple[Rule, ...] = (
         {S.SELF_DISPOSED},
         INTAKE_DESK,
         {
-            "pass": Outcome(S.CLOSED, ClockEffect.STOP, effects=(Effect.CLOSE,)),
+            "pass": CLOSED_OK,
             "fail": INTAKE_AGAIN,
         },
         requires=("passed",),
@@ -260,6 +268,24 @@ RULES: tuple[Rule, ...] = (
     _rule(A.SUPERVISE, OPEN, LEADS, Outcome(SAME, effects=(Effect.SUPERVISE,))),
     _rule(A.URGE, WITH_DEPARTMENT, DISPATCH_DESK, Outcome(SAME, effects=(Effect.URGE,))),
     _rule(A.COMMENT, ALL, EVERYONE_BUT_LEADER, Outcome(SAME), requires=("note",)),
+    # 回访: a closed case whose reporter left a contact has a running callback stage. The
+    # result stops it, except an unreachable reporter (try again while it is due). A
+    # dissatisfied reporter sends the case back for redo (重办: filed, intake again) when
+    # the centre's policy redoes (the caller says so in ``redo``), else it just stops.
+    _rule(
+        A.CALLBACK,
+        {S.CLOSED},
+        INTAKE_DESK,
+        {
+            CB.SATISFIED.value: CALLBACK_DONE,
+            CB.BASIC.value: CALLBACK_DONE,
+            CB.DISSATISFIED.value: Outcome(S.FILED, ClockEffect.START, Stage.INTAKE),
+            f"{CB.DISSATISFIED.value}:kept": CALLBACK_DONE,
+            CB.UNREACHABLE.value: Outcome(SAME),
+        },
+        requires=("result",),
+        during=Stage.CALLBACK,
+    ),
 )
 
 REPORT_ROLES = frozenset({R.SUPERVISOR, R.OPERATOR, R.SHIFT_LEAD, R.ADMIN})
@@ -315,7 +341,18 @@ def _branch(action: Action, fields: dict[str, object], pending: PendingKind | No
     if action is A.DECIDE:
         assert pending is not None
         return f"{pending.value}:{'approve' if fields.get('approve') else 'reject'}"
+    if action is A.CALLBACK:
+        result = CallbackResult(str(fields["result"]))
+        if result is CB.DISSATISFIED and fields.get("redo") is False:
+            return f"{result.value}:kept"
+        return result.value
     return "ok"
+
+
+NOT_DUE = (
+    "没有待办的回访：报告人未留联系方式，或回访已完成 "
+    "(no callback is due: the reporter left no contact, or it was already recorded)."
+)
 
 
 def plan(
@@ -324,10 +361,12 @@ def plan(
     action: Action,
     role: Role,
     fields: dict[str, object],
+    stage: Stage | None = None,
 ) -> Plan:
     """Decide what ``action`` does to a case in ``state``, or raise a TransitionError.
 
     ``fields`` are the request fields that were given (None values count as absent).
+    ``stage`` is the case's running stage (a rule ``during`` a stage needs it).
     Checks run in the order an operator would want to hear about them: is the action
     possible at all in this state, may this role do it, is anything missing.
     """
@@ -344,6 +383,8 @@ def plan(
     if not permitted:
         raise RoleForbidden(role, action)
     rule = permitted[0]
+    if rule.during is not None and stage is not rule.during:
+        raise IllegalTransition(state, action, NOT_DUE)
     if rule.pending is True and pending is None:
         raise IllegalTransition(
             state, action, "没有待审批的申请 (nothing is waiting for a decision)."
@@ -386,11 +427,15 @@ def check_attach(state: CaseState, role: Role) -> None:
         raise IllegalTransition(state, A.ATTACH)
 
 
-def allowed_actions(state: CaseState, pending: PendingKind | None, role: Role) -> list[Action]:
+def allowed_actions(
+    state: CaseState, pending: PendingKind | None, role: Role, stage: Stage | None = None
+) -> list[Action]:
     """Actions this role could take now (field requirements aside), in table order."""
     seen: list[Action] = []
     for rule in RULES:
         if rule.action in seen or state not in rule.sources or role not in rule.roles:
+            continue
+        if rule.during is not None and stage is not rule.during:
             continue
         if rule.pending is True and pending is None:
             continue

@@ -162,6 +162,7 @@ class CaseRecord:
     category_kind: CategoryKind
     category_code: str
     self_disposed: bool = False
+    has_contact: bool = False  # a reporter left a phone or email: closing starts a callback
     department_id: int | None = None
     pending_kind: PendingKind | None = None
     pending_detail: dict[str, Any] | None = None
@@ -415,12 +416,11 @@ def _run_clock(
     data: dict[str, Any],
     asked: dict[str, Any],
 ) -> None:
-    """The outcome's state and what it does to the stage clock."""
+    """The outcome's state and what it does to the stage clock; a closing with a
+    reporter's contact starts the callback (回访) stage."""
     if outcome.state is not None:
         new.state = outcome.state
     clock = outcome.clock
-    if clock is ClockEffect.KEEP:
-        return
     if clock is ClockEffect.START:
         assert outcome.stage is not None
         _start(new, outcome.stage, now, policy)
@@ -436,3 +436,5 @@ def _run_clock(
         data["hours"] = hours
     elif clock is ClockEffect.RESTORE:
         _restore(new)
+    if Effect.AWAIT_CALLBACK in outcome.effects and new.has_contact:
+        _start(new, Stage.CALLBACK, now, policy)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.domain.workflow import CaseRecord
 from backend.models import CaseRow
 from backend_client.vocab import (
@@ -15,6 +17,11 @@ from backend_client.vocab import (
 )
 
 
+def has_contact(reporters: list[dict[str, Any]]) -> bool:
+    """Did any reporter leave a phone or an email to call back (回访)?"""
+    return any(r.get("phone") or r.get("email") for r in reporters)
+
+
 def record_of(row: CaseRow) -> CaseRecord:
     return CaseRecord(
         state=CaseState(row.state),
@@ -24,6 +31,7 @@ def record_of(row: CaseRow) -> CaseRecord:
         category_kind=CategoryKind(row.category_kind),
         category_code=row.category_code,
         self_disposed=row.self_disposed,
+        has_contact=has_contact(row.reporters),
         department_id=row.department_id,
         pending_kind=PendingKind(row.pending_kind) if row.pending_kind else None,
         pending_detail=row.pending_detail,

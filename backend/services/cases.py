@@ -33,7 +33,7 @@ from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary
 from backend_client.eventdata import EventData, parse_data
 from backend_client.labels import both
-from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
+from backend_client.vocab import Action, CallbackResult, CaseState, PendingKind, Role, Stage
 from backend_client.wire import (
     TIMELINE_PAGE,
     ActionRequest,
@@ -49,6 +49,7 @@ class CaseService:
     ref: Reference
     clockwork: Clockwork
     clock: TimeSource = system_clock
+    redo_on_dissatisfied: bool = True  # the assessment policy's [callback] rule
 
     def _local(self, value: datetime) -> str:
         """``value`` as the centre's wall clock (the calendar's timezone), ``HH:MM``."""
@@ -269,8 +270,11 @@ class CaseService:
         state = CaseState(case.state)
         pending = PendingKind(case.pending_kind) if case.pending_kind else None
         fields = request.model_dump(exclude={"action", "attachments"}, exclude_none=True)
+        if request.action is Action.CALLBACK and request.result is CallbackResult.DISSATISFIED:
+            fields["redo"] = self.redo_on_dissatisfied
+        stage = Stage(case.stage) if case.stage else None
         try:
-            plan = statemachine.plan(state, pending, request.action, actor.role, fields)
+            plan = statemachine.plan(state, pending, request.action, actor.role, fields, stage)
         except statemachine.IllegalTransition as exc:
             # Name who moved the case last, so a racing operator knows what happened.
             raise Conflict(
@@ -339,11 +343,14 @@ class CaseService:
             user = await self._checker(session, request.supervisor or "", case)
             assert user.id is not None
             checker = (user.id, user.display_name)
+        recorded = request.model_dump(
+            mode="json", exclude={"action"}, exclude_none=True, exclude_defaults=True
+        )
+        if plan.rule.action is Action.CALLBACK and request.result is CallbackResult.DISSATISFIED:
+            recorded["redo"] = self.redo_on_dissatisfied
         move = workflow.Move(
             plan,
-            request.model_dump(
-                mode="json", exclude={"action"}, exclude_none=True, exclude_defaults=True
-            ),
+            recorded,
             actor.display_name,
             department,
             checker,

@@ -10,7 +10,7 @@ from backend.models import CaseRow, EventRow
 from backend.services.access import Actor
 from backend.services.reference import Reference
 from backend_client.lights import light_of
-from backend_client.vocab import Action, CaseState, PendingKind
+from backend_client.vocab import Action, CaseState, PendingKind, Stage
 from backend_client.wire import (
     Attachment,
     CaseDetail,
@@ -92,7 +92,8 @@ def case_detail(
 ) -> CaseDetail:
     state = CaseState(case.state)
     pending = PendingKind(case.pending_kind) if case.pending_kind else None
-    allowed = statemachine.allowed_actions(state, pending, actor.role)
+    stage = Stage(case.stage) if case.stage else None
+    allowed = statemachine.allowed_actions(state, pending, actor.role, stage)
     if actor.is_handler and case.department_id != actor.department_id:
         allowed = []
     suggested = None

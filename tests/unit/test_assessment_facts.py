@@ -16,7 +16,16 @@ from backend.domain.assessment.tally import ObjectKey, Period, tally
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.timelimits import TimeLimitPolicy
 from backend.domain.workflow import CaseRecord, DeadlinePolicy, Move, open_case, step
-from backend_client.vocab import Action, AreaClass, CaseState, CategoryKind, Role, Source, Urgency
+from backend_client.vocab import (
+    Action,
+    AreaClass,
+    CallbackResult,
+    CaseState,
+    CategoryKind,
+    Role,
+    Source,
+    Urgency,
+)
 
 A = Action
 POLICY = DeadlinePolicy(WorkingCalendar.load(), TimeLimitPolicy.load())
@@ -74,7 +83,8 @@ def report(role: Role = Role.SUPERVISOR, at: datetime = START) -> Walk:
 
 def act(walk: Walk, action: Action, role: Role, after: timedelta, **fields: Any) -> None:
     walk.now += after
-    plan = sm.plan(walk.record.state, walk.record.pending_kind, action, role, fields)
+    record = walk.record
+    plan = sm.plan(record.state, record.pending_kind, action, role, fields, record.stage)
     department = None
     if action is A.DISPATCH:
         code = fields.pop("department")
@@ -188,12 +198,15 @@ def _random_walk(seed: int) -> Walk:
     """Random legal moves through the one state-machine table and workflow core."""
     rng = random.Random(seed)
     walk = report(rng.choice([Role.SUPERVISOR, Role.OPERATOR]))
+    walk.record.has_contact = rng.random() < 0.7  # closing then starts a callback
     roles = [Role.OPERATOR, Role.DISPATCHER, Role.SHIFT_LEAD, Role.SUPERVISOR, Role.HANDLER]
     for _ in range(rng.randrange(1, 30)):
         role = rng.choice(roles)
         allowed = [
             a
-            for a in sm.allowed_actions(walk.record.state, walk.record.pending_kind, role)
+            for a in sm.allowed_actions(
+                walk.record.state, walk.record.pending_kind, role, walk.record.stage
+            )
             if a not in (A.MERGE, A.UNMERGE)
         ]
         if not allowed:
@@ -202,6 +215,7 @@ def _random_walk(seed: int) -> Walk:
         fields: dict[str, Any] = {
             "reason": "理由", "note": "备注", "hours": 8.0, "approve": rng.random() < 0.5,
             "passed": rng.random() < 0.6, "truthful": rng.random() < 0.8, "supervisor": "s",
+            "result": rng.choice(list(CallbackResult)).value,
         }  # fmt: skip
         if action is A.DISPATCH:
             fields["department"] = rng.choice(DEPARTMENTS)

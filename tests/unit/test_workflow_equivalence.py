@@ -38,16 +38,17 @@ from backend.services.access import Actor
 from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
 from backend.services.reference import Reference
-from backend_client.vocab import Action, CaseState, Role
+from backend_client.vocab import Action, CallbackResult, CaseState, Role
 from backend_client.wire import ActionRequest, AttachmentRef, CaseCreate
 from tests.conftest import REPO
 
 A = Action
 START = datetime(2026, 3, 2, 1, 17, 5, 250_000, tzinfo=UTC)  # a Monday, in office hours
 STEPS = 40
-SEEDS = 12
+SEEDS = 18  # enough walks to reach every callback branch too
 # Mostly forward: detours that do not move the case come up now and then.
-WEIGHTS = {A.COMMENT: 0.05, A.SUPERVISE: 0.1, A.URGE: 0.15, A.VOID: 0.1, A.REOPEN: 0.5}
+WEIGHTS = {A.COMMENT: 0.05, A.SUPERVISE: 0.1, A.URGE: 0.15, A.VOID: 0.1, A.REOPEN: 0.5,
+           A.CALLBACK: 4.0}  # fmt: skip
 SKIPPED = {A.REPORT, A.MERGE, A.UNMERGE}  # merging needs a second case: the API tests cover it
 # Delays between actions: minutes, hours, days (weekends and holidays included).
 DELAYS = (90, 1_800, 4 * 3600, 26 * 3600, 3 * 86_400 + 17)
@@ -90,6 +91,11 @@ def _fields(rng: random.Random, action: Action, run: _CaseRun) -> dict[str, Any]
             return {"department_code": rng.choice(run.gen.ref.departments).code}
         case A.DISPATCH:
             return {} if run.routed is not None else None
+        case A.CALLBACK:
+            result = rng.choice(list(CallbackResult))
+            if result is CallbackResult.DISSATISFIED:
+                return {"result": result.value, "redo": run.gen.redo_on_dissatisfied}
+            return {"result": result.value}
         case _:
             return {}
 
@@ -112,13 +118,15 @@ class Live:
             grid_code=run.grid.code,
             attachments=[AttachmentRef.model_validate(a) for a in record.attachments],
             self_disposed=record.self_disposed,
+            reporter_phone=run.phone,
         )
         async with self.db.write() as session:
             made = await self.service.create(session, self.actor, body, now)
         self.serial = made.case.serial
 
     async def act(self, action: Action, fields: dict[str, Any], now: datetime) -> None:
-        request = ActionRequest.model_validate({"action": action, **fields})
+        asked = {k: v for k, v in fields.items() if k != "redo"}  # the service adds it
+        request = ActionRequest.model_validate({"action": action, **asked})
         async with self.db.write() as session:
             await self.service.act(session, self.actor, self.serial, request, None, now)
 
@@ -183,7 +191,9 @@ class Move:
 
 
 def _start(path: Path, seed: int) -> tuple[random.Random, _CaseRun]:
-    """The seeded random source and the seeder's run of one case, before its report."""
+    """The seeded random source and the seeder's run of one case, before its report.
+    Most reporters leave a phone (closing then starts a callback); odd seeds play a
+    centre that does not redo dissatisfied cases."""
     rng = random.Random(seed)
     conn = sqlite3.connect(path)
     try:
@@ -191,11 +201,14 @@ def _start(path: Path, seed: int) -> tuple[random.Random, _CaseRun]:
     finally:
         conn.close()
     policy = DeadlinePolicy(WorkingCalendar.load(), TimeLimitPolicy.load())
-    gen = _Generator(ref, policy, us(START + timedelta(days=999)))
+    gen = _Generator(ref, policy, us(START + timedelta(days=999)), seed % 2 == 0)
     run = _CaseRun(gen, rng, 1, "", us(START), rng.randrange(len(ref.grids)), 0)
     run.operator = run.dispatcher = run.lead = gen.admin
     run.self_disposed = run.by_supervisor = rng.random() < 0.2
     run.report()
+    if rng.random() < 0.75:
+        run.phone = f"1380000{seed:04d}"
+        run.record.has_contact = True
     return rng, run
 
 
@@ -209,7 +222,7 @@ def _walk(rng: random.Random, run: _CaseRun) -> Iterator[Move]:
             return
         choices = [
             a
-            for a in sm.allowed_actions(record.state, record.pending_kind, Role.ADMIN)
+            for a in sm.allowed_actions(record.state, record.pending_kind, Role.ADMIN, record.stage)
             if a not in SKIPPED
         ]
         action = rng.choices(choices, [WEIGHTS.get(a, 1.0) for a in choices])[0]
@@ -217,7 +230,7 @@ def _walk(rng: random.Random, run: _CaseRun) -> Iterator[Move]:
         if fields is None:
             continue
         now += timedelta(seconds=rng.choice(DELAYS) + rng.random())
-        plan = sm.plan(record.state, record.pending_kind, action, Role.ADMIN, fields)
+        plan = sm.plan(record.state, record.pending_kind, action, Role.ADMIN, fields, record.stage)
         department = checker = None
         if sm.Effect.SET_DEPARTMENT in plan.effects:
             code = fields.get("department_code")
@@ -245,7 +258,9 @@ async def test_service_and_seeder_write_the_same_events_and_deadlines(
     try:
         service_ref = Reference(db)
         await service_ref.load()
-        service = CaseService(db, service_ref, Clockwork(policy.calendar, policy.policy))
+        clockwork = Clockwork(policy.calendar, policy.policy)
+        redo = run.gen.redo_on_dissatisfied
+        service = CaseService(db, service_ref, clockwork, redo_on_dissatisfied=redo)
         actor, admin_id = await _actor(db)
         assert run.gen.admin.id == admin_id
         live = Live(db, service, actor)

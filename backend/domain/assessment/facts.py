@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from backend.domain.statemachine import ClockEffect, outcome_of
+from backend.domain.statemachine import ClockEffect, Effect, outcome_of
 from backend_client.vocab import Action, CaseState, Stage
 
 A = Action
@@ -105,6 +105,7 @@ class CaseFacts:
     closed_at: str | None = None
     closed_by: int | None = None
     reopened: int = 0
+    redone: int = 0  # dissatisfied callbacks that sent the case back for redo (重办)
     merge_snapshot: dict[str, Any] | None = None
 
     @property
@@ -164,6 +165,8 @@ def apply(facts: CaseFacts, event: LoggedEvent) -> None:
         _begin(facts, outcome.stage, event)
     elif outcome.clock is ClockEffect.STOP:
         _finish(facts, event)
+        if Effect.AWAIT_CALLBACK in outcome.effects and event.data.get("due_at"):
+            _begin(facts, Stage.CALLBACK, event)  # the reporter left a contact
     elif outcome.clock is ClockEffect.RESTORE:
         _restore(facts)
     elif facts.runs and facts.runs[-1].done_at is None:
@@ -211,6 +214,9 @@ def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent) -> 
         _decision(facts, branch)
     elif action is A.REOPEN:
         facts.reopened += 1
+        facts.closed_at = facts.closed_by = None
+    elif action is A.CALLBACK and branch == "dissatisfied":  # redo (重办)
+        facts.redone += 1
         facts.closed_at = facts.closed_by = None
 
 

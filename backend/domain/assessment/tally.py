@@ -18,6 +18,9 @@ Which case counts where (ASSUMPTIONS, written down once here):
   department in the period the decision was taken.
 - The shift lead who filed a case answers for its closing (结案): the closing counts go
   to them, whoever did the final check.
+- A callback (回访) counts in the period it was recorded, for the department that disposed
+  of the case (its department when it closed) and its regions: reached, satisfied, basic,
+  dissatisfied (redone or not), or unreachable (each attempt).
 - A wrong dispatch (two or more departments) counts for the first dispatcher when the
   case closes; a case closed with one department counts as dispatched accurately.
 """
@@ -32,7 +35,7 @@ from typing import Literal
 
 from backend.domain.assessment.counters import Counters
 from backend.domain.assessment.facts import CaseFacts, StageRun, Step
-from backend_client.vocab import Action, Role, Source, Stage
+from backend_client.vocab import Action, CallbackResult, Role, Source, Stage
 
 ObjectType = Literal["grid", "community", "street", "department", "post"]
 REGION_PREFIX: dict[ObjectType, int] = {"grid": 15, "community": 12, "street": 9}
@@ -156,6 +159,17 @@ def _step(case: CaseFacts, step: Step) -> Iterator[Delta]:
         yield from _each(at, _post(step.by), _timed("check_due", "check_on_time", step))
     elif action is Action.DECIDE:
         yield from _each(at, _department(step.department_id), _decision(step.branch))
+    elif action is Action.CALLBACK:
+        keys = [*_department(step.department_id), *regions(case.grid_code)]
+        yield from _each(at, keys, _callback(step.branch))
+
+
+def _callback(branch: str) -> Mapping[str, float]:
+    """A callback's counts; a dissatisfied one counts whether or not it was redone."""
+    result = branch.split(":", 1)[0]
+    if result == CallbackResult.UNREACHABLE:
+        return {"callbacks_unreachable": 1}
+    return {"callbacks_reached": 1, f"callbacks_{result}": 1}
 
 
 def _decision(branch: str) -> Mapping[str, float]:

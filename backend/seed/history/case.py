@@ -85,6 +85,7 @@ class _CaseRun:
         self.last = t0
         self.last_actor = ""
         self.started = t0
+        self.redone = False
         self.record = gen.blank(self.cat, self.source, self.urgent, grid.area)
         self.sluggish = grid.code[:9] in B.SLUGGISH_STREETS  # and its department's, at dispatch
 
@@ -226,6 +227,7 @@ class _CaseRun:
             self.description = f"{grid.place}{cat.name}，{B.OTHER_SOURCE_NOTE}"
         self.lon, self.lat = grid.points[int(r() * len(grid.points))]
         self.record.self_disposed = self.self_disposed
+        self.record.has_contact = bool(self.phone)
         self.record.attachments = attachments
         outcome = statemachine.plan_report(Role(reporter.role), self.self_disposed)
         now = instant(t0)
@@ -291,6 +293,11 @@ class _CaseRun:
             t, passed = self.check(t, round_, by_supervisor)
             if passed:
                 break
+        if self.record.stage is Stage.CALLBACK:
+            t = self.callback(t)
+            if self.record.state is CaseState.FILED and not self.redone:  # 重办
+                self.redone = True
+                self.dispatch_and_dispose(t)
 
     def wrong_dispatch(self, t: int, target: _Dept) -> int:
         """Dispatched to the wrong unit first, which asks to return the case."""
@@ -405,6 +412,28 @@ class _CaseRun:
             checker = self.operator
             note = B.CALL_BACK_FAILED if fails else B.CALL_BACK_PASSED
         return self.act(t, A.VERIFY, checker, {"note": note, "passed": not fails}), not fails
+
+    def callback(self, t: int) -> int:
+        """回访 of a closed case whose caller left a phone: most are satisfied; an
+        unreachable caller is tried once more; a dissatisfied one has the case redone
+        (重办) where the policy says so (once: the redone case's caller is content).
+        A callback that would come after the history's end is left due."""
+        r = self.r
+        for _ in range(2):
+            at = t + self.lognormal(B.CALLBACK_DELAY)
+            if at >= self.gen.end_us - 60 * US:
+                return t
+            roll = r()
+            result = next((n for n, upto in B.CALLBACK_RESULTS if roll < upto), "unreachable")
+            if self.redone and result == "dissatisfied":
+                result = "basic"
+            fields: dict[str, Any] = {"result": result}
+            if result == "dissatisfied":
+                fields["redo"] = self.gen.redo_on_dissatisfied
+            t = self.act(at, A.CALLBACK, self.operator, fields)
+            if result != "unreachable" or r() >= B.CALLBACK_RETRY:
+                return t
+        return t
 
     # --- the case row -----------------------------------------------------------------------
 

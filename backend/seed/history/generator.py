@@ -34,10 +34,17 @@ from backend_client.vocab import (
 class _Generator:
     """Turns a chunk's (time, grid, serial) plan into case rows and event rows."""
 
-    def __init__(self, ref: _Reference, policy: DeadlinePolicy, end_us: int) -> None:
+    def __init__(
+        self,
+        ref: _Reference,
+        policy: DeadlinePolicy,
+        end_us: int,
+        redo_on_dissatisfied: bool = True,  # the assessment policy's [callback] rule
+    ) -> None:
         self.ref = ref
         self.policy = policy
         self.end_us = end_us
+        self.redo_on_dissatisfied = redo_on_dissatisfied
         roles: dict[str, list[_User]] = {}
         for u in ref.users:
             roles.setdefault(u.role, []).append(u)
@@ -99,16 +106,17 @@ class _Generator:
         self, record: CaseRecord, action: Action, role: Role, fields: dict[str, Any]
     ) -> statemachine.Plan:
         """The state machine's plan, remembered: a plan depends on the state, the pending
-        request, the action, the role, which fields are given and the branch fields (the
-        generator never gives a field as None or empty)."""
+        request, the action, the role, which fields are given, the branch fields (the
+        generator never gives a field as None or empty) and the running stage."""
         key = (
             record.state, record.pending_kind, action, role, tuple(fields),
             fields.get("passed"), fields.get("truthful"), fields.get("approve"),
+            fields.get("result"), fields.get("redo"), record.stage,
         )  # fmt: skip
         found = self._plans.get(key)
         if found is None:
             found = self._plans[key] = statemachine.plan(
-                record.state, record.pending_kind, action, role, fields
+                record.state, record.pending_kind, action, role, fields, record.stage
             )
         return found
 
