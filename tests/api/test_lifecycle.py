@@ -42,7 +42,8 @@ async def test_full_loop_with_rework(api: Api) -> None:
         await act(handler, serial, "sign")
         await act(handler, serial, "report_disposal", note="再次清运")
         closed = await act(lead, serial, "verify", passed=True)
-        assert closed["state"] == "closed" and closed["deadline_at"] is None
+        assert closed["state"] == "closed"
+        assert closed["stage"] == "callback"  # the caller left a phone: a callback is due
         full = await detail(lead, serial)
         actions = [t["action"] for t in full["timeline"]]
         assert actions == [
@@ -58,7 +59,9 @@ async def test_full_loop_with_rework(api: Api) -> None:
             "verify",
         ]
         assert all(t["actor"] for t in full["timeline"])
-        assert all(d["done_at"] for d in full["deadlines"])  # every stage clock stopped
+        *work, callback = full["deadlines"]
+        assert all(d["done_at"] for d in work)  # every stage clock of the work stopped
+        assert callback["stage"] == "callback" and callback["done_at"] is None
         assert full["attachments"][0]["phase"] == "after"
 
 
