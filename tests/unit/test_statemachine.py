@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from backend.domain import statemachine as sm
-from backend_client.vocab import Action, CaseState, PendingKind, Role
+from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
 
 # Every field any action can need, filled, so only state/role decide.
 FULL = {
@@ -168,6 +168,8 @@ class WorkflowMachine(RuleBasedStateMachine):
     def terminal_exits(self) -> None:
         exits = {a for r in Role for a in sm.allowed_actions(self.state, None, r)}
         assert exits <= {Action.REOPEN, Action.COMMENT}
+        due = {a for r in Role for a in sm.allowed_actions(self.state, None, r, Stage.CALLBACK)}
+        assert due <= {Action.REOPEN, Action.COMMENT, Action.CALLBACK}
 
     @invariant()
     def pending_only_with_a_department(self) -> None:
@@ -183,3 +185,59 @@ class WorkflowMachine(RuleBasedStateMachine):
 
 TestWorkflow = WorkflowMachine.TestCase
 TestWorkflow.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
+
+
+# --- callback (回访) ------------------------------------------------------------------------
+
+CALLBACK_ROLES = {"operator", "shift_lead", "admin"}
+
+
+def _callback(result: str, stage: Stage | None = Stage.CALLBACK, **extra: object) -> sm.Plan:
+    fields = {"result": result, **extra}
+    return sm.plan(CaseState.CLOSED, None, Action.CALLBACK, Role.OPERATOR, fields, stage)
+
+
+def test_callback_roles_and_only_while_due() -> None:
+    for role in Role:
+        allowed = Action.CALLBACK in sm.allowed_actions(
+            CaseState.CLOSED, None, role, Stage.CALLBACK
+        )
+        assert allowed is (role.value in CALLBACK_ROLES), role
+        assert Action.CALLBACK not in sm.allowed_actions(CaseState.CLOSED, None, role)
+    with pytest.raises(sm.IllegalTransition, match="no callback is due"):
+        _callback("satisfied", stage=None)
+    with pytest.raises(sm.IllegalTransition):  # an open case is not called back
+        sm.plan(
+            CaseState.IN_PROGRESS, None, Action.CALLBACK, Role.OPERATOR,
+            {"result": "basic"}, Stage.CALLBACK,
+        )  # fmt: skip
+    with pytest.raises(sm.RoleForbidden):
+        sm.plan(
+            CaseState.CLOSED, None, Action.CALLBACK, Role.SUPERVISOR,
+            {"result": "basic"}, Stage.CALLBACK,
+        )  # fmt: skip
+    with pytest.raises(sm.MissingField):
+        sm.plan(CaseState.CLOSED, None, Action.CALLBACK, Role.OPERATOR, {}, Stage.CALLBACK)
+
+
+def test_callback_branches() -> None:
+    for result in ("satisfied", "basic"):
+        plan = _callback(result)
+        assert (plan.branch, plan.next_state) == (result, CaseState.CLOSED)
+        assert plan.outcome.clock is sm.ClockEffect.STOP
+    unreachable = _callback("unreachable")
+    assert unreachable.outcome.clock is sm.ClockEffect.KEEP  # still due: try again
+    redo = _callback("dissatisfied", redo=True)
+    assert (redo.next_state, redo.outcome.stage) == (CaseState.FILED, Stage.INTAKE)
+    assert redo.outcome.clock is sm.ClockEffect.START
+    kept = _callback("dissatisfied", redo=False)
+    assert (kept.branch, kept.next_state) == ("dissatisfied:kept", CaseState.CLOSED)
+    assert kept.outcome.clock is sm.ClockEffect.STOP
+
+
+def test_every_closing_awaits_a_callback() -> None:
+    closings = [
+        o for r in sm.RULES for o in r.outcomes.values() if o.state is CaseState.CLOSED
+        and sm.Effect.CLOSE in o.effects
+    ]  # fmt: skip
+    assert closings and all(sm.Effect.AWAIT_CALLBACK in o.effects for o in closings)
