@@ -15,6 +15,7 @@ from datetime import date, datetime
 from backend_client.eventdata import (
     AssignCheckData,
     AttachData,
+    CallbackData,
     ConfirmReportData,
     DecideData,
     DispatchData,
@@ -116,6 +117,12 @@ def _attach(data: EventData, n: Names) -> str:
     return t("tl.attach", n.lang, phase=phase_label(data.phase, n.lang))
 
 
+def _callback(data: EventData, n: Names) -> str:
+    assert isinstance(data, CallbackData)
+    key: Key = "tl.callback.redo" if data.redo else "tl.callback"
+    return t(key, n.lang, result=label(data.result, n.lang))
+
+
 def _plain(key: Key) -> Callable[[EventData, Names], str]:
     return lambda _data, n: t(key, n.lang)
 
@@ -143,6 +150,7 @@ PHRASES: Mapping[Action, Callable[[EventData, Names], str]] = {
     Action.URGE: _plain("tl.urge"),
     Action.COMMENT: _plain("tl.comment"),
     Action.ATTACH: _attach,
+    Action.CALLBACK: _callback,
 }
 
 
