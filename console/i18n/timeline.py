@@ -75,10 +75,10 @@ TIMELINE_STRINGS: Final[dict[TimelineKey, tuple[str, str]]] = {
     "tl.verify.pass": ("核查通过，结案", "checked the work: passed, case closed"),
     "tl.verify.fail": ("核查不通过，退回重办", "checked the work: failed, sent back"),
     "tl.reopen": ("重新打开案件", "reopened the case"),
-    "tl.callback": ("回访（{result}）", "called the reporter back: {result}"),
+    "tl.callback": ("回访（{result}）", "called the reporter back ({result})"),
     "tl.callback.redo": (
         "回访（{result}），案件重办",
-        "called the reporter back: {result}, case redone",
+        "called the reporter back ({result}), case redone",
     ),
     "tl.merge": ("将案件并入 {target}", "merged the case into {target}"),
     "tl.merge.from": ("并入案件 {source}", "took in case {source}"),

@@ -95,11 +95,11 @@ CASES: list[tuple[Action, dict[str, Any], str, str]] = [
      "03:12 王伟 上传处置后照片", "03:12 王伟 added a photo (after)"),
     (Action.CALLBACK, {"result": "basic", "outcome": "basic", "note": "基本解决"},
      "03:12 王伟 回访（基本满意）：基本解决",
-     "03:12 王伟 called the reporter back: basically satisfied: 基本解决"),
+     "03:12 王伟 called the reporter back (basically satisfied): 基本解决"),
     (Action.CALLBACK, {"result": "dissatisfied", "redo": True, "outcome": "dissatisfied",
                        "due_at": DUE},
      "03:12 王伟 回访（不满意），案件重办，时限 12月3日 17:30",
-     "03:12 王伟 called the reporter back: dissatisfied, case redone, due 3 Dec 17:30"),
+     "03:12 王伟 called the reporter back (dissatisfied), case redone, due 3 Dec 17:30"),
 ]  # fmt: skip
 
 
