@@ -11,6 +11,7 @@ Everything here is pure data plus two functions, :func:`plan` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -347,6 +348,16 @@ def _branch(action: Action, fields: dict[str, object], pending: PendingKind | No
             return f"{result.value}:kept"
         return result.value
     return "ok"
+
+
+def policy_fields(
+    action: Action, fields: Mapping[str, object], redo_on_dissatisfied: bool
+) -> dict[str, object]:
+    """What the centre's policy adds to a request: a dissatisfied callback says whether
+    the case is redone (重办), which picks its branch."""
+    if action is A.CALLBACK and fields.get("result") == CB.DISSATISFIED:
+        return {"redo": redo_on_dissatisfied}
+    return {}
 
 
 NOT_DUE = (

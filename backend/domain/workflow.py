@@ -25,6 +25,7 @@ from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
 from backend_client.eventdata import EventData, ReportData, parse_data
 from backend_client.vocab import (
     AreaClass,
+    CallbackResult,
     CaseState,
     CategoryKind,
     PendingKind,
@@ -34,6 +35,7 @@ from backend_client.vocab import (
     Urgency,
 )
 
+DISSATISFIED = CallbackResult.DISSATISFIED.value
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)  # ``due_key`` of a case with no running clock
 WORKING_UNITS = frozenset({TimeUnit.WORKING_HOUR, TimeUnit.WORKING_DAY})
 
@@ -354,6 +356,8 @@ def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) 
     data: dict[str, Any] = dict(move.fields)
     if plan.branch != "ok":
         data["outcome"] = plan.branch
+    if plan.branch.startswith(DISSATISFIED):  # a callback's: was the case redone (重办)?
+        data["redo"] = plan.branch == DISSATISFIED
     asked = _apply_effects(new, move, now, data) if plan.effects else record.pending_detail
     if move.attachments:
         new.attachments = (*new.attachments, *move.attachments)

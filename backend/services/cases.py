@@ -33,7 +33,7 @@ from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary
 from backend_client.eventdata import EventData, parse_data
 from backend_client.labels import both
-from backend_client.vocab import Action, CallbackResult, CaseState, PendingKind, Role, Stage
+from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
 from backend_client.wire import (
     TIMELINE_PAGE,
     ActionRequest,
@@ -270,8 +270,7 @@ class CaseService:
         state = CaseState(case.state)
         pending = PendingKind(case.pending_kind) if case.pending_kind else None
         fields = request.model_dump(exclude={"action", "attachments"}, exclude_none=True)
-        if request.action is Action.CALLBACK and request.result is CallbackResult.DISSATISFIED:
-            fields["redo"] = self.redo_on_dissatisfied
+        fields |= statemachine.policy_fields(request.action, fields, self.redo_on_dissatisfied)
         stage = Stage(case.stage) if case.stage else None
         try:
             plan = statemachine.plan(state, pending, request.action, actor.role, fields, stage)
@@ -346,8 +345,6 @@ class CaseService:
         recorded = request.model_dump(
             mode="json", exclude={"action"}, exclude_none=True, exclude_defaults=True
         )
-        if plan.rule.action is Action.CALLBACK and request.result is CallbackResult.DISSATISFIED:
-            recorded["redo"] = self.redo_on_dissatisfied
         move = workflow.Move(
             plan,
             recorded,
