@@ -56,8 +56,9 @@ async def test_the_lagging_units_rank_at_the_bottom(service: AssessmentService) 
     streets = [o for o in regions.objects if o.type == "street"]
     assert {o.id for o in streets[-2:]} == set(B.SLUGGISH_STREETS)
     others = [o for o in professional if o.name not in bottom]
-    on_time = [next(f.percent for f in o.figures if f.id == "on_time_closing_rate") for o in others]
-    assert all(value is not None and value > 85 for value in on_time)  # most near published
+    due = sum(o.counters.get("close_due", 0) for o in others)
+    on_time = sum(o.counters.get("closed_on_time", 0) for o in others)
+    assert on_time / due > 0.88  # the rest, pooled, sit near the published figures
     notice = await service.notice(ADMIN, PERIOD)
     assert notice.failed_checks and all(c.failed_checks >= 3 for c in notice.failed_checks)
     await service.db.dispose()
