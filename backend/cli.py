@@ -85,6 +85,13 @@ def seed(
     tokens_out: Annotated[
         Path | None, typer.Option(help="Where to write the demo users' tokens (JSON, 0600).")
     ] = None,
+    fold: Annotated[
+        bool,
+        typer.Option(
+            help="Fold the new cases into the assessment figures now (else the server folds "
+            "them in the background when it starts)."
+        ),
+    ] = True,
 ) -> None:
     """Build the synthetic demo district (Tongzhou-shaped), departments, routing and users."""
     import time
@@ -111,9 +118,10 @@ def seed(
         typer.echo(
             f"added {made.cases} cases ({backlog} open) and {made.events} events in {elapsed:.1f}s"
         )
-        from backend.assessment_cli import catch_up
+        if fold:  # so a server starting on this history has its figures at once
+            from backend.assessment_cli import catch_up
 
-        catch_up(url)  # so a server starting on this history has its figures at once
+            catch_up(url)
 
 
 @grids_app.command("import")

@@ -83,7 +83,9 @@ def run_demo(
     if fresh or not _seeded(db, tokens):
         print("seeding the demo city…", flush=True)
         history, backlog = str(DEMO_HISTORY), str(DEMO_BACKLOG)
-        _run_cli("seed", "--history", history, "--backlog", backlog, env=env)
+        # The server folds the new cases into the assessment figures in the background, so
+        # the console is not kept waiting for them.
+        _run_cli("seed", "--history", history, "--backlog", backlog, "--no-fold", env=env)
     url = f"http://127.0.0.1:{port}"
     server = start_server(port, env)
     try:
