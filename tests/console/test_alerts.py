@@ -73,8 +73,10 @@ async def test_overdue_alerts_are_one_digest_and_urgent_reports_alert_at_once(
             actor="王",
             actor_role=Role.OPERATOR,
             at=START,
+            data={"source": "hotline", "urgency": "urgent", "category": "matter:06042",
+                  "self_disposed": False},
             case=urgent,
-        )
+        )  # fmt: skip
         app.post_message(CaseEvents([event]))
         await pilot.pause()
         assert any(urgent.serial in n.message for n in app._notifications)

@@ -146,6 +146,16 @@ async def filter_to(pilot: Pilot[Any], app: CityGridApp, text: str) -> None:
     await pilot.press("enter")
     await wait_for(pilot, lambda: queue_screen(app).filter_text == text)
     await wait_for(pilot, lambda: not prompt(app).display)
+    # Keys go to the table, and its cursor is on a row the filter admits, only once the
+    # closed prompt handed back the focus and the view change reached the table; a key
+    # sent before that would act on the row the cursor was on before the filter.
+    await wait_for(pilot, lambda: cursor_settled(app))
+
+
+def cursor_settled(app: CityGridApp) -> bool:
+    table = queue_screen(app).table
+    rows = app.model.view.serials()
+    return table.has_focus and (table.cursor_key in rows if rows else table.cursor_key is None)
 
 
 async def command(pilot: Pilot[Any], app: CityGridApp, text: str) -> None:
