@@ -1,6 +1,11 @@
 """SQLModel tables.  Importing this package registers every table on ``SQLModel.metadata``."""
 
-from backend.models.assessment import AssessmentCursorRow, AssessmentFactRow, assessment_day
+from backend.models.assessment import (
+    AssessmentCursorRow,
+    AssessmentFactRow,
+    assessment_day,
+    assessment_month,
+)
 from backend.models.case import CaseRow, SerialCounterRow
 from backend.models.catalogue import CategoryRow
 from backend.models.channel import ChannelKeyRow
@@ -34,4 +39,5 @@ __all__ = [
     "TokenRow",
     "UserRow",
     "assessment_day",
+    "assessment_month",
 ]

@@ -1,7 +1,9 @@
 """The assessment projection: per-case facts, per-day counters, and how far the log is folded.
 
 ``assessment_day`` has one column per :class:`~backend.domain.assessment.counters.Counters`
-field, so a period's figures are one ``SUM … GROUP BY`` over its days.
+field, so a period's figures are one ``SUM … GROUP BY`` over its days. ``assessment_month``
+holds the same counters summed per calendar month (kept by the same fold, in the same
+transaction), so a period reads whole months from it and only its ragged ends by day.
 """
 
 from __future__ import annotations
@@ -40,12 +42,17 @@ def _counter_column(name: str) -> Column[Any]:
     return Column(name, kind, nullable=False, server_default="0")
 
 
-assessment_day = Table(
-    "assessment_day",
-    SQLModel.metadata,
-    Column("day", String(10), nullable=False),  # local date, YYYY-MM-DD
-    Column("object_type", String(16), nullable=False),
-    Column("object_id", String(15), nullable=False),
-    *(_counter_column(name) for name in COUNTER_COLUMNS),
-    PrimaryKeyConstraint("day", "object_type", "object_id"),
-)
+def _sums_table(name: str, when: str, width: int) -> Table:
+    return Table(
+        name,
+        SQLModel.metadata,
+        Column(when, String(width), nullable=False),
+        Column("object_type", String(16), nullable=False),
+        Column("object_id", String(15), nullable=False),
+        *(_counter_column(name) for name in COUNTER_COLUMNS),
+        PrimaryKeyConstraint(when, "object_type", "object_id"),
+    )
+
+
+assessment_day = _sums_table("assessment_day", "day", 10)  # local date, YYYY-MM-DD
+assessment_month = _sums_table("assessment_month", "month", 7)  # local month, YYYY-MM

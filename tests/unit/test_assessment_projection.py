@@ -30,7 +30,13 @@ from backend.domain import statemachine as sm
 from backend.domain.calendar import WorkingCalendar
 from backend.domain.gridcode import kind_for_code_length, scope_prefix
 from backend.domain.timelimits import TimeLimitPolicy
-from backend.models import AssessmentFactRow, CaseRow, UserRow, assessment_day
+from backend.models import (
+    AssessmentFactRow,
+    CaseRow,
+    UserRow,
+    assessment_day,
+    assessment_month,
+)
 from backend.services.access import Actor
 from backend.services.assessment.projector import Projector
 from backend.services.cases import CaseService
@@ -76,23 +82,42 @@ def _fields(rng: random.Random, action: Action, supervisor: str) -> dict[str, An
     }.get(action, {})
 
 
-async def _snapshot(db: Database) -> tuple[dict[int, Any], list[tuple[Any, ...]]]:
+Rows = list[tuple[Any, ...]]
+
+
+async def _snapshot(db: Database) -> tuple[dict[int, Any], Rows, Rows]:
     async with db.read() as session:
         facts = {
             row.case_id: row.facts
             for row in (await session.exec(select(AssessmentFactRow))).scalars()  # type: ignore[call-overload]
         }
-        days = (
-            await (await session.connection()).execute(
-                select(assessment_day).order_by(*assessment_day.primary_key.columns)
-            )
-        ).all()
-    counters = [
-        (*row[:3], *(round(value, 6) for value in row[3:]))
-        for row in days
-        if any(row[3:])  # taking a case's old contribution out may leave a row of zeros
-    ]
-    return facts, counters
+        tables = [
+            (
+                await (await session.connection()).execute(
+                    select(table).order_by(*table.primary_key.columns)
+                )
+            ).all()
+            for table in (assessment_day, assessment_month)
+        ]
+    days, months = (
+        [
+            (*row[:3], *(round(value, 6) for value in row[3:]))
+            for row in rows
+            if any(row[3:])  # taking a case's old contribution out may leave a row of zeros
+        ]
+        for rows in tables
+    )
+    return facts, days, months
+
+
+def _by_month(days: Rows) -> Rows:
+    """The day counters summed per (month, object): what ``assessment_month`` must hold."""
+    sums: dict[tuple[str, str, str], list[float]] = {}
+    for day, kind, ident, *values in days:
+        bucket = sums.setdefault((day[:7], kind, ident), [0.0] * len(values))
+        for i, value in enumerate(values):
+            bucket[i] += value
+    return [(*key, *(round(v, 6) for v in values)) for key, values in sorted(sums.items())]
 
 
 async def _play(db: Database, seed: int, batches: list[int], projector: Projector) -> None:
@@ -171,6 +196,7 @@ async def test_incremental_equals_rebuilt(city: Path, seed: int, batches: list[i
                 pass
             incremental = await _snapshot(db)
             assert incremental[0] and incremental[1]
+            assert incremental[2] == _by_month(incremental[1])  # months are their days' sums
             await projector.rebuild()
             assert await _snapshot(db) == incremental
         finally:

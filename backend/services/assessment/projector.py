@@ -17,27 +17,36 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, text
+from sqlalchemy import Dialect, Table, delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
 from backend.domain.assessment.facts import CaseFacts, LoggedEvent, fold
 from backend.domain.assessment.tally import case_deltas
-from backend.models import AssessmentCursorRow, AssessmentFactRow, EventRow, assessment_day
+from backend.models import (
+    AssessmentCursorRow,
+    AssessmentFactRow,
+    EventRow,
+    assessment_day,
+    assessment_month,
+)
 from backend.models.assessment import COUNTER_COLUMNS
+from backend.services.assessment.sums import month_of
 
 log = logging.getLogger("citygrid.assessment")
 FOLD_LOCK_KEY = 47_678_0008
 BATCH = 5_000
-SETTLE_SECONDS = 0.25  # a woken fold waits this long for more commits to join it
+SETTLE_SECONDS = 1.0  # a write's fold waits this long for more commits to join it
 REBUILD_BATCH = 50_000  # fewer cases cut in two by a batch's end when folding everything
 _IN_CHUNK = 500  # ids per IN (…) list
+MAX_SHAPES = 16  # more distinct sets of moved counters than this: write whole rows
 
 DayKey = tuple[str, str, str]  # day, object type, object id
 T = TypeVar("T")
@@ -56,6 +65,8 @@ class Projector:
     def __init__(self, db: Database, tz: ZoneInfo, poll_interval: float = 1.0) -> None:
         self.db, self.tz, self.poll_interval = db, tz, poll_interval
         self._wake = asyncio.Event()
+        self._upserts: dict[tuple[str, tuple[str, ...]], SQLCompiler] = {}
+        self._urgent = asyncio.Event()  # a read is waiting for the figures: fold now
         self._task: asyncio.Task[None] | None = None
         self._days: dict[str, str] = {}  # instant → local day, for the instants seen lately
         self._progress = asyncio.Event()  # replaced (after being set) whenever a batch commits
@@ -69,16 +80,21 @@ class Projector:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def notify(self) -> None:
-        """A write committed: fold it soon."""
+    def notify(self, urgent: bool = False) -> None:
+        """A write committed: fold it soon (``urgent``: a read waits for it, fold now)."""
         self._wake.set()
+        if urgent:
+            self._urgent.set()
 
     async def _run(self) -> None:
         while True:
             # Let the writes of the next moment gather: one fold for many commits, so the
-            # projection holds the (SQLite: only) write lock a few times a second, not once
-            # per write.
-            await asyncio.sleep(SETTLE_SECONDS)
+            # projection holds the (SQLite: only) write lock about once a second, not once
+            # per write, and pays its fixed cost per batch over many events. A read that
+            # waits for the figures does not wait for the settle.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._urgent.wait(), SETTLE_SECONDS)
+            self._urgent.clear()
             try:
                 while True:
                     folded = await self.catch_up()
@@ -113,7 +129,7 @@ class Projector:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return None
-            self.notify()
+            self.notify(urgent=True)
             progress = self._progress
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(progress.wait(), min(remaining, self.poll_interval))
@@ -150,7 +166,7 @@ class Projector:
         async with self.db.write() as session:
             await self._exclusive(session, wait=True)
             connection = await session.connection()
-            for table in (assessment_day, FACT_TABLE, CURSOR_TABLE):
+            for table in (assessment_day, assessment_month, FACT_TABLE, CURSOR_TABLE):
                 await connection.execute(delete(table))
         folded = 0
         while (batch := await self.catch_up(REBUILD_BATCH)) > 0:
@@ -188,12 +204,15 @@ class Projector:
 
     async def _facts(self, session: AsyncSession, case_ids: list[int]) -> dict[int, CaseFacts]:
         found: dict[int, CaseFacts] = {}
+        connection = await session.connection()
         for chunk in _chunks(case_ids):
-            result = await session.exec(
-                select(AssessmentFactRow).where(col(AssessmentFactRow.case_id).in_(chunk))
+            rows = await connection.execute(
+                select(col(AssessmentFactRow.case_id), col(AssessmentFactRow.facts)).where(
+                    col(AssessmentFactRow.case_id).in_(chunk)
+                )
             )
-            for row in result.all():
-                found[row.case_id] = CaseFacts.from_json(row.facts)
+            for case_id, facts in rows.all():  # plain rows: no ORM objects
+                found[case_id] = CaseFacts.from_json(facts)
         return found
 
     def _day(self, at: str) -> str:
@@ -228,21 +247,63 @@ class Projector:
     async def _put_days(
         self, session: AsyncSession, change: dict[DayKey, dict[str, float]]
     ) -> None:
-        zero = dict.fromkeys(COUNTER_COLUMNS, 0)
-        rows = [
-            {"day": day, "object_type": kind, "object_id": ident, **zero, **counts}
-            for (day, kind, ident), counts in change.items()
-            if any(counts.values())
-        ]
-        if not rows:
-            return
-        table = assessment_day
-        stmt = self._insert()(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day", "object_type", "object_id"],
-            set_={name: table.c[name] + stmt.excluded[name] for name in COUNTER_COLUMNS},
-        )
-        await (await session.connection()).execute(stmt, rows)
+        """Add ``change`` to the day counters and to their months' counters."""
+        months: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (day, kind, ident), counts in change.items():
+            bucket = months[(month_of(day), kind, ident)]
+            for name, value in counts.items():
+                bucket[name] += value
+        await self._add_to(session, assessment_day, "day", change)
+        await self._add_to(session, assessment_month, "month", months)
+
+    async def _add_to(
+        self, session: AsyncSession, table: Table, when: str, change: dict[DayKey, dict[str, float]]
+    ) -> None:
+        """Upsert ``change`` into ``table``. A batch of new events moves few counters, so the
+        rows are grouped by the counters they move and each group's statement binds and sets
+        only those (the others keep their value, or their default 0 on a new row); a batch
+        that moves many different sets (a rebuild's) writes whole rows in one statement."""
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for (at, kind, ident), counts in change.items():
+            names = tuple(sorted(name for name, value in counts.items() if value))
+            if names:
+                row = {when: at, "object_type": kind, "object_id": ident}
+                shapes[names].append(row | {name: counts[name] for name in names})
+        if len(shapes) > MAX_SHAPES:
+            zero = dict.fromkeys(COUNTER_COLUMNS, 0)
+            shapes = {COUNTER_COLUMNS: [zero | row for rows in shapes.values() for row in rows]}
+        connection = await session.connection()
+        for names, rows in shapes.items():
+            compiled = self._upsert(connection.dialect, table, when, names)
+            if compiled.positiontup is not None:  # SQLite's ?: the values in bind order
+                order = compiled.positiontup
+                await connection.exec_driver_sql(
+                    compiled.string, [tuple(row[name] for name in order) for row in rows]
+                )
+            else:
+                await connection.exec_driver_sql(compiled.string, rows)
+
+    def _upsert(
+        self, dialect: Dialect, table: Table, when: str, names: tuple[str, ...]
+    ) -> SQLCompiler:
+        """The upsert that adds ``names`` to a row of ``table``, compiled once per shape and
+        run through the driver as it is (no statement to build, key or look up per batch)."""
+        key = (table.name, names)
+        compiled = self._upserts.get(key)
+        if compiled is None:
+            stmt = self._insert()(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[when, "object_type", "object_id"],
+                set_={name: table.c[name] + stmt.excluded[name] for name in names},
+            )
+            compiled = cast(
+                SQLCompiler,
+                stmt.compile(
+                    dialect=dialect, column_keys=[when, "object_type", "object_id", *names]
+                ),
+            )
+            self._upserts[key] = compiled
+        return compiled
 
 
 def _chunks(items: Iterable[T], size: int = _IN_CHUNK) -> Iterable[list[T]]:

@@ -1,0 +1,92 @@
+"""A period's counters per object, in one aggregate query: the months the period covers
+whole from ``assessment_month``, its ragged ends from ``assessment_day``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select, union_all
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.domain.assessment.adjustments import adjusted
+from backend.domain.assessment.counters import Counters
+from backend.domain.assessment.tally import ObjectKey
+from backend.models import assessment_day, assessment_month
+from backend.models.assessment import COUNTER_COLUMNS
+from backend_client.assessment import ObjectType
+
+_FLOAT = "extension_hours"
+
+
+def month_of(day: str) -> str:
+    """The month row a day's counters also count in: 2026-11-30 → 2026-11."""
+    return day[:7]
+
+
+def split(first: date, last: date) -> tuple[list[str], list[tuple[date, date]]]:
+    """The months wholly inside ``first``..``last`` (both included), and the day ranges
+    left over (at most one at each end)."""
+    months: list[str] = []
+    ragged: list[tuple[date, date]] = []
+    start = first
+    while start <= last:
+        month_end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if start.day == 1 and month_end <= last:
+            months.append(start.strftime("%Y-%m"))
+        else:
+            ragged.append((start, min(month_end, last)))
+        start = month_end + timedelta(days=1)
+    return months, ragged
+
+
+def _by_month(types: Sequence[ObjectType], months: list[str]) -> Select[Any]:
+    table = assessment_month
+    return (
+        select(table.c.object_type, table.c.object_id, *(table.c[n] for n in COUNTER_COLUMNS))
+        .where(table.c.month.in_(months))
+        .where(table.c.object_type.in_(types))
+    )
+
+
+def _by_day(types: Sequence[ObjectType], first: date, last: date) -> Select[Any]:
+    table = assessment_day
+    return (
+        select(table.c.object_type, table.c.object_id, *(table.c[n] for n in COUNTER_COLUMNS))
+        .where(table.c.day >= first.isoformat())
+        .where(table.c.day <= last.isoformat())
+        .where(table.c.object_type.in_(types))
+    )
+
+
+async def period_sums(
+    session: AsyncSession,
+    first: date,
+    last: date,
+    types: Sequence[ObjectType],
+    changes: Mapping[ObjectKey, Mapping[str, float]],
+) -> dict[ObjectKey, Counters]:
+    """Every object's counters for the days ``first``..``last``, with ``changes`` (upheld
+    appeals) added."""
+    months, ragged = split(first, last)
+    parts = [_by_day(types, start, end) for start, end in ragged]
+    if months:
+        parts.append(_by_month(types, months))
+    both = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    stmt = select(
+        both.c.object_type,
+        both.c.object_id,
+        *(func.sum(both.c[name]) for name in COUNTER_COLUMNS),
+    ).group_by(both.c.object_type, both.c.object_id)
+    rows = (await (await session.connection()).execute(stmt)).all()
+    sums: dict[ObjectKey, Counters] = {}
+    for kind, ident, *values in rows:
+        counts: dict[str, Any] = {
+            name: float(v or 0) if name == _FLOAT else int(v or 0)
+            for name, v in zip(COUNTER_COLUMNS, values, strict=True)
+        }
+        sums[ObjectKey(kind, ident)] = Counters(**counts)
+    for key, change in changes.items():
+        sums[key] = adjusted(sums.get(key, Counters()), change)
+    return sums
