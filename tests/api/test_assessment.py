@@ -238,3 +238,28 @@ async def test_the_typed_client_reads_rankings_drill_down_notice_and_export(
         assert notice.closed >= 1 and notice.on_time_target == 95.0
         body = await api.assessment_export(PERIOD, "xlsx")
         assert body[:2] == b"PK"  # a zip container
+
+
+async def test_a_ranking_is_named_by_its_etag_until_the_log_moves(world: World) -> None:
+    _, _, seq = await _closed_case(world)
+    params = {"period": PERIOD, "family": "department", "after": str(seq)}
+    async with client(world, "lead") as lead, client(world, "h_zf") as zf:
+        first = await lead.get("/assessment/rankings", params=params)
+        assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+        tag = first.headers["ETag"]
+        again = await lead.get("/assessment/rankings", params=params)
+        assert again.headers["ETag"] == tag and again.content == first.content
+        unchanged = await lead.get(
+            "/assessment/rankings", params=params, headers={"If-None-Match": f"W/{tag}"}
+        )
+        assert unchanged.status_code == 304 and unchanged.content == b""
+        other = await zf.get("/assessment/rankings", params=params)
+        assert other.headers["ETag"] != tag  # another reader sees other objects
+        _, _, later = await _closed_case(world)
+        moved = await lead.get(
+            "/assessment/rankings",
+            params={**params, "after": str(later)},
+            headers={"If-None-Match": tag},
+        )
+        assert moved.status_code == 200 and moved.headers["ETag"] != tag
+        assert moved.json()["through_seq"] >= later

@@ -3,13 +3,13 @@ cases behind any of their counters. Read-only; scoped by jurisdiction."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from backend.api.deps import ActorDep, ServicesDep
-from backend.api.openapi import problems
+from backend.api.openapi import header, problems
 from backend.core.problems import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from backend.domain.assessment.counters import COUNTER_NAMES
 from backend.domain.assessment.periods import PERIOD_PATTERN
@@ -54,7 +54,20 @@ def problem_for(refused: AssessmentRefused) -> Exception:
     return kinds.get(refused.status, Invalid)(refused.message)
 
 
-@router.get("/rankings", responses=problems(404, 503))
+RANKING_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "ETag": header(
+                "Names these figures (live rankings only); send it back as If-None-Match."
+            )
+        }
+    },
+    304: {"description": "The figures are still the ones your If-None-Match names."},
+    **problems(404, 503),
+}
+
+
+@router.get("/rankings", response_model=Ranking, responses=RANKING_RESPONSES)
 async def rankings(
     services: ServicesDep,
     actor: ActorDep,
@@ -64,7 +77,15 @@ async def rankings(
     published: Annotated[
         bool, Query(description="Read the period's latest published revision (frozen).")
     ] = False,
-) -> Ranking:
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            description="The ETag of a live ranking you hold: 304 if it still stands.",
+            max_length=200,
+        ),
+    ] = None,
+) -> Ranking | Response:
     """Every object of the family you may see, scored and graded as the centre's policy
     says, ranked within its group (regions by level, departments by kind, posts by role),
     with its counters, ratios and score terms. The bottom units of each group are flagged.
@@ -72,9 +93,18 @@ async def rankings(
     try:
         if published:
             return await services.publications.ranking(actor, period, family)
-        return await services.assessment.ranking(actor, period, family, after)
+        answer = await services.assessment.ranking_answer(actor, period, family, after)
     except AssessmentRefused as refused:
         raise problem_for(refused) from None
+    headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache"}
+    if if_none_match is not None and {answer.etag, "*"} & _etags(if_none_match):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type="application/json", headers=headers)
+
+
+def _etags(header_value: str) -> set[str]:
+    """The entity tags an If-None-Match names (weak ones compare by their opaque part)."""
+    return {tag.strip().removeprefix("W/") for tag in header_value.split(",")}
 
 
 @router.get("/cases", responses=problems(404, 503))

@@ -6,12 +6,11 @@ own), and the posts of its people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, cast
+from collections.abc import Mapping, Sequence
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +20,7 @@ from backend.domain.assessment.counters import COUNTER_NAMES, Counters
 from backend.domain.assessment.facts import CaseFacts
 from backend.domain.assessment.periods import BadPeriod, NamedPeriod, parse_period
 from backend.domain.assessment.policy import AssessmentPolicy, ObjectKind
-from backend.domain.assessment.scoring import Score, score
+from backend.domain.assessment.scoring import score
 from backend.domain.assessment.tally import REGION_PREFIX, ObjectKey, case_deltas
 from backend.models import (
     AssessmentCursorRow,
@@ -29,18 +28,23 @@ from backend.models import (
     CaseRow,
     EventRow,
     UserRow,
-    assessment_day,
 )
-from backend.models.assessment import COUNTER_COLUMNS
 from backend.services.access import Actor
 from backend.services.assessment.adjusting import adjusted_cases, adjustments_in
 from backend.services.assessment.export import csv_bytes, xlsx_bytes
 from backend.services.assessment.notice import draft_notice
 from backend.services.assessment.projector import Projector
+from backend.services.assessment.ranked import Subject, encode, ranked, ranked_data
+from backend.services.assessment.ranking_cache import (
+    Adjusted,
+    EncodedRanking,
+    RankingCache,
+    RankingKey,
+)
+from backend.services.assessment.sums import period_sums
 from backend.services.events import head_seq
 from backend.services.reference import Reference
 from backend_client.assessment import (
-    Figure,
     FigureCase,
     FigureCases,
     Notice,
@@ -49,7 +53,6 @@ from backend_client.assessment import (
     PeriodInfo,
     RankedObject,
     Ranking,
-    ScoreTerm,
 )
 from backend_client.vocab import Role
 
@@ -77,16 +80,6 @@ class AssessmentRefused(Exception):
         self.status, self.message = status, message
 
 
-@dataclass(frozen=True)
-class _Subject:
-    key: ObjectKey
-    name: str
-    group: str
-    kind: ObjectKind
-    area_class: str = "A"
-    grids: int = 1
-
-
 class AssessmentService:
     def __init__(
         self,
@@ -98,6 +91,9 @@ class AssessmentService:
     ) -> None:
         self.db, self.ref, self.policy, self.tz = db, ref, policy, tz
         self.projector = projector
+        self._cache = RankingCache()
+        self._grid_counts: dict[str, int] = {}
+        self._grid_counts_of: object = None  # the regions mapping the counts were made from
 
     async def _wait(self, after: int | None) -> None:
         if after is None:
@@ -127,16 +123,35 @@ class AssessmentService:
     async def ranking(
         self, actor: Actor, period_text: str, family: ObjectFamily, after: int | None = None
     ) -> Ranking:
+        return (await self.ranking_answer(actor, period_text, family, after)).ranking
+
+    async def ranking_answer(
+        self, actor: Actor, period_text: str, family: ObjectFamily, after: int | None = None
+    ) -> EncodedRanking:
+        """The ranking with its JSON and ETag; computed once per state of its inputs."""
         period = self.period(period_text)
         await self._wait(after)
+        types = FAMILY_TYPES[family]
         async with self.db.read() as session:
             through = await self._through(session)
-            sums = await self._sums(session, period, FAMILY_TYPES[family])
+            changes = await adjustments_in(session, period, types)
             users = await self._users(session) if family == "post" else {}
+            key = RankingKey(
+                period.name,
+                family,
+                self.policy.version,
+                through,
+                _frozen(changes),
+                _people(users),
+                (actor.scope_prefix, actor.is_handler, actor.department_id, actor.id),
+            )
+            if (cached := self._cache.get(key)) is not None:
+                return cached
+            sums = await period_sums(session, period.first, period.last, types, changes)
         subjects = [
             subject
-            for key in sums
-            if (subject := self._subject(key, users)) is not None
+            for key_ in sums
+            if (subject := self._subject(key_, users)) is not None
             and self._sees(actor, subject, users)
         ]
         scored = [
@@ -154,13 +169,16 @@ class AssessmentService:
             )
             for subject in subjects
         ]
-        return Ranking(
-            period=_info(period),
-            through_seq=through,
-            family=family,
-            policy_version=self.policy.version,
-            objects=self._ranked(scored),
-        )
+        data = {
+            "period": _info(period).model_dump(mode="json"),
+            "through_seq": through,
+            "family": family,
+            "policy_version": self.policy.version,
+            "objects": ranked_data(self.policy, scored),
+        }
+        answer = EncodedRanking(encode(data), key.etag)
+        self._cache.put(key, answer)
+        return answer
 
     async def cases_behind(
         self,
@@ -245,33 +263,6 @@ class AssessmentService:
 
     # --- reading ----------------------------------------------------------------------------
 
-    async def _sums(
-        self, session: AsyncSession, period: NamedPeriod, types: Sequence[ObjectType]
-    ) -> dict[ObjectKey, Counters]:
-        table = assessment_day
-        stmt = (
-            select(
-                table.c.object_type,
-                table.c.object_id,
-                *(func.sum(table.c[name]).label(name) for name in COUNTER_COLUMNS),
-            )
-            .where(table.c.day >= period.first.isoformat())
-            .where(table.c.day <= period.last.isoformat())
-            .where(table.c.object_type.in_(types))
-            .group_by(table.c.object_type, table.c.object_id)
-        )
-        rows = (await (await session.connection()).execute(stmt)).all()
-        sums: dict[ObjectKey, Counters] = {}
-        for row in rows:
-            values: dict[str, Any] = {name: row._mapping[name] or 0 for name in COUNTER_COLUMNS}
-            values = {
-                n: (float(v) if n == "extension_hours" else int(v)) for n, v in values.items()
-            }
-            sums[ObjectKey(row.object_type, row.object_id)] = Counters(**values)
-        for key, changes in (await adjustments_in(session, period, types)).items():
-            sums[key] = adjusted(sums.get(key, Counters()), changes)
-        return sums
-
     async def _users(self, session: AsyncSession) -> dict[str, UserRow]:
         return {str(user.id): user for user in (await session.exec(select(UserRow))).scalars()}  # type: ignore[call-overload]
 
@@ -332,11 +323,11 @@ class AssessmentService:
             return False
         return self._sees(actor, self._frozen_subject(item), users)
 
-    def _frozen_subject(self, item: RankedObject) -> _Subject:
+    def _frozen_subject(self, item: RankedObject) -> Subject:
         key = ObjectKey(item.type, item.id)
         region = self.ref.regions.get(item.id) if item.type in REGION_PREFIX else None
         area_class = region.area_class if region is not None else "A"
-        return _Subject(
+        return Subject(
             key,
             item.name,
             item.group,
@@ -365,36 +356,42 @@ class AssessmentService:
                 period_days=days,
             )
             scored.append((subject, counters, result))
-        return ranking.model_copy(update={"objects": self._ranked(scored)})
+        return ranking.model_copy(update={"objects": ranked(self.policy, scored)})
 
     # --- who is what ------------------------------------------------------------------------
 
-    def _subject(self, key: ObjectKey, users: dict[str, UserRow]) -> _Subject | None:
+    def _subject(self, key: ObjectKey, users: dict[str, UserRow]) -> Subject | None:
         if key.type in REGION_PREFIX:
             region = self.ref.regions.get(key.id)
             if region is None:
                 return None
-            return _Subject(
+            return Subject(
                 key, region.name, key.type, "region", region.area_class, self._grids(key)
             )
         if key.type == "department":
             department = self.ref.department(int(key.id))
             if department is None:
                 return None
-            return _Subject(key, department.name, department.kind, "department")
+            return Subject(key, department.name, department.kind, "department")
         user = users.get(key.id)
         if user is None or user.role not in POST_KINDS:
             return None
-        return _Subject(key, user.display_name, user.role, POST_KINDS[user.role])
+        return Subject(key, user.display_name, user.role, POST_KINDS[user.role])
 
     def _grids(self, key: ObjectKey) -> int:
+        """How many unit grids a region spans (at least 1); counted once per region set."""
         if key.type == "grid":
             return 1
-        return (
-            sum(1 for code in self.ref.regions if len(code) == 15 and code.startswith(key.id)) or 1
-        )
+        if self._grid_counts_of is not self.ref.regions:
+            counts: dict[str, int] = {}
+            for code in self.ref.regions:
+                if len(code) == REGION_PREFIX["grid"]:
+                    for length in REGION_PREFIX.values():
+                        counts[code[:length]] = counts.get(code[:length], 0) + 1
+            self._grid_counts, self._grid_counts_of = counts, self.ref.regions
+        return self._grid_counts.get(key.id, 0) or 1
 
-    def _sees(self, actor: Actor, subject: _Subject, users: dict[str, UserRow]) -> bool:
+    def _sees(self, actor: Actor, subject: Subject, users: dict[str, UserRow]) -> bool:
         key = subject.key
         if key.type in REGION_PREFIX:  # a department's staff see their department's only
             within = key.id.startswith(actor.scope_prefix) or actor.scope_prefix.startswith(key.id)
@@ -412,60 +409,20 @@ class AssessmentService:
         user = users[key.id]
         return actor.id == user.id or user.jurisdiction_code.startswith(actor.scope_prefix)
 
-    def _ranked(self, scored: Iterable[tuple[_Subject, Counters, Score]]) -> list[RankedObject]:
-        groups: dict[tuple[str, str], list[tuple[_Subject, Counters, Score]]] = {}
-        for item in scored:
-            groups.setdefault((item[0].key.type, item[0].group), []).append(item)
-        ranked: list[RankedObject] = []
-        bottom = self.policy.notice.bottom
-        for (_, group), members in sorted(groups.items()):
-            members.sort(key=lambda item: (-item[2].composite, item[0].key.id))
-            size = len(members)
-            composites = [score_.composite for _, _, score_ in members]
-            for subject, counters, result in members:
-                rank = composites.index(result.composite) + 1  # ties share the better rank
-                ranked.append(
-                    RankedObject(
-                        type=subject.key.type,
-                        id=subject.key.id,
-                        name=subject.name,
-                        group=group,
-                        kind=subject.kind,
-                        rank=rank,
-                        group_size=size,
-                        bottom=_bottom(result.composite, composites, bottom),
-                        composite=result.composite,
-                        grade=result.grade,
-                        counters=_nonzero(counters),
-                        figures=self._figures(result),
-                        terms=[ScoreTerm(**vars(term)) for term in result.terms],
-                    )
-                )
-        return ranked
 
-    def _figures(self, result: Score) -> list[Figure]:
-        return [
-            Figure(
-                id=rid,
-                zh=self.policy.ratios[rid].zh,
-                en=self.policy.ratios[rid].en,
-                numerator=value.numerator,
-                denominator=value.denominator,
-                percent=value.percent,
-            )
-            for rid, value in result.ratios.items()
-        ]
+def _frozen(changes: Mapping[ObjectKey, Mapping[str, float]]) -> Adjusted:
+    return tuple(
+        (key.type, key.id, tuple(sorted(change.items()))) for key, change in sorted(changes.items())
+    )
 
 
-def _bottom(composite: float, composites: list[float], bottom: int) -> bool:
-    """Among the group's bottom ``bottom`` (best first), unless tied with the best: a
-    group where everyone scores the same has no bottom units."""
-    size = len(composites)
-    return size > bottom and composite <= composites[size - bottom] and composite < composites[0]
-
-
-def _nonzero(counters: Counters) -> dict[str, float]:
-    return {name: value for name, value in vars(counters).items() if value}
+def _people(users: Mapping[str, UserRow]) -> int:
+    return hash(
+        tuple(
+            (ident, user.role, user.display_name, user.jurisdiction_code)
+            for ident, user in sorted(users.items())
+        )
+    )
 
 
 def _info(period: NamedPeriod) -> PeriodInfo:
