@@ -20,7 +20,14 @@ from backend.domain.assessment.scoring import score
 from backend.domain.assessment.tally import ObjectKey
 from backend.models import assessment_day, assessment_month
 from backend.models.assessment import COUNTER_COLUMNS
-from backend.services.assessment.ranked import Subject, encode, ranked, ranked_data
+from backend.services.assessment.ranked import (
+    Pieces,
+    Subject,
+    encode,
+    piece,
+    ranked,
+    ranked_json,
+)
 from backend.services.assessment.ranking_cache import EncodedRanking, RankingCache, RankingKey
 from backend.services.assessment.sums import month_of, period_sums, split
 from backend_client.assessment import PeriodInfo, Ranking
@@ -166,25 +173,51 @@ def test_the_cache_stays_within_its_bytes() -> None:
     assert cache.get(_key(1, "a")) is None and cache.get(_key(1, "d")) is not None
 
 
-def test_plain_data_encodes_as_the_model_does() -> None:
+def test_spliced_pieces_encode_as_the_model_does() -> None:
     policy = AssessmentPolicy.load()
     rng = random.Random(3)
     scored = []
     for i in range(40):
         kind: ObjectKind = ("department", "region", "supervisor", "shift_lead", "operator")[i % 5]
-        values: dict[str, Any] = {name: rng.randint(0, 30) for name in COUNTER_COLUMNS}
+        values: dict[str, Any] = {name: rng.randint(0, 3) for name in COUNTER_COLUMNS}
         values["extension_hours"] = rng.choice((0, 4.5, 1 / 3))
         counters = Counters(**({} if i % 7 == 0 else values))  # 0, 7, …: nothing was due
         subject = Subject(ObjectKey("street", f"110112{i:03d}"), f"街道“{i}”", kind, kind)
         scored.append((subject, counters, score(policy, kind, counters, grids=30)))
-    data = ranked_data(policy, scored)
+    objects = ranked_json(policy, [piece(policy, *item) for item in scored])
     period = _period().model_dump(mode="json")
-    wire = {"period": period, "through_seq": 9, "family": "region"}
-    body = encode({**wire, "policy_version": policy.version, "objects": data})
+    wire = {"period": period, "through_seq": 9, "family": "region", "policy_version": "v"}
+    body = encode(wire)[:-1] + b',"objects":' + objects + b"}"
     model = Ranking.model_validate_json(body)
     assert model.model_dump_json().encode() == body
+    by_group: dict[str, list[float]] = {}
+    for item in model.objects:
+        by_group.setdefault(item.group, []).append(item.composite)
+    for item in model.objects:  # ranks as the group's sorted composites give them
+        composites = by_group[item.group]
+        assert composites == sorted(composites, reverse=True)
+        assert item.rank == composites.index(item.composite) + 1
+        assert item.group_size == len(composites)
     assert model.objects == ranked(policy, scored)
     assert EncodedRanking(body, '"x"').ranking == model
+
+
+def test_pieces_are_scored_again_only_when_their_counters_move() -> None:
+    policy = AssessmentPolicy.load()
+    pieces = Pieces()
+    subject = Subject(ObjectKey("street", "110112001"), "街道", "street", "region")
+    calls: list[Counters] = []
+
+    def scored(counters: Counters) -> Any:
+        return lambda: calls.append(counters) or score(policy, "region", counters)
+
+    first, moved = Counters(closed=1, close_due=2), Counters(closed=2, close_due=2)
+    one = pieces.get(("2026-11", "v"), subject, first, scored(first), policy)
+    assert pieces.get(("2026-11", "v"), subject, first, scored(first), policy) is one
+    two = pieces.get(("2026-11", "v"), subject, moved, scored(moved), policy)
+    assert two is not one and calls == [first, moved]
+    pieces.get(("2026-12", "v"), subject, first, scored(first), policy)  # another period
+    assert calls == [first, moved, first]
 
 
 def _period() -> PeriodInfo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from backend.api.deps import ActorDep, ServicesDep
@@ -69,6 +69,7 @@ RANKING_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/rankings", response_model=Ranking, responses=RANKING_RESPONSES)
 async def rankings(
+    request: Request,
     services: ServicesDep,
     actor: ActorDep,
     period: PeriodQuery,
@@ -96,10 +97,15 @@ async def rankings(
         answer = await services.assessment.ranking_answer(actor, period, family, after)
     except AssessmentRefused as refused:
         raise problem_for(refused) from None
-    headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache"}
+    headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    zipped = "gzip" in request.headers.get("accept-encoding", "").lower()
+    if zipped:  # the bytes differ from the identity body's: a weak tag, as proxies make it
+        headers |= {"ETag": f"W/{answer.etag}", "Content-Encoding": "gzip"}
     if if_none_match is not None and {answer.etag, "*"} & _etags(if_none_match):
+        headers.pop("Content-Encoding", None)
         return Response(status_code=304, headers=headers)
-    return Response(answer.body, media_type="application/json", headers=headers)
+    body = answer.gzipped if zipped else answer.body
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def _etags(header_value: str) -> set[str]:

@@ -7,6 +7,7 @@ own), and the posts of its people.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from backend.domain.assessment.counters import COUNTER_NAMES, Counters
 from backend.domain.assessment.facts import CaseFacts
 from backend.domain.assessment.periods import BadPeriod, NamedPeriod, parse_period
 from backend.domain.assessment.policy import AssessmentPolicy, ObjectKind
-from backend.domain.assessment.scoring import score
+from backend.domain.assessment.scoring import Score, score
 from backend.domain.assessment.tally import REGION_PREFIX, ObjectKey, case_deltas
 from backend.models import (
     AssessmentCursorRow,
@@ -34,7 +35,7 @@ from backend.services.assessment.adjusting import adjusted_cases, adjustments_in
 from backend.services.assessment.export import csv_bytes, xlsx_bytes
 from backend.services.assessment.notice import draft_notice
 from backend.services.assessment.projector import Projector
-from backend.services.assessment.ranked import Subject, encode, ranked, ranked_data
+from backend.services.assessment.ranked import Pieces, Subject, encode, ranked, ranked_json
 from backend.services.assessment.ranking_cache import (
     Adjusted,
     EncodedRanking,
@@ -92,6 +93,7 @@ class AssessmentService:
         self.db, self.ref, self.policy, self.tz = db, ref, policy, tz
         self.projector = projector
         self._cache = RankingCache()
+        self._pieces = Pieces()
         self._grid_counts: dict[str, int] = {}
         self._grid_counts_of: object = None  # the regions mapping the counts were made from
 
@@ -154,31 +156,36 @@ class AssessmentService:
             if (subject := self._subject(key_, users)) is not None
             and self._sees(actor, subject, users)
         ]
-        scored = [
-            (
+        pieces = [
+            self._pieces.get(
+                (period.name, self.policy.version),
                 subject,
                 sums[subject.key],
-                score(
-                    self.policy,
-                    subject.kind,
-                    sums[subject.key],
-                    area_class=subject.area_class,
-                    grids=subject.grids,
-                    period_days=period.days,
-                ),
+                partial(self._score, subject, sums[subject.key], period.days),
+                self.policy,
             )
             for subject in subjects
         ]
-        data = {
+        envelope = {
             "period": _info(period).model_dump(mode="json"),
             "through_seq": through,
             "family": family,
             "policy_version": self.policy.version,
-            "objects": ranked_data(self.policy, scored),
         }
-        answer = EncodedRanking(encode(data), key.etag)
+        body = encode(envelope)[:-1] + b',"objects":' + ranked_json(self.policy, pieces) + b"}"
+        answer = EncodedRanking(body, key.etag)
         self._cache.put(key, answer)
         return answer
+
+    def _score(self, subject: Subject, counters: Counters, days: float) -> Score:
+        return score(
+            self.policy,
+            subject.kind,
+            counters,
+            area_class=subject.area_class,
+            grids=subject.grids,
+            period_days=days,
+        )
 
     async def cases_behind(
         self,

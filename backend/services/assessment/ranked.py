@@ -1,14 +1,18 @@
 """Scored objects ranked within their comparable groups, as the API answers them.
 
 A month's region ranking is ~2,400 objects with ~20 figures and terms each (~50,000
-models). The API's answer is built as plain JSON data, each value already of its field's
-type (every float field a float), and encoded once: :func:`ranked_json`. Models are made
-only where code reads them (:func:`ranked`); a test checks both give the same JSON."""
+models). Each object is scored and encoded once as a :class:`Piece`: its JSON before and
+after the three fields that depend on the others in its group (rank, group size, bottom).
+A ranking sorts the pieces and splices those in; an object whose counters did not change
+since the last ranking of the period keeps its piece (:class:`Pieces`). The JSON is what
+pydantic writes for :class:`RankedObject` (a test compares the bytes); models are made
+only where code reads them."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +23,8 @@ from backend.domain.assessment.policy import AssessmentPolicy, ObjectKind
 from backend.domain.assessment.scoring import Score
 from backend.domain.assessment.tally import ObjectKey
 from backend_client.assessment import RankedObject
+
+PERIODS_KEPT = 8  # periods whose pieces are kept (each ~10 MB for a month of regions)
 
 
 @dataclass(frozen=True)
@@ -33,13 +39,19 @@ class Subject:
     grids: int = 1
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One scored object, encoded but for its place in its group."""
+
+    subject: Subject
+    counters: Counters
+    composite: float
+    head: bytes  # {"type":…,"kind":…   (no closing brace)
+    tail: bytes  # "composite":…,"terms":[…]}
+
+
 Scored = tuple[Subject, Counters, Score]
 _OBJECTS = TypeAdapter(list[RankedObject])
-
-
-def ranked(policy: AssessmentPolicy, scored: Iterable[Scored]) -> list[RankedObject]:
-    """The ranked objects as models."""
-    return _OBJECTS.validate_python(ranked_data(policy, scored))
 
 
 def encode(data: Any) -> bytes:
@@ -47,62 +59,101 @@ def encode(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-def ranked_data(policy: AssessmentPolicy, scored: Iterable[Scored]) -> list[dict[str, Any]]:
-    """Ranks within each (type, group), best first; ties share the better rank. Plain
-    data in :class:`RankedObject`'s field order and types."""
-    groups: dict[tuple[str, str], list[Scored]] = {}
-    for item in scored:
-        groups.setdefault((item[0].key.type, item[0].group), []).append(item)
-    out: list[dict[str, Any]] = []
+def piece(policy: AssessmentPolicy, subject: Subject, counters: Counters, result: Score) -> Piece:
+    """The object's JSON in :class:`RankedObject`'s field order, each value of its field's
+    type (every float field a float)."""
+    head = encode(
+        {
+            "type": subject.key.type,
+            "id": subject.key.id,
+            "name": subject.name,
+            "group": subject.group,
+            "kind": subject.kind,
+        }
+    )[:-1]
+    tail = encode(
+        {
+            "composite": float(result.composite),
+            "grade": result.grade,
+            "counters": {name: float(v) for name, v in vars(counters).items() if v},
+            "figures": [
+                {
+                    "id": rid,
+                    "zh": policy.ratios[rid].zh,
+                    "en": policy.ratios[rid].en,
+                    "numerator": float(value.numerator),
+                    "denominator": float(value.denominator),
+                    "percent": None if value.percent is None else float(value.percent),
+                }
+                for rid, value in result.ratios.items()
+            ],
+            "terms": [
+                {
+                    "source": term.source,
+                    "weight": float(term.weight),
+                    "raw": float(term.raw),
+                    "points": float(term.points),
+                }
+                for term in result.terms
+            ],
+        }
+    )[1:]
+    return Piece(subject, counters, result.composite, head, tail)
+
+
+def ranked_json(policy: AssessmentPolicy, pieces: Iterable[Piece]) -> bytes:
+    """The objects as a JSON list: by (type, group), best first; ties share the better
+    rank; the group's bottom units flagged."""
+    groups: dict[tuple[str, str], list[Piece]] = {}
+    for item in pieces:
+        groups.setdefault((item.subject.key.type, item.subject.group), []).append(item)
+    out: list[bytes] = []
     bottom = policy.notice.bottom
-    for (_, group), members in sorted(groups.items()):
-        members.sort(key=lambda item: (-item[2].composite, item[0].key.id))
+    for _, members in sorted(groups.items()):
+        members.sort(key=lambda item: (-item.composite, item.subject.key.id))
         size = len(members)
-        composites = [score_.composite for _, _, score_ in members]
+        composites = [member.composite for member in members]
         first_at: dict[float, int] = {}
         for index, composite in enumerate(composites):
-            first_at.setdefault(composite, index + 1)  # ties share the better rank
-        for subject, counters, result in members:
-            out.append(
-                {
-                    "type": subject.key.type,
-                    "id": subject.key.id,
-                    "name": subject.name,
-                    "group": group,
-                    "kind": subject.kind,
-                    "rank": first_at[result.composite],
-                    "group_size": size,
-                    "bottom": _bottom(result.composite, composites, bottom),
-                    "composite": float(result.composite),
-                    "grade": result.grade,
-                    "counters": _nonzero(counters),
-                    "figures": _figures(policy, result),
-                    "terms": [
-                        {
-                            "source": term.source,
-                            "weight": float(term.weight),
-                            "raw": float(term.raw),
-                            "points": float(term.points),
-                        }
-                        for term in result.terms
-                    ],
-                }
-            )
-    return out
+            first_at.setdefault(composite, index + 1)
+        for member in members:
+            low = _bottom(member.composite, composites, bottom)
+            place = f',"rank":{first_at[member.composite]},"group_size":{size},'
+            place += f'"bottom":{"true" if low else "false"},'
+            out.append(member.head + place.encode() + member.tail)
+    return b"[" + b",".join(out) + b"]"
 
 
-def _figures(policy: AssessmentPolicy, result: Score) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": rid,
-            "zh": policy.ratios[rid].zh,
-            "en": policy.ratios[rid].en,
-            "numerator": float(value.numerator),
-            "denominator": float(value.denominator),
-            "percent": None if value.percent is None else float(value.percent),
-        }
-        for rid, value in result.ratios.items()
-    ]
+def ranked(policy: AssessmentPolicy, scored: Iterable[Scored]) -> list[RankedObject]:
+    """The ranked objects as models."""
+    pieces = [piece(policy, subject, counters, result) for subject, counters, result in scored]
+    return _OBJECTS.validate_json(ranked_json(policy, pieces))
+
+
+class Pieces:
+    """The pieces of the last rankings of a few periods, per object."""
+
+    def __init__(self) -> None:
+        self._periods: OrderedDict[tuple[str, str], dict[ObjectKey, Piece]] = OrderedDict()
+
+    def get(
+        self,
+        period: tuple[str, str],  # the period's name and the policy version
+        subject: Subject,
+        counters: Counters,
+        scored: Callable[[], Score],
+        policy: AssessmentPolicy,
+    ) -> Piece:
+        held = self._periods.get(period)
+        if held is None:
+            held = self._periods[period] = {}
+            while len(self._periods) > PERIODS_KEPT:
+                self._periods.popitem(last=False)
+        self._periods.move_to_end(period)
+        found = held.get(subject.key)
+        if found is None or found.counters != counters or found.subject != subject:
+            found = held[subject.key] = piece(policy, subject, counters, scored())
+        return found
 
 
 def _bottom(composite: float, composites: list[float], bottom: int) -> bool:
@@ -110,7 +161,3 @@ def _bottom(composite: float, composites: list[float], bottom: int) -> bool:
     group where everyone scores the same has no bottom units."""
     size = len(composites)
     return size > bottom and composite <= composites[size - bottom] and composite < composites[0]
-
-
-def _nonzero(counters: Counters) -> dict[str, float]:
-    return {name: float(value) for name, value in vars(counters).items() if value}

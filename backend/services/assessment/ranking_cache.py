@@ -4,12 +4,13 @@ A ranking is a pure function of the period, the family, the policy version, how 
 log is folded (the projection cursor), the upheld appeals' adjustments in the period, the
 people (for posts) and what the reader may see. :class:`RankingKey` holds exactly those;
 an answer computed for one key is the answer for every later request with the same key,
-so it is kept as the JSON bytes sent (and the ETag that names them). The cache is bounded
-by the bytes it holds; the least recently used answers go first.
+so it is kept as the JSON bytes sent (gzipped too, once asked for) and the ETag that names
+them. The cache is bounded by the bytes it holds; the least recently used answers go first.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from functools import cached_property
 from backend_client.assessment import ObjectFamily, Ranking
 
 MAX_BYTES = 64 * 1024 * 1024
+GZIP_LEVEL = 5
 
 Adjusted = tuple[tuple[str, str, tuple[tuple[str, float], ...]], ...]
 """Upheld appeals' changes in a period: (object type, object id, ((counter, delta), …))."""
@@ -43,6 +45,11 @@ class RankingKey:
 class EncodedRanking:
     body: bytes  # the ranking as JSON, as the API sends it
     etag: str
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        """The body gzip-compressed, made once (a month's regions: ~5 MB of JSON)."""
+        return gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
 
     @cached_property
     def ranking(self) -> Ranking:
