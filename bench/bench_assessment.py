@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from benchlib import (
     REPO,
     Check,
@@ -46,6 +47,7 @@ from benchlib import (
     environment_line,
     fresh_database,
     load_city,
+    process_cpu_seconds,
     report_body,
     run_phase,
     running_server,
@@ -106,7 +108,9 @@ async def ranking_p99(
 
 async def intake_rate(
     server: Server, token: str, args: argparse.Namespace, seed: int, *, fold: bool
-) -> float:
+) -> tuple[float, float]:
+    """Cases/s, and the server's CPU per case from the phase's start until the projection
+    holds its last case (the fold's CPU after the phase counts too)."""
     city = load_city(server, token)
     rng = random.Random(seed)
     bodies = [report_body(rng, city) for _ in range(args.count + 100)]
@@ -114,16 +118,27 @@ async def intake_rate(
     try:
         await asyncio.gather(*(c.get("/health") for c in clients))
         if fold:  # steady state: the server has folded what the last round left unfolded
-            head = (await clients[0].get("/health")).json()["head_seq"]
-            wait = {"period": "2026-01-01..2026-01-01", "after": str(head)}
-            (await clients[0].get("/assessment/rankings", params=wait)).raise_for_status()
+            await folded(clients[0])
         await run_phase(server, clients, "warm-up", 201, 100,
                         lambda c, i: c.post("/cases", json=bodies[i]))  # fmt: skip
+        if fold:
+            await folded(clients[0])
+        cpu0 = process_cpu_seconds(server.proc.pid)
         phase = await run_phase(server, clients, "intake", 201, args.count,
                                 lambda c, i: c.post("/cases", json=bodies[100 + i]))  # fmt: skip
+        if fold:
+            await folded(clients[0])
+        cpu = process_cpu_seconds(server.proc.pid) - cpu0
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
-    return phase.rate
+    return phase.rate, cpu / args.count * 1000
+
+
+async def folded(c: httpx.AsyncClient) -> None:
+    """Wait until the projection holds every event written so far."""
+    head = (await c.get("/health")).json()["head_seq"]
+    wait = {"period": "2026-01-01..2026-01-01", "after": str(head)}
+    (await c.get("/assessment/rankings", params=wait)).raise_for_status()
 
 
 @contextlib.contextmanager
@@ -190,15 +205,23 @@ def main() -> int:
                 ok = lat.p99 <= RANKING_P99_MS
                 checks.append(Check(f"full ranking p99 ({name})", f"{lat.p99:.1f} ms", budget, ok))
         rates: dict[bool, list[float]] = {True: [], False: []}
+        cpus: dict[bool, list[float]] = {True: [], False: []}
         for round_, fold in enumerate((True, False, True, False)):
             env = {"CITYGRID_ASSESSMENT_FOLD": "true" if fold else "false"}
             with running_server(ws, extra_env=env, log_name=f"intake{round_}.log") as server:
-                rate = asyncio.run(intake_rate(server, tokens["lead"], args, round_, fold=fold))
+                rate, cpu = asyncio.run(
+                    intake_rate(server, tokens["lead"], args, round_, fold=fold)
+                )
             rates[fold].append(rate)
-            print(f"intake {'with' if fold else 'without'} the projection: {rate:.0f} cases/s")
+            cpus[fold].append(cpu)
+            print(f"intake {'with' if fold else 'without'} the projection: {rate:.0f} cases/s, "
+                  f"server CPU {cpu:.2f} ms/case")  # fmt: skip
         with_, without = sum(rates[True]) / 2, sum(rates[False]) / 2
         ratio = with_ / without if without else 0.0
-        print(f"intake with / without: {ratio:.2f}")
+        cpu_with, cpu_without = sum(cpus[True]) / 2, sum(cpus[False]) / 2
+        share = cpu_without / cpu_with if cpu_with else 0.0
+        print(f"intake with / without: {ratio:.2f}; server CPU per case without / with "
+              f"(the fold's share, less sensitive to the load): {share:.2f}")  # fmt: skip
         checks.append(Check("intake with/without projection", f"{ratio:.2f}",
                             f">= {MIN_INTAKE_RATIO}", ratio >= MIN_INTAKE_RATIO))  # fmt: skip
     print(verdicts(checks))
