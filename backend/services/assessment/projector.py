@@ -46,6 +46,7 @@ BATCH = 5_000
 SETTLE_SECONDS = 1.0  # a write's fold waits this long for more commits to join it
 REBUILD_BATCH = 50_000  # fewer cases cut in two by a batch's end when folding everything
 _IN_CHUNK = 500  # ids per IN (…) list
+YIELD_EVERY = 250  # cases folded between two turns of the event loop (~10-30 ms)
 MAX_SHAPES = 16  # more distinct sets of moved counters than this: write whole rows
 
 DayKey = tuple[str, str, str]  # day, object type, object id
@@ -192,7 +193,9 @@ class Projector:
         stored = await self._facts(session, list(by_case))
         change: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         rows: list[dict[str, Any]] = []
-        for case_id, case_events in by_case.items():
+        for count, (case_id, case_events) in enumerate(by_case.items(), start=1):
+            if count % YIELD_EVERY == 0:  # a backlog's batch: let requests run meanwhile
+                await asyncio.sleep(0)
             old = stored.get(case_id)
             if old is not None:
                 self._add(change, old, -1)
