@@ -111,6 +111,8 @@ class CaseFilter:
     supervised: bool | None = None
     pending: bool | None = None
     urgent: bool | None = None
+    stage: str | None = None  # the running stage (a closed case's is ``callback`` while due)
+    serials: list[str] = field(default_factory=list)
     q: str | None = None
 
     def is_open_snapshot(self) -> bool:
@@ -124,9 +126,14 @@ class CaseFilter:
             self.supervised,
             self.pending,
             self.urgent,
+            self.stage,
             self.q,
         )
-        return set(self.states) == set(OPEN_STATES) and all(v is None for v in others)
+        return (
+            set(self.states) == set(OPEN_STATES)
+            and not self.serials
+            and all(v is None for v in others)
+        )
 
     def clauses(self, now: datetime) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -158,6 +165,10 @@ class CaseFilter:
             out.append(waiting if self.pending else ~waiting)
         if self.urgent is not None:
             out.append(col(CaseRow.urgency) == ("urgent" if self.urgent else "normal"))
+        if self.stage:
+            out.append(col(CaseRow.stage) == self.stage)
+        if self.serials:
+            out.append(col(CaseRow.serial).in_(self.serials))
         if self.q:
             like = contains_pattern(self.q)
             out.append(
