@@ -25,7 +25,7 @@ from backend_client.errors import (
     unavailable,
 )
 from backend_client.text import is_digits
-from backend_client.vocab import AttachmentPhase, CaseState, CategoryKind, Source
+from backend_client.vocab import AttachmentPhase, CaseState, CategoryKind, Source, Stage
 from backend_client.wire import (
     ActionRequest,
     ActionResult,
@@ -289,16 +289,23 @@ class CitygridClient:
         supervised: bool | None = None,
         pending: bool | None = None,
         urgent: bool | None = None,
+        stage: Stage | str | None = None,
+        serials: Sequence[str] = (),
         q: str | None = None,
         sort: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
     ) -> CasePage:
-        """One page of the case list; ``state`` may be ``"open"`` or several states."""
+        """One page of the case list; ``state`` may be ``"open"`` or several states.
+        ``state="closed", stage="callback"``: the callbacks (回访) due; ``serials``:
+        exactly these cases (at most ``SERIALS_MAX``), in any state."""
         params: Params = {}
         if state is not None:
             params["state"] = state if isinstance(state, str) else ",".join(map(str, state))
+        if serials:
+            params["serial"] = ",".join(serials)
         texts = {
+            "stage": stage,
             "region": region,
             "department": department,
             "category": category,

@@ -73,24 +73,36 @@ async def run_link(
             await asyncio.sleep(wait)
 
 
+# What the console holds: the open cases, then the closed ones whose callback is due.
+SNAPSHOT_QUERIES: tuple[dict[str, str], ...] = (
+    {"state": "open"},
+    {"state": "closed", "stage": "callback"},
+)
+
+
 async def _load_pages(
     client: CitygridClient, me: Me, offset: float, post: Callable[[Message], object]
 ) -> int:
-    """Open cases, most urgent first.  Returns the first page's ``as_of_seq``: later pages
-    may be newer, and the events in between are then ignored by version."""
-    cursor: str | None = None
+    """Open cases, most urgent first, then the callbacks due.  Returns the first page's
+    ``as_of_seq``: later pages may be newer, and the events in between are then ignored
+    by version."""
     as_of: int | None = None
-    while True:
-        limit = FIRST_PAGE if cursor is None else PAGE
-        page = await client.cases_raw(state="open", sort="deadline", limit=limit, cursor=cursor)
-        rows = [QueueRow.from_json(item) for item in page["items"]]
-        cursor = page.get("next_cursor")
-        first = as_of is None
-        if as_of is None:
-            as_of = int(page["as_of_seq"])
-        post(SnapshotLoaded(rows, as_of, me, offset, first=first, last=cursor is None))
-        if cursor is None:
-            return as_of
+    for n, query in enumerate(SNAPSHOT_QUERIES, start=1):
+        cursor: str | None = None
+        while True:
+            limit = FIRST_PAGE if as_of is None else PAGE
+            page = await client.cases_raw(**query, sort="deadline", limit=limit, cursor=cursor)
+            rows = [QueueRow.from_json(item) for item in page["items"]]
+            cursor = page.get("next_cursor")
+            first = as_of is None
+            if as_of is None:
+                as_of = int(page["as_of_seq"])
+            last = cursor is None and n == len(SNAPSHOT_QUERIES)
+            post(SnapshotLoaded(rows, as_of, me, offset, first=first, last=last))
+            if cursor is None:
+                break
+    assert as_of is not None
+    return as_of
 
 
 async def _follow(follower: EventFollower, post: Callable[[Message], object]) -> None:

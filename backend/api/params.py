@@ -13,6 +13,7 @@ from backend.core.problems import Invalid
 from backend.services.idempotency import MAX_KEY
 from backend_client.text import SINGLE_LINE_PATTERN
 from backend_client.vocab import Stage
+from backend_client.wire import SERIALS_MAX
 
 IdempotencyKey = Annotated[
     str | None,
@@ -48,7 +49,6 @@ Instant = Annotated[
 ]
 
 
-SERIALS_MAX = 200  # serials one list request may name
 _SERIAL = r"[0-9A-Za-z-]{1,32}"
 SerialList = Annotated[
     str | None,
