@@ -137,6 +137,14 @@ class CityGridApp(App[int]):
 
         self.push_screen(AssessmentScreen())
 
+    async def show_case_set(self, title: str, serials: list[str], rows: list[QueueRow]) -> None:
+        """The queue, showing exactly these cases (the ones behind a figure); the screens
+        above it close, and Esc there goes back to the queue shown before."""
+        self.model.show_case_set(title, serials, rows)
+        queue = self.queue_screen()
+        while queue is not None and self.screen is not queue and len(self.screen_stack) > 1:
+            await self.pop_screen()
+
     def _open_wallboard(self) -> None:
         """A leader's console opens on the wallboard (the queue stays beneath it)."""
         from console.screens.wallboard import WallboardScreen

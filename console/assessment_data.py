@@ -13,12 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from backend_client.assessment import Figure, ObjectFamily, RankedObject, Ranking
+from backend_client.assessment import Figure, FigureCases, ObjectFamily, RankedObject, Ranking
 from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError
+from backend_client.wire import SERIALS_MAX
 from console.localtime import local
+from console.rows import QueueRow
 
 TREND_PERIODS = 12
+CASE_SET_MAX = 1000  # the cases behind one figure the queue shows at most
 BLOCKS = "▁▂▃▄▅▆▇█"
 GRADE_DOTS = {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}
 GRADE_CLASS = {"A": "green", "B": "green", "C": "yellow", "D": "red", "E": "red"}
@@ -140,3 +143,18 @@ class RankingCache:
                 )
             values.append(None if found is None else found.composite)
         return values
+
+
+def figure_serials(found: FigureCases) -> list[str]:
+    """The distinct cases behind a figure, in the order counted."""
+    return list(dict.fromkeys(c.serial for c in found.cases))
+
+
+async def rows_of(client: CitygridClient, serials: Sequence[str]) -> list[QueueRow]:
+    """The queue rows of these cases, open or closed (``GET /cases?serial=``, in batches)."""
+    rows: list[QueueRow] = []
+    for start in range(0, len(serials), SERIALS_MAX):
+        batch = serials[start : start + SERIALS_MAX]
+        page = await client.cases(serials=batch, sort="created", limit=len(batch))
+        rows.extend(QueueRow.from_summary(item) for item in page.items)
+    return rows

@@ -67,8 +67,8 @@ BOARD_STRINGS: Final[dict[BoardKey, tuple[str, str]]] = {
     "assess.bad_period": ("不是考核期：{text}", "not a period: {text}"),
     "assess.exported": ("已导出：{path}", "exported to {path}"),
     "drill.counters": (
-        "{name} {period} 的计数（回车查看案件）",
-        "{name} {period}: counters (Enter lists the cases)",
+        "{name} {period} 的计数（回车在队列中打开其案件）",
+        "{name} {period}: counters (Enter opens their cases in the queue)",
     ),
     "drill.cases": (
         "{name} {counter} = {total}，共 {n} 件（回车打开案件，Esc 返回）",
