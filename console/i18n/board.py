@@ -23,7 +23,6 @@ BoardKey = Literal[
     "assess.bad_period",
     "assess.exported",
     "drill.counters",
-    "drill.cases",
     "drill.none",
     "wall.title",
     "wall.reports",
@@ -69,10 +68,6 @@ BOARD_STRINGS: Final[dict[BoardKey, tuple[str, str]]] = {
     "drill.counters": (
         "{name} {period} 的计数（回车在队列中打开其案件）",
         "{name} {period}: counters (Enter opens their cases in the queue)",
-    ),
-    "drill.cases": (
-        "{name} {counter} = {total}，共 {n} 件（回车打开案件，Esc 返回）",
-        "{name} {counter} = {total}: {n} case(s) (Enter opens one, Esc back)",
     ),
     "drill.none": ("（无案件）", "(no cases)"),
     "wall.title": ("领导通 · 城市网格化管理", "Leaders' wallboard · CityGrid"),
