@@ -1,4 +1,5 @@
-"""The console's model: the open cases, the queue view, the per-grid tallies and the link.
+"""The console's model: the open cases (and the closed ones whose callback is due, or
+that a case set pins), the queue view, the per-grid tallies and the link.
 
 It knows no widget, no screen and no Textual, so it is tested without running the app
 (``tests/unit/test_console_model.py``).  Screens read it and change it only through its

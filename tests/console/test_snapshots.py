@@ -7,9 +7,10 @@ cursor blink off and user themes read from an empty config dir.
 
 Matrix: the queue in every size × language × theme (8); the map, the dispatch dialog and
 the case detail in both sizes × both languages on the dark theme, plus one ANSI-theme
-shot of each at 120×40 in Chinese (3 × 5 = 15); the tab line with each of the ten queues
-active (40), the map with its cursor at each edge (16) and ``--ascii`` queue, map and
-dispatch dialog (12), in both sizes and languages; 91 snapshots in all.
+shot of each at 120×40 in Chinese (3 × 5 = 15); the tab line with each of the eleven
+queues active (44), the callback dialog (4), the map with its cursor at each edge (16)
+and ``--ascii`` queue, map and dispatch dialog (12), in both sizes and languages; 99
+snapshots in all.
 
 Regenerate after an intended change with
 ``pytest tests/console/test_snapshots.py --snapshot-update`` and look at the SVGs.
@@ -65,6 +66,7 @@ from console.app import CityGridApp
 from console.config import ConsoleSettings
 from console.messages import LinkChanged, SnapshotLoaded
 from console.rows import QueueRow
+from console.screens.callback_dialog import CallbackDialog
 from console.screens.detail import CaseDetailScreen
 from console.screens.dialogs import DispatchDialog
 from console.screens.handover import HandoverScreen
@@ -131,6 +133,7 @@ STATES: list[tuple[CaseState, int, Stage | None, bool]] = [
     (CaseState.SUSPENDED, 2, Stage.DISPOSE, True),
     (CaseState.DISPOSED, 5, Stage.CHECK, False),
     (CaseState.CHECKING, 3, Stage.CHECK, False),
+    (CaseState.CLOSED, 3, Stage.CALLBACK, True),  # 回访 due
 ]
 # minutes from FROZEN to the deadline, cycled: overdue, yellow (past warn), green, far
 DUE_MINUTES = [-95, 12, 150, -7, 40, 2 * 24 * 60 + 75, 25, -600, 300, 8]
@@ -603,14 +606,30 @@ def press(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
     return run
 
 
-@pytest.mark.parametrize("hotkey", list("1234567890"))
+@pytest.mark.parametrize("hotkey", list("1234567890C"))
 @pytest.mark.parametrize(("size", "lang"), BOTH)
 def test_tab_line(
     snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, size: str, lang: str, hotkey: str
 ) -> None:
-    """Each queue's key: the active tab whole and bracketed, all ten keys on the line."""
+    """Each queue's key: the active tab whole and bracketed, all eleven keys on the line."""
     app = make_app(lang, DARK, monkeypatch)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(press(hotkey)))
+
+
+async def open_callback(pilot: Pilot[object]) -> None:
+    await pilot.press("C")
+    await pilot.pause()
+    await pilot.press("b")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallbackDialog))
+
+
+@pytest.mark.parametrize(("size", "lang"), BOTH)
+def test_callback_dialog(
+    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, size: str, lang: str
+) -> None:
+    """`C` then `b`: the four results, the redo hint and the note field."""
+    app = make_app(lang, DARK, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(open_callback))
 
 
 EDGES = {"top": "up", "bottom": "down", "left": "left", "right": "right"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from backend.domain.assessment.counters import COUNTER_NAMES
 from backend_client.assessment import COUNTER_LABELS
 from backend_client.vocab import CaseState, Stage
@@ -81,3 +83,18 @@ def test_a_case_set_holds_exactly_its_cases_until_it_is_left() -> None:
     assert model.queue.key == "filed" and model.filter_text == "grid:999"
     assert model.store.get(history.serial) is None  # let go
     assert model.store.get(callback.serial) is callback  # a callback due stays
+
+
+def test_the_command_line_records_a_callback_or_opens_its_dialog() -> None:
+    from backend_client.vocab import Action, CallbackResult
+    from console.commandline import CommandError, parse_command
+
+    store = CaseStore()
+    store.load([row(7, S.CLOSED, Stage.CALLBACK)], 1, NOW)
+    said = parse_command(":b 7 不满意 垃圾仍在", store)
+    assert (said.action, said.serial) == (Action.CALLBACK, "2026-110112-000007")
+    assert said.fields == {"result": CallbackResult.DISSATISFIED, "note": "垃圾仍在"}
+    assert parse_command(":callback 7 4", store).fields == {"result": CallbackResult.UNREACHABLE}
+    assert parse_command(":b 7", store).fields == {}  # the dialog asks
+    with pytest.raises(CommandError, match="satisfied, basic, dissatisfied or unreachable"):
+        parse_command(":b 7 maybe", store)
