@@ -21,7 +21,6 @@ class CallbackDialog(ActionDialog):
     """The four results (satisfied, basically satisfied, dissatisfied, unreachable);
     Enter on one records it with the note typed below (Tab moves there and back)."""
 
-    DEFAULT_CSS = "CallbackDialog #results { height: 4; }"
     BINDINGS: ClassVar[list[BindingType]] = [
         *ActionDialog.BINDINGS,
         Binding("tab", "switch", "note", show=False, priority=True),

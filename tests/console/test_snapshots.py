@@ -356,12 +356,15 @@ SHIFT_NOW = CurrentShift(
 
 def handover_record() -> Handover:
     """The day shift's draft, its snapshot counted from the fixed cases."""
+    open_cases = [c for c in CASES if c.state.is_open]  # not the callbacks due
     open_by_state: dict[str, int] = {}
-    for c in CASES:
+    for c in open_cases:
         open_by_state[c.state.value] = open_by_state.get(c.state.value, 0) + 1
-    late = [c for c in CASES if c.deadline_at and SHIFT_START <= c.deadline_at <= FROZEN]
+    late = [c for c in open_cases if c.deadline_at and SHIFT_START <= c.deadline_at <= FROZEN]
     soon = [
-        c for c in CASES if c.deadline_at and FROZEN < c.deadline_at <= FROZEN + timedelta(hours=4)
+        c
+        for c in open_cases
+        if c.deadline_at and FROZEN < c.deadline_at <= FROZEN + timedelta(hours=4)
     ]
 
     def ref(c: CaseSummary) -> CaseRef:
@@ -392,14 +395,14 @@ def handover_record() -> Handover:
         ],
         snapshot=HandoverSnapshot(
             as_of=FROZEN,
-            open_total=len(CASES),
+            open_total=len(open_cases),
             open_by_state=open_by_state,
             due_within_working_hours=4,
             due_soon=len(soon),
             due_soon_cases=[ref(c) for c in soon[:3]],
-            pending={"extension": sum(1 for c in CASES if c.pending)},
-            supervised=sum(1 for c in CASES if c.supervised),
-            urged=sum(1 for c in CASES if c.urge_count),
+            pending={"extension": sum(1 for c in open_cases if c.pending)},
+            supervised=sum(1 for c in open_cases if c.supervised),
+            urged=sum(1 for c in open_cases if c.urge_count),
             went_overdue=len(late),
             went_overdue_cases=[ref(c) for c in late[:3]],
             filed=6,
