@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from backend_client.assessment import Figure, ObjectFamily, RankedObject, Ranking
 from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError
+from backend_client.labels import label
+from backend_client.vocab import DepartmentKind, RegionKind, Role
 from console.localtime import local
 
 TREND_PERIODS = 12
@@ -72,6 +74,22 @@ def grade_text(grade: str, ascii_glyphs: bool = False) -> str:
     dots = GRADE_DOTS.get(grade, 0)
     full, empty = ("#", ".") if ascii_glyphs else ("●", "○")
     return f"{grade} {full * dots}{empty * (5 - dots)}"
+
+
+def group_label(group: str, lang: str) -> str:
+    """A ranking group (a region kind, a department kind or a post's role) in words."""
+    for vocabulary in (RegionKind, DepartmentKind, Role):
+        try:
+            return label(vocabulary(group), lang)
+        except ValueError:
+            continue
+    return group
+
+
+def shared_kind(ranking: Ranking | None) -> bool:
+    """Whether every object is scored by the same formula, so that one header names each
+    key-figure column (posts mix supervisors, operators, dispatchers and shift leads)."""
+    return ranking is not None and len({o.kind for o in ranking.objects}) == 1
 
 
 def figure(obj: RankedObject, figure_id: str) -> Figure | None:

@@ -17,6 +17,8 @@ BoardKey = Literal[
     "assess.col.composite",
     "assess.col.grade",
     "assess.col.trend",
+    "assess.col.key1",
+    "assess.col.key2",
     "assess.empty",
     "assess.bottom",
     "assess.period_hint",
@@ -58,6 +60,8 @@ BOARD_STRINGS: Final[dict[BoardKey, tuple[str, str]]] = {
     "assess.col.composite": ("综合分", "score"),
     "assess.col.grade": ("等级", "grade"),
     "assess.col.trend": ("近12期", "12 periods"),
+    "assess.col.key1": ("指标1", "key 1"),
+    "assess.col.key2": ("指标2", "key 2"),
     "assess.empty": ("（本期无考核对象）", "(nothing assessed in this period)"),
     "assess.bottom": ("▼ 排名靠后，须作说明", "▼ bottom of its group: must report"),
     "assess.period_hint": (

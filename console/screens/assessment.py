@@ -26,8 +26,10 @@ from console.assessment_data import (
     GRADE_CLASS,
     RankingCache,
     grade_text,
+    group_label,
     is_period,
     percent_text,
+    shared_kind,
     shift_period,
     spark,
     this_month,
@@ -180,12 +182,16 @@ class AssessmentScreen(Screen[None]):
     def _columns(self, ranking: Ranking | None) -> list[Column]:
         lang, ascii_glyphs = self.lang, self.cg.settings.ascii
         first = ranking.objects[0] if ranking and ranking.objects else None
-        names = [(f.zh if lang == "zh" else f.en) for f in (first.figures if first else [])]
-        names += ["—", "—"]
+        if first is not None and shared_kind(ranking):
+            names = [(f.zh if lang == "zh" else f.en) for f in first.key_figures()]
+        else:
+            names = []
+        names += [t("assess.col.key1", lang), t("assess.col.key2", lang)][len(names[:2]) :]
 
         def ratio(index: int) -> Column:
             def render(obj: RankedObject, _now: object) -> tuple[str, str]:
-                found = obj.figures[index] if len(obj.figures) > index else None
+                figures = obj.key_figures()
+                found = figures[index] if len(figures) > index else None
                 return percent_text(found.percent if found else None), ""
 
             return Column(f"ratio{index + 1}", names[index], 7, render, align="right")
@@ -206,7 +212,12 @@ class AssessmentScreen(Screen[None]):
                 align="right",
             ),
             Column("name", t("assess.col.name", lang), name_width, lambda o, _n: (o.name, "")),
-            Column("group", t("assess.col.group", lang), 8, lambda o, _n: (o.group, "muted")),
+            Column(
+                "group",
+                t("assess.col.group", lang),
+                8,
+                lambda o, _n: (group_label(o.group, lang), "muted"),
+            ),
             Column(
                 "composite",
                 t("assess.col.composite", lang),
@@ -242,7 +253,7 @@ class AssessmentScreen(Screen[None]):
         parts = [
             f"{(f.zh if self.lang == 'zh' else f.en)} {percent_text(f.percent)}"
             f" ({f.numerator:g}/{f.denominator:g})"
-            for f in obj.figures[:4]
+            for f in obj.key_figures()[:4]
         ]
         bottom = t("assess.bottom", self.lang) if obj.bottom else ""
         ratios.update(f"{obj.name}  {bottom}\n" + " · ".join(parts))
