@@ -137,6 +137,12 @@ class CityGridApp(App[int]):
 
         self.push_screen(AssessmentScreen())
 
+    def action_appeals(self) -> None:
+        """The assessment appeals (``J``, the palette, and ``a`` on the assessment screen)."""
+        from console.screens.appeals import AppealsScreen
+
+        self.push_screen(AppealsScreen())
+
     def _open_wallboard(self) -> None:
         """A leader's console opens on the wallboard (the queue stays beneath it)."""
         from console.screens.wallboard import WallboardScreen

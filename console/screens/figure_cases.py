@@ -28,7 +28,10 @@ CASE_PREFIX = "case:"
 class FigureCasesScreen(Screen[None]):
     """One object's counters; Enter on one lists its cases, Enter on a case opens it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "back", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "back"),
+        Binding("a", "appeal", "appeal"),
+    ]
 
     def __init__(self, period: str, obj: RankedObject) -> None:
         super().__init__()
@@ -105,6 +108,21 @@ class FigureCasesScreen(Screen[None]):
         )
         if not found.cases:
             options.add_option(Option(t("drill.none", lang), disabled=True))
+
+    def action_appeal(self) -> None:
+        """Appeal the highlighted case's deduction on the counter being listed."""
+        from console.screens.appeals import appeal_dialog
+
+        options = self.query_one(OptionList)
+        index = options.highlighted
+        ident = options.get_option_at_index(index).id if index is not None else None
+        if self.counter is None or not ident or not ident.startswith(CASE_PREFIX):
+            self.notify(t("appeal.no_counter", self.cg.settings.lang), severity="warning")
+            return
+        serial = ident.removeprefix(CASE_PREFIX)
+        self.app.push_screen(
+            appeal_dialog(self.cg, self.period, serial, self.counter, self.obj.name)
+        )
 
     def action_back(self) -> None:
         if self.counter is not None:

@@ -10,7 +10,7 @@ from textual.widgets import OptionList
 
 from backend_client.assessment import Figure, RankedObject, ScoreTerm
 from console.app import CityGridApp
-from console.assessment_data import group_label, is_period, shift_period, this_month
+from console.assessment_data import group_label, is_period, is_range, shift_period, this_month
 from console.screens.assessment import AssessmentScreen
 from console.screens.detail import CaseDetailScreen
 from console.screens.figure_cases import CASE_PREFIX, COUNTER_PREFIX, FigureCasesScreen
@@ -30,6 +30,10 @@ def test_periods_step_by_month_week_quarter_and_year() -> None:
     assert shift_period("2026", -11) == "2015"
     assert is_period("2026-W48") and is_period("2026-Q4") and is_period("2026")
     assert not any(is_period(p) for p in ("2026-W99", "2026-13", "2026-00", "26-11", ""))
+    assert is_range("2026-11-01..2026-11-15") and is_range("2026-11-01..2026-11-01")
+    assert not any(
+        is_range(p) for p in ("2026-11-15..2026-11-01", "2026-11-01", "2026-11-01..", "2026-11")
+    )
 
 
 def test_key_figures_put_the_scored_ratios_first_and_groups_read_as_words() -> None:
