@@ -314,15 +314,6 @@ class CitygridClient(AssessmentCalls):
             params["limit"] = limit
         return await self._get("/cases", CasePage, params)
 
-    async def cases_raw(self, **params: Any) -> dict[str, Any]:
-        """A case page as decoded JSON, unvalidated: for a console loading 100,000 rows
-        into its own compact rows (``CasePage`` is the schema of what comes back)."""
-        response = await self._send(
-            "GET", "/cases", params={k: v for k, v in params.items() if v is not None}
-        )
-        data: dict[str, Any] = response.json()
-        return data
-
     async def iter_cases(self, **filters: Any) -> AsyncIterator[CaseSummary]:
         """Every matching case, page after page (same filters as :meth:`cases`)."""
         filters.pop("cursor", None)
