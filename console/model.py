@@ -95,8 +95,7 @@ class GridTally:
 
     def reset(self, cases: Iterable[QueueRow], now: datetime) -> None:
         self.counts = {}
-        for case in cases:
-            self._add(case, now, 1)
+        self.add_many(cases, now)
 
     def _add(self, case: QueueRow, now: datetime, sign: int) -> None:
         open_, overdue, supervised = self.of(case.grid_code)
@@ -107,8 +106,22 @@ class GridTally:
         )
 
     def add_many(self, cases: Iterable[QueueRow], now: datetime) -> None:
+        """A snapshot batch: summed per grid first, one ``GridCounts`` per grid after."""
+        sums: dict[str, list[int]] = {}
         for case in cases:
-            self._add(case, now, 1)
+            tally = sums.get(case.grid_code)
+            if tally is None:
+                tally = sums[case.grid_code] = [0, 0, 0]
+            tally[0] += 1
+            if is_overdue(case, now):
+                tally[1] += 1
+            if case.supervised:
+                tally[2] += 1
+        for code, (open_, overdue, supervised) in sums.items():
+            held = self.of(code)
+            self.counts[code] = GridCounts(
+                held.open + open_, held.overdue + overdue, held.supervised + supervised
+            )
 
     def change(self, change: Change, now: datetime) -> None:
         if change.old is not None:
