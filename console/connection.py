@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from textual.message import Message
@@ -46,6 +46,7 @@ from console.localtime import use_zone
 from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded, TokenRefused
 from console.rows import QueueRow
 
+READ_AHEAD = 4  # snapshot lines (batches of up to 5,000 rows) read ahead of the decoding
 SKEW = "The server's snapshot has other columns (is it the same citygrid version?)."
 BATCH_WINDOW = 0.05  # seconds to gather a burst of events into one UI update
 
@@ -93,6 +94,33 @@ def _decode(line: bytes) -> SnapshotHead | SnapshotEnd | list[QueueRow]:
     return item
 
 
+async def _read_ahead(lines: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The lines, with up to ``READ_AHEAD`` more read while one is being decoded, so the
+    server keeps sending instead of waiting for the console."""
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()  # bounded by ``room``
+    room = asyncio.Semaphore(READ_AHEAD)
+
+    async def read() -> None:
+        try:
+            async with contextlib.aclosing(lines):
+                async for line in lines:
+                    await room.acquire()
+                    queue.put_nowait(line)
+        finally:
+            queue.put_nowait(None)  # the end, or a failure that ``await reader`` raises
+
+    reader = asyncio.create_task(read())
+    try:
+        while (line := await queue.get()) is not None:
+            room.release()
+            yield line
+        await reader
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
 async def _load_snapshot(
     client: CitygridClient, me: Me, offset: float, post: Callable[[Message], object]
 ) -> int:
@@ -102,23 +130,26 @@ async def _load_snapshot(
     as_of: int | None = None
     first = True
     count = 0
-    async for line in snapshot_lines(client.http):
-        item = await asyncio.to_thread(_decode, line)
-        if isinstance(item, SnapshotHead):
-            if item.columns != list(SNAPSHOT_COLUMNS):
-                raise ProtocolError(SKEW)
-            as_of = item.as_of_seq
-        elif as_of is None:
-            raise ProtocolError(f"{SNAPSHOT_PATH}: rows before the head line.")
-        elif isinstance(item, SnapshotEnd):
-            if item.count != count:
-                raise ProtocolError(f"{SNAPSHOT_PATH}: {count} rows, the end says {item.count}.")
-            post(SnapshotLoaded([], as_of, me, offset, first=first, last=True))
-            return as_of
-        else:
-            count += len(item)
-            post(SnapshotLoaded(item, as_of, me, offset, first=first, last=False))
-            first = False
+    async with contextlib.aclosing(_read_ahead(snapshot_lines(client.http))) as lines:
+        async for line in lines:
+            item = await asyncio.to_thread(_decode, line)
+            if isinstance(item, SnapshotHead):
+                if item.columns != list(SNAPSHOT_COLUMNS):
+                    raise ProtocolError(SKEW)
+                as_of = item.as_of_seq
+            elif as_of is None:
+                raise ProtocolError(f"{SNAPSHOT_PATH}: rows before the head line.")
+            elif isinstance(item, SnapshotEnd):
+                if item.count != count:
+                    raise ProtocolError(
+                        f"{SNAPSHOT_PATH}: {count} rows, the end says {item.count}."
+                    )
+                post(SnapshotLoaded([], as_of, me, offset, first=first, last=True))
+                return as_of
+            else:
+                count += len(item)
+                post(SnapshotLoaded(item, as_of, me, offset, first=first, last=False))
+                first = False
     raise Unavailable(f"{SNAPSHOT_PATH}: the answer was cut off before its end.")
 
 
