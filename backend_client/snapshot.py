@@ -21,7 +21,7 @@ Every row comes from one database snapshot at ``as_of_seq``: follow
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -68,7 +68,7 @@ def parse_line(line: bytes | str) -> SnapshotLine:
     raise ProtocolError(f"{SNAPSHOT_PATH}: a line that is neither rows, head nor end.")
 
 
-async def snapshot_lines(http: httpx.AsyncClient) -> AsyncIterator[bytes]:
+async def snapshot_lines(http: httpx.AsyncClient) -> AsyncGenerator[bytes, None]:
     """The answer's lines, undecoded (decode them off the event loop with
     :func:`parse_line`).  Raises the client errors for an error answer or a lost link."""
     request = http.build_request("GET", SNAPSHOT_PATH, headers={"Accept": SNAPSHOT_MEDIA_TYPE})

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 
 from textual.message import Message
@@ -94,7 +94,7 @@ def _decode(line: bytes) -> SnapshotHead | SnapshotEnd | list[QueueRow]:
     return item
 
 
-async def _read_ahead(lines: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _read_ahead(lines: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
     """The lines, with up to ``READ_AHEAD`` more read while one is being decoded, so the
     server keeps sending instead of waiting for the console."""
     queue: asyncio.Queue[bytes | None] = asyncio.Queue()  # bounded by ``room``
