@@ -26,6 +26,8 @@ async def run_write(
     idempotency_key: str | None,
     status_code: int,
     change: Callable[[AsyncSession, Outbox], Awaitable[ActionResult]],
+    *,
+    fingerprint: str | None = None,
 ) -> JSONResponse:
     """A case write: ``ETag`` is the case's version, ``Location`` its serial."""
     return await run_model_write(
@@ -36,7 +38,13 @@ async def run_write(
         change,
         status=lambda _result: status_code,
         tag=lambda result: (result.case.version, result.case.serial),
+        fingerprint=fingerprint,
     )
+
+
+def request_fingerprint(request: Request, body: bytes) -> str:
+    """What a retry with the same ``Idempotency-Key`` must repeat: method, path and body."""
+    return idempotency.fingerprint(request.method, request.url.path, body)
 
 
 async def run_model_write(
@@ -48,17 +56,21 @@ async def run_model_write(
     *,
     status: Callable[[R], int],
     tag: Callable[[R], tuple[int, str]],
+    fingerprint: str | None = None,
 ) -> JSONResponse:
     """Any write: ``status`` picks the answer's code, ``tag`` gives the resource's version
-    (``ETag``) and id (``Location`` under the request path, on 201)."""
+    (``ETag``) and id (``Location`` under the request path, on 201).  ``fingerprint`` is
+    :func:`request_fingerprint`, when the caller has already taken it (off the event
+    loop, for a large body); otherwise it is taken before the write transaction."""
     now = services.now()
-    body = await request.body()
+    if idempotency_key is not None and fingerprint is None:
+        fingerprint = request_fingerprint(request, await request.body())
     outbox = Outbox(services.ref)
     async with services.db.write() as session:
         if idempotency_key is not None:
-            print_ = idempotency.fingerprint(request.method, request.url.path, body)
+            assert fingerprint is not None
             stored = await idempotency.claim(
-                session, services.db, actor.id, idempotency_key, print_, now
+                session, services.db, actor.id, idempotency_key, fingerprint, now
             )
             if stored is not None:
                 return JSONResponse(
