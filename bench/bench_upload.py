@@ -38,6 +38,7 @@ from benchlib import (
     client,
     environment_line,
     load_city,
+    process_cpu_seconds,
     report_body,
     report_cases,
     seeded_server,
@@ -167,7 +168,9 @@ async def main_async(server: Server, token: str, args: argparse.Namespace) -> in
     async with client(server, token, timeout=60) as api:
         serials = await report_cases(api, city, rng, 5)
         await upload_run(api, serials, photo, 3, 0)  # warm-up
+        cpu_before = process_cpu_seconds(server.proc.pid)
         alone = Latency.of(await upload_run(api, serials, photo, args.uploads, 1000))
+        cpu_ms = (process_cpu_seconds(server.proc.pid) - cpu_before) * 1000 / args.uploads
         busy, busy_rate = await under_intake(
             api, server, token, city, args, (serials, photo, 2000), 0.0
         )
@@ -176,6 +179,7 @@ async def main_async(server: Server, token: str, args: argparse.Namespace) -> in
         )
     print(environment_line())
     print(f"photo: {len(photo) / 1_048_576:.2f} MB JPEG; uploads per run: {args.uploads}")
+    print(f"server CPU per upload, alone: {cpu_ms:.1f} ms (user + system, all its threads)")
     clients = args.intake_clients
     print(
         table(
