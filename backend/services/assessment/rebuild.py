@@ -1,0 +1,262 @@
+"""Rebuilding the assessment projection from the whole event log, fast.
+
+The incremental fold (:class:`~backend.services.assessment.projector.Projector`) reads
+stored facts back, takes their old contributions out and upserts; a rebuild starts from
+nothing, so it needs none of that. It reads the log with the database driver as plain
+tuples, case-id range by range in (case, seq) order, folds each case once with the same
+:func:`~backend.domain.assessment.facts.fold` and :func:`~backend.domain.assessment.daily.add_case`
+the incremental path uses, and bulk-writes the facts and the summed day rows (SQLite:
+``executemany``; PostgreSQL: ``COPY``). Ranges are folded by a pool of worker processes
+when the log is large; this process writes what they return, in case order.
+
+Everything happens in one write transaction holding the fold lock (SQLite: the only
+write lock; PostgreSQL: the projector's advisory lock), so readers see the old
+projection until the new one commits whole, and the incremental fold cannot interleave.
+The log is folded up to its last seq when the transaction began; the cursor is set
+there, and the incremental fold carries on from it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import make_url
+
+from backend.domain.assessment.counters import COUNTER_FIELDS
+from backend.domain.assessment.daily import (
+    DayKey,
+    DayRow,
+    LocalDays,
+    add_case,
+    day_rows,
+    merge,
+    new_change,
+    plain,
+)
+from backend.domain.assessment.facts import LoggedEvent, fold
+
+FOLD_LOCK_KEY = 47_678_0008  # the advisory lock every assessment fold takes (PostgreSQL)
+RANGE_CASES = 4_000  # case ids a worker folds per task
+PARALLEL_FROM = 12_000  # cases; below this, starting worker processes costs more than it saves
+WORKERS = 2
+SQLITE_BUSY_MS = 60_000
+_LOGGED = (
+    "seq, case_id, action, actor_id, actor_role, at, data, grid_code, department_id, "
+    "prev_department_id"
+)  # the event_log columns a LoggedEvent holds, in its field order
+_DAY_COLUMNS = ("day", "object_type", "object_id", *COUNTER_FIELDS)
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+_case_of = itemgetter(1)
+FactRow = tuple[int, str, int]  # case id, facts as JSON text, last seq
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where the projection lives, as the plain database driver reaches it."""
+
+    sqlite: bool
+    target: str  # SQLite: the file; PostgreSQL: a libpq connection string
+
+    @classmethod
+    def of(cls, url: str) -> Store:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            path = parsed.database or ""
+            if path in ("", ":memory:"):
+                raise ValueError("a rebuild reads the log from other processes: use a file")
+            return cls(True, path)
+        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return cls(False, dsn)
+
+    def connect(self) -> Any:
+        if self.sqlite:
+            conn = sqlite3.connect(self.target, isolation_level=None, check_same_thread=False)
+            for pragma in (
+                f"PRAGMA busy_timeout={SQLITE_BUSY_MS}",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA cache_size=-65536",
+            ):
+                conn.execute(pragma)
+            return conn
+        import psycopg
+
+        pg = psycopg.connect(self.target)
+        pg.execute("SET TIME ZONE 'UTC'")  # instants come back as UTC, as the ORM gives them
+        return pg
+
+
+@dataclass(frozen=True)
+class Task:
+    store: Store
+    tz: str
+    first: int  # case id, inclusive
+    end: int  # case id, exclusive
+    through: int  # the last seq folded
+
+
+@dataclass
+class Folded:
+    events: int = 0
+    facts: list[FactRow] = field(default_factory=list)
+    days: dict[DayKey, dict[str, float]] = field(default_factory=dict)
+
+
+def rebuild(url: str, tz: ZoneInfo, workers: int = WORKERS) -> int:
+    """Clear the projection and fold the whole log again; returns the events folded."""
+    store = Store.of(url)
+    conn = store.connect()
+    try:
+        writer = _SqliteWriter(conn) if store.sqlite else _PostgresWriter(conn)
+        through, first, last = writer.begin()
+        writer.clear()
+        folded = 0
+        if through is not None:
+            tasks = [
+                Task(store, tz.key, start, min(start + RANGE_CASES, last + 1), through)
+                for start in range(first, last + 1, RANGE_CASES)
+            ]
+            change = new_change()
+            for part in _fold_all(tasks, workers if last - first >= PARALLEL_FROM else 1):
+                writer.put_facts(part.facts)
+                merge(change, part.days)
+                folded += part.events
+            writer.put_days(day_rows(change))
+            writer.put_cursor(through)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+    return folded
+
+
+def _fold_all(tasks: Sequence[Task], workers: int) -> Iterator[Folded]:
+    if workers <= 1 or len(tasks) <= 1:
+        yield from map(fold_range, tasks)
+        return
+    # Spawned, not forked: the caller may have threads and open connections. A worker that
+    # cannot start breaks the pool with an error (it is not restarted for ever).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
+        yield from pool.map(fold_range, tasks)  # in case order: facts go in in key order
+
+
+def fold_range(task: Task) -> Folded:
+    """Fold the cases with ids in [first, end) over the log up to ``through``."""
+    conn = task.store.connect()
+    try:
+        rows = _events(conn, task)
+    finally:
+        conn.close()
+    day_of = LocalDays(ZoneInfo(task.tz))
+    change = new_change()
+    facts: list[FactRow] = []
+    for case_id, events in groupby(_logged(rows, task.store.sqlite), key=_case_of):
+        case = fold(events)
+        add_case(change, case, +1, day_of)
+        facts.append((case_id, _encode(case.to_json()), case.last_seq))
+    return Folded(len(rows), facts, plain(change))
+
+
+def _events(conn: Any, task: Task) -> list[tuple[Any, ...]]:
+    mark = "?" if task.store.sqlite else "%s"
+    sql = (
+        f"SELECT {_LOGGED} FROM event_log WHERE case_id >= {mark} AND case_id < {mark} "
+        f"AND seq <= {mark} ORDER BY case_id, seq"
+    )
+    rows: list[tuple[Any, ...]] = conn.execute(sql, (task.first, task.end, task.through)).fetchall()
+    return rows
+
+
+def _logged(rows: Iterable[tuple[Any, ...]], sqlite: bool) -> Iterator[LoggedEvent]:
+    """Raw rows as the fold's events: SQLite keeps instants as naive UTC text and ``data``
+    as JSON text; PostgreSQL's driver already gives aware datetimes and parsed JSON."""
+    make = tuple.__new__
+    if not sqlite:
+        for row in rows:
+            yield make(LoggedEvent, row)
+        return
+    instant, loads = datetime.fromisoformat, json.loads
+    for seq, case, action, actor, role, at, data, grid, department, previous in rows:
+        yield make(
+            LoggedEvent,
+            (seq, case, action, actor, role, instant(at + "+00:00"), loads(data), grid,
+             department, previous),
+        )  # fmt: skip
+
+
+class _SqliteWriter:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def begin(self) -> tuple[int | None, int, int]:
+        self.conn.execute("BEGIN IMMEDIATE")  # the only write lock: no fold, no new event
+        return _head(self.conn)
+
+    def clear(self) -> None:
+        for table in ("assessment_day", "assessment_fact", "assessment_cursor"):
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def put_facts(self, rows: list[FactRow]) -> None:
+        self.conn.executemany(
+            "INSERT INTO assessment_fact (case_id, facts, last_seq) VALUES (?, ?, ?)", rows
+        )
+
+    def put_days(self, rows: Iterable[DayRow]) -> None:
+        marks = ", ".join("?" * len(_DAY_COLUMNS))
+        self.conn.executemany(
+            f"INSERT INTO assessment_day ({', '.join(_DAY_COLUMNS)}) VALUES ({marks})", rows
+        )
+
+    def put_cursor(self, seq: int) -> None:
+        self.conn.execute("INSERT INTO assessment_cursor (id, seq) VALUES (1, ?)", (seq,))
+
+
+class _PostgresWriter:
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def begin(self) -> tuple[int | None, int, int]:
+        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (FOLD_LOCK_KEY,))
+        return _head(self.conn)
+
+    def clear(self) -> None:
+        for table in ("assessment_day", "assessment_fact", "assessment_cursor"):
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def put_facts(self, rows: list[FactRow]) -> None:
+        self._copy("assessment_fact", ("case_id", "facts", "last_seq"), rows)
+
+    def put_days(self, rows: Iterable[DayRow]) -> None:
+        self._copy("assessment_day", _DAY_COLUMNS, rows)
+
+    def put_cursor(self, seq: int) -> None:
+        self.conn.execute("INSERT INTO assessment_cursor (id, seq) VALUES (1, %s)", (seq,))
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+        with (
+            self.conn.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+
+def _head(conn: Any) -> tuple[int | None, int, int]:
+    """The last seq, and the lowest and highest case id, in the log."""
+    seq, first, last = conn.execute(
+        "SELECT max(seq), min(case_id), max(case_id) FROM event_log"
+    ).fetchone()
+    return seq, first or 0, last or 0
