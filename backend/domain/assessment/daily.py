@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from backend.domain.assessment.counters import COUNTER_FIELDS
 from backend.domain.assessment.facts import CaseFacts
-from backend.domain.assessment.tally import case_deltas
+from backend.domain.assessment.tally import case_groups
 
 DayKey = tuple[str, str, str]  # local day, object type, object id
 Change = dict[DayKey, dict[str, float]]
@@ -51,10 +51,12 @@ def new_change() -> Change:
 
 def add_case(change: Change, facts: CaseFacts, sign: int, day_of: LocalDays) -> None:
     """Add (``sign`` +1) or take out (-1) everything ``facts`` counts, by day and object."""
-    for at, key, counts in case_deltas(facts):
-        bucket = change[(day_of(at), key.type, key.id)]
-        for name, value in counts.items():
-            bucket[name] += sign * value
+    for at, keys, counts in case_groups(facts):
+        day = day_of(at)
+        for key in keys:
+            bucket = change[(day, key.type, key.id)]
+            for name, value in counts.items():
+                bucket[name] += sign * value
 
 
 def merge(into: Change, part: Mapping[DayKey, Mapping[str, float]]) -> None:

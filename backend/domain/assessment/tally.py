@@ -70,6 +70,8 @@ class Delta(NamedTuple):
     counts: Mapping[str, float]
 
 
+Group = tuple[str, tuple["ObjectKey", ...], Mapping[str, float]]  # at, objects, counts
+
 # Keys are made once each and shared: a case names the same few grids, posts and
 # departments over and over. Bounded by the city (regions, users, departments).
 _REGIONS: dict[str, tuple[ObjectKey, ...]] = {}
@@ -97,6 +99,14 @@ def tally(facts: Iterable[CaseFacts], period: Period) -> dict[ObjectKey, Counter
 
 def case_deltas(case: CaseFacts) -> Iterator[Delta]:
     """Everything one case adds to which objects, and when; the drill-down reads this too."""
+    for at, keys, counts in case_groups(case):
+        for key in keys:
+            yield Delta(at, key, counts)
+
+
+def case_groups(case: CaseFacts) -> Iterator[Group]:
+    """:func:`case_deltas` with the objects that count the same thing at the same instant
+    kept together (what a bulk fold sums: one day lookup per group, not per object)."""
     yield from _report(case)
     for step in case.steps:
         yield from _step(case, step)
@@ -136,13 +146,12 @@ def _department(department: int | None) -> tuple[ObjectKey, ...]:
     return found
 
 
-def _each(at: str, keys: Iterable[ObjectKey], counts: Mapping[str, float]) -> Iterator[Delta]:
-    if counts:
-        for key in keys:
-            yield Delta(at, key, counts)
+def _each(at: str, keys: tuple[ObjectKey, ...], counts: Mapping[str, float]) -> Iterator[Group]:
+    if counts and keys:
+        yield at, keys, counts
 
 
-def _report(case: CaseFacts) -> Iterator[Delta]:
+def _report(case: CaseFacts) -> Iterator[Group]:
     at = case.reported_at
     if at is None:
         return
@@ -161,7 +170,7 @@ def _timed(due: str, on_time: str, step: Step) -> dict[str, float]:
     return {due: 1, on_time: 1} if step.on_time is not False else {due: 1}
 
 
-def _step(case: CaseFacts, step: Step) -> Iterator[Delta]:
+def _step(case: CaseFacts, step: Step) -> Iterator[Group]:
     action, at = _ACTIONS.get(step.action) or Action(step.action), step.at
     if action is Action.FILE:
         delta = _timed("filed", "filed_on_time", step)
@@ -203,7 +212,7 @@ def _decision(branch: str) -> Mapping[str, float]:
     return _DECISIONS.get(branch, {})
 
 
-def _disposal(run: StageRun) -> Iterator[Delta]:
+def _disposal(run: StageRun) -> Iterator[Group]:
     at = run.due_at
     if at is None:
         return
@@ -223,7 +232,7 @@ def _disposal(run: StageRun) -> Iterator[Delta]:
     yield from _each(at, keys, delta)
 
 
-def _closing(case: CaseFacts) -> Iterator[Delta]:
+def _closing(case: CaseFacts) -> Iterator[Group]:
     disposals = [run for run in case.runs if run.stage == Stage.DISPOSE]
     last = disposals[-1] if disposals else None
     at = last.due_at if last is not None else None
