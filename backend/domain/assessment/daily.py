@@ -53,10 +53,11 @@ def add_case(change: Change, facts: CaseFacts, sign: int, day_of: LocalDays) -> 
     """Add (``sign`` +1) or take out (-1) everything ``facts`` counts, by day and object."""
     for at, keys, counts in case_groups(facts):
         day = day_of(at)
-        for key in keys:
-            bucket = change[(day, key.type, key.id)]
-            for name, value in counts.items():
-                bucket[name] += sign * value
+        items = counts.items() if sign == 1 else [(n, -v) for n, v in counts.items()]
+        for kind, ident in keys:
+            bucket = change[(day, kind, ident)]
+            for name, value in items:
+                bucket[name] += value
 
 
 def merge(into: Change, part: Mapping[DayKey, Mapping[str, float]]) -> None:

@@ -25,6 +25,7 @@ A = Action
 _ACTIONS: dict[str, Action] = {action.value: action for action in Action}
 _STATES: dict[str, CaseState] = {state.value: state for state in CaseState}
 _OUTCOMES: dict[tuple[Action, CaseState, str], Outcome | None] = {}
+_DEPARTMENT_STAGES = frozenset({Stage.SIGN, Stage.DISPOSE})  # runs timed for a department
 _VALUES: dict[str, str] = {m: m.value for e in (Action, CaseState, Stage) for m in e}  # no .value
 
 
@@ -238,19 +239,21 @@ def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent, sta
 
 
 def _step(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent, stamp: str) -> Step:
-    running = facts.runs[-1] if facts.runs and facts.runs[-1].done_at is None else None
+    runs = facts.runs
+    running = runs[-1] if runs and runs[-1].done_at is None else None
     on_time = None
     if running is not None and running.due_at is not None:
         on_time = event.at <= _instant(running.due_at)
-    return Step(
-        action=_VALUES[action],
-        branch=branch,
-        at=stamp,
-        by=event.actor_id,
-        role=event.actor_role,
-        stage=running.stage if running else None,
-        on_time=on_time,
-        department_id=event.concerns,
+    concerns = event.department_id
+    return Step(  # positional, in field order: the fold makes one per logged action
+        _VALUES[action],
+        branch,
+        stamp,
+        event.actor_id,
+        event.actor_role,
+        running.stage if running else None,
+        on_time,
+        concerns if concerns is not None else event.prev_department_id,  # event.concerns
     )
 
 
@@ -265,15 +268,8 @@ def _decision(facts: CaseFacts, branch: str) -> None:
 
 def _begin(facts: CaseFacts, stage: Stage, event: LoggedEvent, stamp: str) -> None:
     due = event.data.get("due_at")
-    department = event.department_id if stage in (Stage.SIGN, Stage.DISPOSE) else None
-    facts.runs.append(
-        StageRun(
-            stage=_VALUES[stage],
-            started_at=stamp,
-            due_at=str(due) if due else None,
-            department_id=department,
-        )
-    )
+    department = event.department_id if stage in _DEPARTMENT_STAGES else None
+    facts.runs.append(StageRun(_VALUES[stage], stamp, str(due) if due else None, department))
 
 
 def _finish(facts: CaseFacts, event: LoggedEvent, stamp: str) -> None:
@@ -294,5 +290,4 @@ def _restore(facts: CaseFacts) -> None:
     facts.merge_snapshot = None
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+_instant = datetime.fromisoformat

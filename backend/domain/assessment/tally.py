@@ -42,8 +42,9 @@ REGION_PREFIX: dict[ObjectType, int] = {"grid": 15, "community": 12, "street": 9
 PUBLIC_SOURCES = frozenset(s.value for s in Source) - {Source.SUPERVISOR.value}
 
 
-@dataclass(frozen=True, order=True)
-class ObjectKey:
+class ObjectKey(NamedTuple):
+    """An evaluation object (a tuple: hashed and compared in C, by the million)."""
+
     type: ObjectType
     id: str  # a region code, a department id or a user id, as text
 

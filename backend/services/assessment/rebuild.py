@@ -167,20 +167,20 @@ def fold_range(task: Task) -> Folded:
     """Fold the cases with ids in [first, end) over the log up to ``through``."""
     conn = task.store.connect()
     try:
-        rows = _events(conn, task)
+        rows = read_events(conn, task)
     finally:
         conn.close()
     day_of = LocalDays(ZoneInfo(task.tz))
     change = new_change()
     facts: list[FactRow] = []
-    for case_id, events in groupby(_logged(rows, task.store.sqlite), key=_case_of):
+    for case_id, events in groupby(logged_events(rows, task.store.sqlite), key=_case_of):
         case = fold(events)
         add_case(change, case, +1, day_of)
         facts.append((case_id, _encode(case.to_json()), case.last_seq))
     return Folded(len(rows), facts, plain(change))
 
 
-def _events(conn: Any, task: Task) -> list[tuple[Any, ...]]:
+def read_events(conn: Any, task: Task) -> list[tuple[Any, ...]]:
     mark = "?" if task.store.sqlite else "%s"
     sql = (
         f"SELECT {_LOGGED} FROM event_log WHERE case_id >= {mark} AND case_id < {mark} "
@@ -190,7 +190,7 @@ def _events(conn: Any, task: Task) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _logged(rows: Iterable[tuple[Any, ...]], sqlite: bool) -> Iterator[LoggedEvent]:
+def logged_events(rows: Iterable[tuple[Any, ...]], sqlite: bool) -> Iterator[LoggedEvent]:
     """Raw rows as the fold's events: SQLite keeps instants as naive UTC text and ``data``
     as JSON text; PostgreSQL's driver already gives aware datetimes and parsed JSON."""
     make = tuple.__new__
