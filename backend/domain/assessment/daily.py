@@ -6,7 +6,7 @@ counters are one sum however the log was folded.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ DayRow = tuple[str | int | float, ...]  # day, object type, object id, every cou
 _UTC_SUFFIXES = ("Z", "+00:00")
 _FLOAT_COUNTERS = frozenset({"extension_hours"})
 _MAX_REMEMBERED = 200_000
+_INDEX = {name: i for i, name in enumerate(COUNTER_FIELDS)}
 
 
 class LocalDays:
@@ -75,12 +76,10 @@ def plain(change: Change) -> dict[DayKey, dict[str, float]]:
 def day_rows(change: Mapping[DayKey, Mapping[str, float]]) -> Iterator[DayRow]:
     """Full rows, every counter in column order (integers where the column is), leaving
     out the rows whose counts all came to zero."""
+    zeros: list[int | float] = [0.0 if name in _FLOAT_COUNTERS else 0 for name in COUNTER_FIELDS]
     for (day, kind, ident), counts in change.items():
         if any(counts.values()):
-            yield (day, kind, ident, *_values(counts))
-
-
-def _values(counts: Mapping[str, float]) -> Iterable[int | float]:
-    for name in COUNTER_FIELDS:
-        value = counts.get(name, 0)
-        yield float(value) if name in _FLOAT_COUNTERS else round(value)
+            row = zeros.copy()  # a case counts a few counters of each object: set those
+            for name, value in counts.items():
+                row[_INDEX[name]] = float(value) if name in _FLOAT_COUNTERS else round(value)
+            yield (day, kind, ident, *row)
