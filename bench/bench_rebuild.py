@@ -46,13 +46,8 @@ from benchlib import (
 sys.path.insert(0, str(REPO))
 from backend.core.db import Database
 from backend.services.assessment.projector import Projector
-from backend.services.assessment.rebuild import (
-    Store,
-    Task,
-    logged_events,
-    read_events,
-    rebuild,
-)
+from backend.services.assessment.rebuild import Task, logged_events, read_events, rebuild
+from backend.services.assessment.rebuild_store import PROJECTION, Store
 
 TZ = ZoneInfo("Asia/Shanghai")
 BUDGET_S = 60.0
@@ -113,7 +108,7 @@ def incremental(url: str) -> None:
 
     conn = Store.of(url).connect()
     try:
-        for name in ("assessment_day", "assessment_fact", "assessment_cursor"):
+        for name in PROJECTION:
             conn.execute(f"DELETE FROM {name}")
         conn.commit()
     finally:

@@ -9,18 +9,16 @@ the incremental path uses, and bulk-writes the facts and the summed day rows (SQ
 ``executemany``; PostgreSQL: ``COPY``). Ranges are folded by a pool of worker processes
 when the log is large; this process writes what they return, in case order.
 
-Everything happens in one write transaction holding the fold lock (SQLite: the only
-write lock; PostgreSQL: the projector's advisory lock), so readers see the old
-projection until the new one commits whole, and the incremental fold cannot interleave.
-The log is folded up to its last seq when the transaction began; the cursor is set
-there, and the incremental fold carries on from it.
+The new projection replaces the old in one write transaction
+(:mod:`~backend.services.assessment.rebuild_store`), so readers see the old one until
+the new one commits whole. The log is folded up to its last seq when the rebuild began;
+the cursor is set there, and the incremental fold carries on from it.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -31,12 +29,8 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import make_url
-
-from backend.domain.assessment.counters import COUNTER_FIELDS
 from backend.domain.assessment.daily import (
     DayKey,
-    DayRow,
     LocalDays,
     add_case,
     day_rows,
@@ -45,57 +39,18 @@ from backend.domain.assessment.daily import (
     plain,
 )
 from backend.domain.assessment.facts import LoggedEvent, fold
+from backend.services.assessment.rebuild_store import FactRow, Store, writer_for
 
-FOLD_LOCK_KEY = 47_678_0008  # the advisory lock every assessment fold takes (PostgreSQL)
 RANGE_CASES = 4_000  # case ids a worker folds per task
 PARALLEL_FROM = 12_000  # cases; below this, starting worker processes costs more than it saves
 WORKERS = 2
-SQLITE_BUSY_MS = 60_000
 _LOGGED = (
     "seq, case_id, action, actor_id, actor_role, at, data, grid_code, department_id, "
     "prev_department_id"
 )  # the event_log columns a LoggedEvent holds, in its field order
-_DAY_COLUMNS = ("day", "object_type", "object_id", *COUNTER_FIELDS)
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _case_of = itemgetter(1)
 _scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # the C scanner json.loads uses
-FactRow = tuple[int, str, int]  # case id, facts as JSON text, last seq
-
-
-@dataclass(frozen=True)
-class Store:
-    """Where the projection lives, as the plain database driver reaches it."""
-
-    sqlite: bool
-    target: str  # SQLite: the file; PostgreSQL: a libpq connection string
-
-    @classmethod
-    def of(cls, url: str) -> Store:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            path = parsed.database or ""
-            if path in ("", ":memory:"):
-                raise ValueError("a rebuild reads the log from other processes: use a file")
-            return cls(True, path)
-        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        return cls(False, dsn)
-
-    def connect(self) -> Any:
-        if self.sqlite:
-            conn = sqlite3.connect(self.target, isolation_level=None, check_same_thread=False)
-            for pragma in (
-                f"PRAGMA busy_timeout={SQLITE_BUSY_MS}",
-                "PRAGMA foreign_keys=ON",
-                "PRAGMA synchronous=NORMAL",
-                "PRAGMA cache_size=-65536",
-            ):
-                conn.execute(pragma)
-            return conn
-        import psycopg
-
-        pg = psycopg.connect(self.target)
-        pg.execute("SET TIME ZONE 'UTC'")  # instants come back as UTC, as the ORM gives them
-        return pg
 
 
 @dataclass(frozen=True)
@@ -125,11 +80,9 @@ def rebuild(
     ``workers`` processes fold ranges of ``range_cases`` case ids once the log spans
     ``parallel_from`` case ids; below that this process folds alone."""
     store = Store.of(url)
-    conn = store.connect()
+    writer = writer_for(store)
     try:
-        writer = _SqliteWriter(conn) if store.sqlite else _PostgresWriter(conn)
-        through, first, last = writer.begin()
-        writer.clear()
+        through, first, last = writer.start()
         folded = 0
         if through is not None:
             tasks = [
@@ -141,14 +94,11 @@ def rebuild(
                 writer.put_facts(part.facts)
                 merge(change, part.days)
                 folded += part.events
-            writer.put_days(day_rows(change))
-            writer.put_cursor(through)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+            writer.finish(day_rows(change), through)
+        else:
+            writer.finish((), None)
     finally:
-        conn.close()
+        writer.close()
     return folded
 
 
@@ -215,68 +165,3 @@ def _object(text: str) -> Any:
     except StopIteration:
         return json.loads(text)
     return value if end == len(text) else json.loads(text)
-
-
-class _SqliteWriter:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def begin(self) -> tuple[int | None, int, int]:
-        self.conn.execute("BEGIN IMMEDIATE")  # the only write lock: no fold, no new event
-        return _head(self.conn)
-
-    def clear(self) -> None:
-        for table in ("assessment_day", "assessment_fact", "assessment_cursor"):
-            self.conn.execute(f"DELETE FROM {table}")
-
-    def put_facts(self, rows: list[FactRow]) -> None:
-        self.conn.executemany(
-            "INSERT INTO assessment_fact (case_id, facts, last_seq) VALUES (?, ?, ?)", rows
-        )
-
-    def put_days(self, rows: Iterable[DayRow]) -> None:
-        marks = ", ".join("?" * len(_DAY_COLUMNS))
-        self.conn.executemany(
-            f"INSERT INTO assessment_day ({', '.join(_DAY_COLUMNS)}) VALUES ({marks})", rows
-        )
-
-    def put_cursor(self, seq: int) -> None:
-        self.conn.execute("INSERT INTO assessment_cursor (id, seq) VALUES (1, ?)", (seq,))
-
-
-class _PostgresWriter:
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-
-    def begin(self) -> tuple[int | None, int, int]:
-        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (FOLD_LOCK_KEY,))
-        return _head(self.conn)
-
-    def clear(self) -> None:
-        for table in ("assessment_day", "assessment_fact", "assessment_cursor"):
-            self.conn.execute(f"DELETE FROM {table}")
-
-    def put_facts(self, rows: list[FactRow]) -> None:
-        self._copy("assessment_fact", ("case_id", "facts", "last_seq"), rows)
-
-    def put_days(self, rows: Iterable[DayRow]) -> None:
-        self._copy("assessment_day", _DAY_COLUMNS, rows)
-
-    def put_cursor(self, seq: int) -> None:
-        self.conn.execute("INSERT INTO assessment_cursor (id, seq) VALUES (1, %s)", (seq,))
-
-    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-        with (
-            self.conn.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-
-
-def _head(conn: Any) -> tuple[int | None, int, int]:
-    """The last seq, and the lowest and highest case id, in the log."""
-    seq, first, last = conn.execute(
-        "SELECT max(seq), min(case_id), max(case_id) FROM event_log"
-    ).fetchone()
-    return seq, first or 0, last or 0
