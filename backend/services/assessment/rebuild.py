@@ -42,7 +42,7 @@ from backend.domain.assessment.facts import LoggedEvent, fold
 from backend.services.assessment.rebuild_store import FactRow, Store, writer_for
 
 RANGE_CASES = 4_000  # case ids a worker folds per task
-PARALLEL_FROM = 12_000  # cases; below this, starting worker processes costs more than it saves
+PARALLEL_FROM = 50_000  # case ids; below, spawning workers (~1 s of imports each) costs more
 WORKERS = 2
 _LOGGED = (
     "seq, case_id, action, actor_id, actor_role, at, data, grid_code, department_id, "
