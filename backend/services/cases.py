@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,7 +30,7 @@ from backend.services.clockwork import Clockwork
 from backend.services.events import Outbox, append_event
 from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary
-from backend_client.eventdata import EventData, parse_data
+from backend_client.eventdata import EventData, MergeData, UnmergeData
 from backend_client.labels import both
 from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
 from backend_client.wire import (
@@ -40,6 +39,7 @@ from backend_client.wire import (
     ActionResult,
     CaseCreate,
     CaseDetail,
+    Reporter,
 )
 
 
@@ -202,13 +202,13 @@ class CaseService:
             lat=body.lat,
             address=body.address,
             reporters=[
-                {
-                    "name": body.reporter_name,
-                    "phone": body.reporter_phone,
-                    "source": body.source.value,
-                    "serial": serial,
-                    **({"email": body.reporter_email} if body.reporter_email else {}),
-                }
+                Reporter(
+                    name=body.reporter_name,
+                    phone=body.reporter_phone,
+                    email=body.reporter_email,
+                    source=body.source,
+                    serial=serial,
+                )
             ],
             attachments=[a.model_dump(mode="json") for a in body.attachments],
             self_disposed=body.self_disposed,
@@ -423,7 +423,7 @@ class CaseService:
             )
         target.reporters = [*target.reporters, *case.reporters]
         await self._touch_other(
-            session, target, actor, now, {"from": case.serial, "role": "target"}, outbox
+            session, target, actor, now, MergeData(from_=case.serial, role="target"), outbox
         )
 
     async def _unmerge(
@@ -438,20 +438,15 @@ class CaseService:
             return
         # Out of the actor's scope answers like a case that does not exist: 404, no change.
         target = await self.load(session, case.merged_into, actor, lock=True)
-        mine = {(r.get("serial"), r.get("phone"), r.get("name")) for r in case.reporters}
-        target.reporters = [
-            r
-            for r in target.reporters
-            if (r.get("serial"), r.get("phone"), r.get("name")) not in mine
-        ]
+        mine = {(r.serial, r.phone, r.name) for r in case.reporters}
+        target.reporters = [r for r in target.reporters if (r.serial, r.phone, r.name) not in mine]
         await self._touch_other(
             session,
             target,
             actor,
             now,
-            {"from": case.serial, "role": "target"},
+            UnmergeData(from_=case.serial, role="target"),
             outbox,
-            Action.UNMERGE,
         )
 
     async def _touch_other(
@@ -460,9 +455,8 @@ class CaseService:
         other: CaseRow,
         actor: Actor,
         now: datetime,
-        data: dict[str, Any],
+        data: MergeData | UnmergeData,
         outbox: Outbox | None,
-        action: Action = Action.MERGE,
     ) -> None:
         """A second case changed by the same action gets its own version and event."""
         if not actor.sees_case(other.grid_code, other.department_id):
@@ -477,8 +471,8 @@ class CaseService:
             self.db,
             case=other,
             actor=actor,
-            action=action,
-            data=parse_data(action, data),
+            action=data.ACTION,
+            data=data,
             at=now,
             prev_department_id=other.department_id,
             outbox=outbox,

@@ -65,7 +65,7 @@ async def append_event(
         actor_name=actor.display_name,
         actor_role=actor.role.value,
         at=at,
-        data=data.wire(),
+        data=data,
         grid_code=case.grid_code,
         department_id=case.department_id,
         prev_department_id=prev_department_id,

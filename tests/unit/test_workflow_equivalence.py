@@ -38,6 +38,7 @@ from backend.services.access import Actor
 from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
 from backend.services.reference import Reference
+from backend_client.eventdata import parse_data
 from backend_client.vocab import Action, CallbackResult, CaseState, Role
 from backend_client.wire import ActionRequest, AttachmentRef, CaseCreate
 from tests.conftest import REPO
@@ -147,7 +148,8 @@ class Live:
 def _compare(step: str, case: CaseRow, event: EventRow, run: _CaseRun) -> None:
     generated = run.events[-1]
     assert event.action == generated[2], step
-    assert event.data == json.loads(generated[7]), step
+    assert event.data.wire() == json.loads(generated[7]), step
+    assert event.data == parse_data(event.action, json.loads(generated[7])), step
     assert event.department_id == generated[9], step
     assert event.prev_department_id == generated[10], step
     record = run.record

@@ -1,0 +1,78 @@
+"""Typed JSON columns: the tables hold pydantic values, stored as the JSON they always were.
+
+:class:`JSONOf` is a JSON column whose values are one pydantic shape (a model, or a list
+of models): it encodes a value once, with the shape's own serialiser, into the text the
+driver sends (on PostgreSQL wrapped so psycopg sends it as ``json`` without encoding it
+again), and validates what it reads back.  :class:`EventDataJSON` is the event log's
+``data``: it writes any :class:`~backend_client.eventdata.EventData` the same way, and
+reads back the plain JSON object, because which model it is depends on the row's
+``action`` -- :mod:`backend.models.event` parses it as that action's model when the ORM
+loads a row (the assessment fold reads the plain object through Core).
+
+The column type is ``JSON`` on every database, as before, so no migration is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter
+from sqlalchemy import JSON
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from backend_client.eventdata import EventData
+
+T = TypeVar("T")
+
+Encode = Callable[[Any], bytes]
+
+
+def _binder(dialect: Dialect, encode: Encode) -> Callable[[Any], Any]:
+    """The DBAPI value for a Python value: its JSON text, encoded once by ``encode``."""
+    if dialect.name == "postgresql":
+        from psycopg.types.json import Json  # the driver's json wrapper, given our text
+
+        def for_postgres(value: Any) -> Any:
+            return None if value is None else Json(value, dumps=encode)
+
+        return for_postgres
+
+    def for_sqlite(value: Any) -> Any:
+        return None if value is None else encode(value).decode()
+
+    return for_sqlite
+
+
+class JSONOf(TypeDecorator[T], Generic[T]):
+    """A JSON column holding values of ``shape`` (anything pydantic can validate)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, shape: Any) -> None:
+        super().__init__()
+        self.shape = shape
+        self._adapter: TypeAdapter[T] = TypeAdapter(shape)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        return _binder(dialect, self._adapter.dump_json)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> T | None:
+        return None if value is None else self._adapter.validate_python(value)
+
+
+def _event_json(data: EventData) -> bytes:
+    # each model's own serialiser (what ``EventData.json_text`` gives the history seeder)
+    return data.__pydantic_serializer__.to_json(data)
+
+
+class EventDataJSON(TypeDecorator[Any]):
+    """The event log's ``data``: written from any event-data model, read as its JSON object."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        return _binder(dialect, _event_json)
