@@ -8,9 +8,9 @@ from sqlalchemy.orm import QueryContext
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel
 
-from backend.models.jsontypes import EventDataJSON
+from backend.models.jsontypes import EventDataJSON, event_data
 from backend.models.types import BigId, json_column
-from backend_client.eventdata import EventData, parse_data
+from backend_client.eventdata import EventData
 
 
 class EventRow(SQLModel, table=True):
@@ -42,7 +42,7 @@ class EventRow(SQLModel, table=True):
 @event.listens_for(EventRow, "load")
 def _typed_on_load(row: EventRow, context: QueryContext) -> None:
     """A loaded row's ``data`` is its action's model (the column can't see ``action``)."""
-    set_committed_value(row, "data", parse_data(row.action, row.data))
+    set_committed_value(row, "data", event_data(row.action, row.data))
 
 
 @event.listens_for(EventRow, "refresh")

@@ -5,9 +5,9 @@ of models): it encodes a value once, with the shape's own serialiser, into the t
 driver sends (on PostgreSQL wrapped so psycopg sends it as ``json`` without encoding it
 again), and validates what it reads back.  :class:`EventDataJSON` is the event log's
 ``data``: it writes any :class:`~backend_client.eventdata.EventData` the same way, and
-reads back the plain JSON object, because which model it is depends on the row's
-``action`` -- :mod:`backend.models.event` parses it as that action's model when the ORM
-loads a row (the assessment fold reads the plain object through Core).
+reads back what the driver gives, because which model it is depends on the row's
+``action``: :mod:`backend.models.event` parses it with :func:`event_data` when the ORM
+loads a row (the assessment fold reads the plain object through Core, :func:`plain_json`).
 
 The column type is ``JSON`` on every database, as before, so no migration is needed.
 """
@@ -15,14 +15,15 @@ The column type is ``JSON`` on every database, as before, so no migration is nee
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import JSON
+from sqlalchemy import JSON, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from backend_client.eventdata import EventData
+from backend_client.eventdata import DATA_MODELS, EventData, parse_data
+from backend_client.vocab import Action
 
 T = TypeVar("T")
 
@@ -59,8 +60,19 @@ class JSONOf(TypeDecorator[T], Generic[T]):
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
         return _binder(dialect, self._adapter.dump_json)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> T | None:
-        return None if value is None else self._adapter.validate_python(value)
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], T | None]:
+        # SQLite hands back the text (validated straight from it: cheaper than json.loads
+        # alone); psycopg has already decoded PostgreSQL's json.
+        validate = (
+            self._adapter.validate_python
+            if dialect.name == "postgresql"
+            else self._adapter.validate_json
+        )
+
+        def process(value: Any) -> T | None:
+            return None if value is None else validate(value)
+
+        return process
 
 
 def _event_json(data: EventData) -> bytes:
@@ -69,10 +81,28 @@ def _event_json(data: EventData) -> bytes:
 
 
 class EventDataJSON(TypeDecorator[Any]):
-    """The event log's ``data``: written from any event-data model, read as its JSON object."""
+    """The event log's ``data``: written from any event-data model; read as what the driver
+    gives (SQLite: the text, PostgreSQL: the decoded object), for :func:`event_data`.
+    ``plain_json`` reads it as a plain JSON object instead."""
 
     impl = JSON
     cache_ok = True
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
         return _binder(dialect, _event_json)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+def event_data(action: str, stored: Any) -> EventData:
+    """The stored ``data`` of an ``action`` event as that action's model."""
+    if isinstance(stored, str):
+        validator = DATA_MODELS[Action(action)].__pydantic_validator__
+        return cast(EventData, validator.validate_json(stored))
+    return parse_data(action, stored)
+
+
+def plain_json(column: Any) -> Any:
+    """``column`` read as a plain JSON object (for Core reads that want no models)."""
+    return type_coerce(column, JSON)

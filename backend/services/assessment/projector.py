@@ -33,6 +33,7 @@ from backend.models import AssessmentCursorRow, AssessmentFactRow, EventRow, ass
 from backend.models.assessment import COUNTER_COLUMNS
 from backend.services.assessment.rebuild import rebuild as rebuild_projection
 from backend.services.assessment.rebuild_store import FOLD_LOCK_KEY
+from backend.models.jsontypes import plain_json
 
 log = logging.getLogger("citygrid.assessment")
 BATCH = 5_000
@@ -43,12 +44,20 @@ T = TypeVar("T")
 FACT_TABLE: Table = AssessmentFactRow.__table__  # type: ignore[attr-defined]
 CURSOR_TABLE: Table = AssessmentCursorRow.__table__  # type: ignore[attr-defined]
 LOGGED_COLUMNS = tuple(  # the event_log columns a LoggedEvent holds, in its field order
-    col(getattr(EventRow, name))
+    plain_json(EventRow.data) if name == "data" else col(getattr(EventRow, name))
     for name in (
-        "seq", "case_id", "action", "actor_id", "actor_role", "at", "data", "grid_code",
-        "department_id", "prev_department_id",
+        "seq",
+        "case_id",
+        "action",
+        "actor_id",
+        "actor_role",
+        "at",
+        "data",
+        "grid_code",
+        "department_id",
+        "prev_department_id",
     )
-)  # fmt: skip
+)  # fmt: skip  (the fold reads data as the plain JSON object, not as models)
 
 
 class Projector:
