@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, text
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
-from backend.models.jsontypes import JSONOf
+from backend.models.jsontypes import json_of
 from backend.models.types import json_column
 from backend_client.vocab import CaseState
 from backend_client.wire import Reporter
@@ -51,7 +51,7 @@ class CaseRow(SQLModel, table=True):
     lon: float | None = None
     lat: float | None = None
     address: str = Field(default="", max_length=256)
-    reporters: list[Reporter] = Field(sa_column=Column(JSONOf(list[Reporter]), nullable=False))
+    reporters: list[Reporter] = Field(sa_column=json_of(list[Reporter]))
     attachments: list[dict[str, Any]] = Field(sa_column=json_column())
     department_id: int | None = Field(default=None, foreign_key="department.id")
     pending_kind: str | None = Field(default=None, max_length=16)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import JSON, type_coerce
+from sqlalchemy import JSON, Column, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -73,6 +73,11 @@ class JSONOf(TypeDecorator[T], Generic[T]):
             return None if value is None else validate(value)
 
         return process
+
+
+def json_of(shape: Any) -> Any:
+    """A non-null :class:`JSONOf` column for a table model's ``sa_column``."""
+    return Column(JSONOf(shape), nullable=False)
 
 
 def _event_json(data: EventData) -> bytes:

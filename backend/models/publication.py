@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
-from backend.models.jsontypes import JSONOf
+from backend.models.jsontypes import json_of
 from backend.models.types import json_column
 from backend_client.assessment import Notice, Ranking
 from backend_client.wirebase import WireModel
@@ -36,7 +36,7 @@ class PublicationRow(SQLModel, table=True):
     published_at: datetime
     appeal_id: int | None = None  # the upheld appeal a revision answers
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
-    figures: PublishedFigures = Field(sa_column=Column(JSONOf(PublishedFigures), nullable=False))
+    figures: PublishedFigures = Field(sa_column=json_of(PublishedFigures))
 
 
 class AppealRow(SQLModel, table=True):
