@@ -31,9 +31,9 @@ from backend.domain.assessment.daily import Change, LocalDays, add_case, new_cha
 from backend.domain.assessment.facts import CaseFacts, LoggedEvent, fold
 from backend.models import AssessmentCursorRow, AssessmentFactRow, EventRow, assessment_day
 from backend.models.assessment import COUNTER_COLUMNS
+from backend.models.jsontypes import plain_json
 from backend.services.assessment.rebuild import rebuild as rebuild_projection
 from backend.services.assessment.rebuild_store import FOLD_LOCK_KEY
-from backend.models.jsontypes import plain_json
 
 log = logging.getLogger("citygrid.assessment")
 BATCH = 5_000
