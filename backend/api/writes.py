@@ -19,6 +19,14 @@ from backend_client.wire import ActionResult
 R = TypeVar("R", bound=BaseModel)
 
 
+class EncodedJSON(JSONResponse):
+    """A JSON answer whose body is already encoded (by the model's own serializer)."""
+
+    def render(self, content: object) -> bytes:
+        assert isinstance(content, bytes)
+        return content
+
+
 async def run_write(
     request: Request,
     services: Services,
@@ -79,9 +87,9 @@ async def run_model_write(
                     headers={"Idempotent-Replayed": "true"},
                 )
         result = await change(session, outbox)
-        payload = result.model_dump(mode="json")
         status_code = status(result)
         if idempotency_key is not None:
+            payload = result.model_dump(mode="json")
             await idempotency.store(session, actor.id, idempotency_key, status_code, payload)
     services.broadcaster.offer(outbox.items)  # committed: hand the events to the stream
     services.projector.notify()
@@ -89,4 +97,5 @@ async def run_model_write(
     headers = {"ETag": f'"{version}"'}
     if status_code == 201:
         headers["Location"] = f"{request.url.path.rstrip('/')}/{resource}"
-    return JSONResponse(payload, status_code=status_code, headers=headers)
+    # Encoded once, straight from the model (no dict, then json.dumps, in between).
+    return EncodedJSON(result.__pydantic_serializer__.to_json(result), status_code, headers)

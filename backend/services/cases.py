@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,11 +21,12 @@ from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
 from backend.domain import routing, statemachine, workflow
 from backend.domain.statemachine import Effect, Plan
 from backend.domain.workflow import FAR_FUTURE
-from backend.models import CaseRow, DepartmentRow, EventRow, SerialCounterRow, UserRow
+from backend.models import CaseRow, DepartmentRow, EventRow, UserRow
 from backend.services.access import Actor
 from backend.services.caserecord import record_of, write_record
 from backend.services.clockwork import Clockwork
 from backend.services.events import Outbox, append_event
+from backend.services.newcase import insert_row, next_serial
 from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary
 from backend_client.eventdata import EventData, MergeData, UnmergeData
@@ -54,24 +53,6 @@ class CaseService:
     def _local(self, value: datetime) -> str:
         """``value`` as the centre's wall clock (the calendar's timezone), ``HH:MM``."""
         return value.astimezone(self.clockwork.calendar.tz).strftime("%H:%M")
-
-    # --- serials ----------------------------------------------------------------------------
-
-    async def _next_serial(self, session: AsyncSession, district: str, now: datetime) -> str:
-        year = now.astimezone(self.clockwork.calendar.tz).year
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        table = SerialCounterRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            insert(table)
-            .values(year=year, district_code=district, last_value=1)
-            .on_conflict_do_update(
-                index_elements=["year", "district_code"],
-                set_={"last_value": table.c.last_value + 1},
-            )
-            .returning(table.c.last_value)
-        )
-        value = (await (await session.connection()).execute(stmt)).scalar_one()
-        return f"{year}-{district}-{value:06d}"
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -184,7 +165,9 @@ class CaseService:
             raise Forbidden(f"Grid {grid_code} is outside your jurisdiction.")
         grid = self.ref.grid(grid_code)
         assert grid is not None
-        serial = await self._next_serial(session, grid_code[:6], now)
+        serial = await next_serial(
+            session, self.db.is_sqlite, self.clockwork.calendar.tz, grid_code[:6], now
+        )
         case = CaseRow(
             serial=serial,
             state=(outcome.state or CaseState.REPORTED).value,
@@ -220,8 +203,7 @@ class CaseService:
         )
         opened = workflow.open_case(record_of(case), outcome, now, self.clockwork)
         write_record(case, opened.record)
-        session.add(case)
-        await session.flush()
+        await insert_row(session, case)
         data = opened.data
         event = await append_event(
             session,
