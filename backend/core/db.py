@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.core.sqlite_inline import begin_immediate, inline_creator
+from backend.core.sqlite_inline import Checkpointer, begin_immediate, inline_creator
 
 log = logging.getLogger("citygrid.db")
 
@@ -78,8 +78,9 @@ def _sqlite_hooks(engine: AsyncEngine, inline_writer: bool) -> None:
         cursor = dbapi_conn.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
-        if inline_writer:  # waits for the write lock in begin_immediate, not in sqlite3
+        if inline_writer:  # waits in begin_immediate, checkpoints in Checkpointer
             cursor.execute("PRAGMA busy_timeout=0")
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -105,11 +106,13 @@ class Database:
                 async_creator=inline_creator(parsed.database or ":memory:"),
             )
             self.reader = create_async_engine(self.url, pool_size=4, max_overflow=4)
+            self._checkpointer: Checkpointer | None = Checkpointer(parsed.database or ":memory:")
             _sqlite_hooks(self.writer, inline_writer=True)
             _sqlite_hooks(self.reader, inline_writer=False)
         else:
             self.writer = create_async_engine(self.url, pool_size=10, max_overflow=10)
             self.reader = self.writer
+            self._checkpointer = None
         self._write_sessions = async_sessionmaker(
             self.writer, class_=AsyncSession, expire_on_commit=False
         )
@@ -126,6 +129,8 @@ class Database:
         """A session whose transaction commits on success and rolls back on error."""
         async with self._write_sessions() as session, session.begin():
             yield session
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -168,6 +173,8 @@ class Database:
                 backoff = min(backoff * 2, 30.0)
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.wait()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

@@ -9,6 +9,12 @@ aiosqlite's interface (SQLAlchemy's ``sqlite+aiosqlite`` dialect drives it uncha
 but calls :mod:`sqlite3` directly.  Reads keep aiosqlite's threads: a long list query
 must not hold up the loop.
 
+Nor may a checkpoint (it writes the WAL back into the database and syncs it: tens of
+milliseconds on a busy disk): the writer's ``wal_autocheckpoint`` is 0 and
+:class:`Checkpointer` runs a ``PASSIVE`` checkpoint on a thread of its own, on its own
+connection, every :data:`CHECKPOINT_EVERY` commits (what SQLite's default would do, by
+pages, inside the commit).
+
 Waiting for the write lock must not block the loop either (another process, such as an
 admin command, may hold it): the writer's ``busy_timeout`` is 0 and
 :func:`begin_immediate` retries ``BEGIN IMMEDIATE`` with asynchronous sleeps, for as long
@@ -27,6 +33,7 @@ import aiosqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.util import await_
 
+CHECKPOINT_EVERY = 250  # commits between checkpoints (about SQLite's 1,000 pages of intake)
 BUSY_WAIT_SECONDS = 10.0  # the same as PRAGMA busy_timeout=10000 on the other connections
 _FIRST_PAUSE = 0.001
 _LONGEST_PAUSE = 0.05
@@ -114,3 +121,39 @@ def begin_immediate(conn: Any) -> None:
             raise OperationalError("BEGIN IMMEDIATE", None, locked)
         await_(asyncio.sleep(pause))
         pause = min(pause * 2, _LONGEST_PAUSE)
+
+
+class Checkpointer:
+    """Copies the WAL back into the database off the event loop, now and then."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._commits = 0
+        self._running: asyncio.Task[None] | None = None
+
+    def committed(self) -> None:
+        """A write committed: start a checkpoint if enough have since the last one."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY or self._running is not None:
+            return
+        self._commits = 0
+        self._running = asyncio.get_running_loop().create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(self._run)
+        finally:
+            self._running = None
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            connection.execute("PRAGMA busy_timeout=1000")
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
+    async def wait(self) -> None:
+        """Let a running checkpoint finish (at shutdown)."""
+        if self._running is not None:
+            await asyncio.shield(self._running)
