@@ -50,6 +50,11 @@ class RankedObject(WireModel):
     figures: list[Figure]
     terms: list[ScoreTerm]
 
+    def key_figures(self) -> list[Figure]:
+        """The figures, those its composite scores first (in the policy's term order)."""
+        scored = {term.source: i for i, term in enumerate(self.terms)}
+        return sorted(self.figures, key=lambda f: scored.get(f.id, len(scored)))
+
 
 class Ranking(WireModel):
     period: PeriodInfo

@@ -50,6 +50,7 @@ QUEUE_KEYS: tuple[KeyAction, ...] = (
     KeyAction("focus_next", "tab", "focus_next_pane", "key.focus", "view"),
     KeyAction("handover", "H", "handover", "key.handover", "app"),
     KeyAction("assessment", "A", "app.assessment", "key.assessment", "app"),
+    KeyAction("appeals", "J", "app.appeals", "key.appeals", "app"),
     KeyAction("help", "question_mark,f1", "help", "key.help", "app", True),
     KeyAction("quit", "q", "quit", "key.quit", "app"),
     *(KeyAction(f"queue_{n}", n, f"queue('{n}')", f"key.queue_{n}", "nav") for n in "1234567890"),

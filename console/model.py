@@ -89,6 +89,15 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class FigureRef:
+    """The assessment figure a case set shows: what an appeal from it is against."""
+
+    period: str
+    counter: str
+    unit: str  # the department's or the region's name
+
+
+@dataclass(frozen=True)
 class CaseSet:
     """A named temporary view: exactly these cases (the ones behind a figure), any state."""
 
@@ -96,6 +105,7 @@ class CaseSet:
     serials: frozenset[str]
     back_to: str  # the queue shown before, and again when the view is left
     filter_before: str  # the `/` filter then in force, put back on leaving
+    figure: FigureRef | None = None
 
 
 @dataclass(frozen=True)
@@ -113,8 +123,7 @@ class GridTally:
 
     def reset(self, cases: Iterable[QueueRow], now: datetime) -> None:
         self.counts = {}
-        for case in cases:
-            self._add(case, now, 1)
+        self.add_many(cases, now)
 
     def _add(self, case: QueueRow, now: datetime, sign: int) -> None:
         if not case.state.is_open:  # a callback due, a pinned closed case: not on the map
@@ -127,8 +136,24 @@ class GridTally:
         )
 
     def add_many(self, cases: Iterable[QueueRow], now: datetime) -> None:
+        """A snapshot batch: summed per grid first, one ``GridCounts`` per grid after."""
+        sums: dict[str, list[int]] = {}
         for case in cases:
-            self._add(case, now, 1)
+            if not case.state.is_open:  # a callback due, a pinned closed case: not on the map
+                continue
+            tally = sums.get(case.grid_code)
+            if tally is None:
+                tally = sums[case.grid_code] = [0, 0, 0]
+            tally[0] += 1
+            if is_overdue(case, now):
+                tally[1] += 1
+            if case.supervised:
+                tally[2] += 1
+        for code, (open_, overdue, supervised) in sums.items():
+            held = self.of(code)
+            self.counts[code] = GridCounts(
+                held.open + open_, held.overdue + overdue, held.supervised + supervised
+            )
 
     def change(self, change: Change, now: datetime) -> None:
         if change.old is not None:
@@ -265,7 +290,13 @@ class ConsoleModel:
             self.store.unpin()
         self._show(QUEUE_BY_KEY[key])
 
-    def show_case_set(self, title: str, serials: Iterable[str], rows: Iterable[QueueRow]) -> None:
+    def show_case_set(
+        self,
+        title: str,
+        serials: Iterable[str],
+        rows: Iterable[QueueRow],
+        figure: FigureRef | None = None,
+    ) -> None:
         """Show exactly these cases (``rows``: as fetched by serial, open or closed), kept
         current by the stream until :meth:`leave_case_set` or another queue."""
         wanted = frozenset(serials)
@@ -273,7 +304,7 @@ class ConsoleModel:
         back_to = before.back_to if before is not None else self.queue.key
         filter_before = before.filter_before if before is not None else self.filter_text
         self.store.pin(wanted, rows, self.now())
-        self.case_set = CaseSet(title, wanted, back_to, filter_before)
+        self.case_set = CaseSet(title, wanted, back_to, filter_before, figure)
         self.filter_text = ""  # exactly those cases: no filter of the queue hides one
         self.view.text_filter = None
         self._show(case_set_queue(wanted))

@@ -89,14 +89,20 @@ def queues_holding(case: QueueRow, now: datetime) -> list[str]:
     in one pass (counting 100,000 cases at start-up)."""
     if awaits_callback(case):
         return ["callback"]
-    if not case.state.is_open:
+    return queue_keys(case.state, case.pending is not None, is_overdue(case, now), case.supervised)
+
+
+def queue_keys(state: CaseState, pending: bool, overdue: bool, supervised: bool) -> list[str]:
+    """The queues of a case in this state with these flags (what ``queues_holding``
+    answers; a snapshot batch counts its cases by these four and asks once per kind)."""
+    if not state.is_open:
         return []
-    keys = [*_BY_STATE[case.state], "all"]
-    if case.pending is not None:
+    keys = [*_BY_STATE[state], "all"]
+    if pending:
         keys.append("requests")
-    if is_overdue(case, now):
+    if overdue:
         keys.append("overdue")
-    if case.supervised:
+    if supervised:
         keys.append("supervised")
     return keys
 

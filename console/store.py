@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from console.queues import (
     Queue,
     awaits_callback,
     is_overdue,
+    queue_keys,
     queues_holding,
 )
 from console.rows import QueueRow
@@ -111,16 +114,32 @@ class CaseStore:
     def add_many(self, cases: Iterable[QueueRow], now: datetime) -> list[QueueRow]:
         """Snapshot pages after the first: add what is new or newer; return what was added."""
         added: list[QueueRow] = []
+        kinds: dict[tuple[CaseState, bool, bool, bool], int] = {}  # counted once per kind
+        held_cases = self.cases
         for case in cases:
             held = self.get(case.serial)
             if (held is not None and held.version >= case.version) or not self.keeps(case):
                 continue
             if held is not None:
                 self._count(held, now, -1)
-            self._put(case)
-            self._count(case, now, 1)
+            if not case.state.is_open:  # a callback due or a pinned case: counted alone
+                self._put(case)
+                self._count(case, now, 1)
+            else:
+                self.closed.pop(case.serial, None)
+                held_cases[case.serial] = case
+                kind = (
+                    case.state,
+                    case.pending is not None,
+                    is_overdue(case, now),
+                    case.supervised,
+                )
+                kinds[kind] = kinds.get(kind, 0) + 1
             self._watch(case, now)
             added.append(case)
+        for kind, n in kinds.items():
+            for key in queue_keys(*kind):
+                self.counts[key] += n
         return added
 
     def _watch(self, case: QueueRow, now: datetime) -> None:
@@ -247,7 +266,13 @@ class QueueView:
         version; a large batch is merged with one sort instead of an insert each."""
         keys = [self._key(c) for c in cases if self.accepts(c, now)]
         if len(keys) > BATCH_MERGE:
-            merged = sorted(set(self._keys).union(keys))
+            # Two sorted runs: the sort merges them in C.  A key already held appears
+            # twice, side by side; the check for that is one C-level pass too.
+            keys.sort()
+            merged = self._keys + keys
+            merged.sort()
+            if any(map(operator.eq, merged, itertools.islice(merged, 1, None))):
+                merged = sorted(set(merged))
             added = len(merged) != len(self._keys)
             self._keys = merged
             return added

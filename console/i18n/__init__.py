@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from string import Formatter
 from typing import Final, Literal, cast, get_args
 
+from console.i18n.appeals import APPEAL_STRINGS, AppealKey
 from console.i18n.board import BOARD_STRINGS, BoardKey
 from console.i18n.callback import CALLBACK_STRINGS, CallbackKey
 from console.i18n.keys import UiKey
@@ -56,12 +57,12 @@ Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[Lang] = "zh"
 
-Key = Literal[UiKey, TimelineKey, BoardKey, CallbackKey]
+Key = Literal[UiKey, TimelineKey, BoardKey, CallbackKey, AppealKey]
 """Every string id; ``mypy`` checks calls such as ``t("col.serial", lang)``."""
 
 _TABLE: Final[dict[Key, tuple[str, str]]] = {
     key: pair
-    for table in (UI_STRINGS, TIMELINE_STRINGS, BOARD_STRINGS, CALLBACK_STRINGS)
+    for table in (UI_STRINGS, TIMELINE_STRINGS, BOARD_STRINGS, CALLBACK_STRINGS, APPEAL_STRINGS)
     for key, pair in table.items()
 }
 

@@ -21,6 +21,7 @@ from backend_client.errors import CitygridError
 from console.assessment_data import CASE_SET_MAX, figure_serials, rows_of
 from console.errors import describe
 from console.i18n import t
+from console.model import FigureRef
 
 if TYPE_CHECKING:
     from console.app import CityGridApp
@@ -38,7 +39,9 @@ def counter_line(name: str, value: float, lang: str) -> str:
 class FigureCasesScreen(Screen[None]):
     """One object's counters; Enter on one opens its cases in the queue."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "back", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "back"),
+    ]
 
     def __init__(self, period: str, obj: RankedObject) -> None:
         super().__init__()
@@ -98,7 +101,8 @@ class FigureCasesScreen(Screen[None]):
             self.notify(describe(exc, lang), severity="error")
             return
         title = f"{self.obj.name} · {name} · {self.period}"
-        self.app.call_later(self.cg.show_case_set, title, serials, rows)
+        figure = FigureRef(self.period, counter, self.obj.name)
+        self.app.call_later(self.cg.show_case_set, title, serials, rows, figure)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from textual.widgets import OptionList
 
-from backend_client.assessment import COUNTER_LABELS
+from backend_client.assessment import COUNTER_LABELS, Figure, RankedObject, ScoreTerm
 from console.app import CityGridApp
-from console.assessment_data import is_period, shift_period, this_month
+from console.assessment_data import group_label, is_period, is_range, shift_period, this_month
 from console.screens.assessment import AssessmentScreen
 from console.screens.detail import CaseDetailScreen
 from console.screens.figure_cases import COUNTER_PREFIX, FigureCasesScreen
@@ -32,6 +32,32 @@ def test_periods_step_by_month_week_quarter_and_year() -> None:
     assert shift_period("2026", -11) == "2015"
     assert is_period("2026-W48") and is_period("2026-Q4") and is_period("2026")
     assert not any(is_period(p) for p in ("2026-W99", "2026-13", "2026-00", "26-11", ""))
+    assert is_range("2026-11-01..2026-11-15") and is_range("2026-11-01..2026-11-01")
+    assert not any(
+        is_range(p) for p in ("2026-11-15..2026-11-01", "2026-11-01", "2026-11-01..", "2026-11")
+    )
+
+
+def test_key_figures_put_the_scored_ratios_first_and_groups_read_as_words() -> None:
+    def fig(ident: str) -> Figure:
+        return Figure(id=ident, zh=ident, en=ident, numerator=1, denominator=2, percent=50.0)
+
+    def term(source: str) -> ScoreTerm:
+        return ScoreTerm(source=source, weight=0.3, raw=50.0, points=15.0)
+
+    department = RankedObject(
+        type="department", id="7", name="区水务局", group="professional", kind="department",
+        rank=1, group_size=1, bottom=False, composite=50.0, grade="E", counters={},
+        figures=[fig("valid_report_rate"), fig("rework_rate"), fig("closing_rate")],
+        terms=[term("department_filed"), term("closing_rate"), term("rework_rate")],
+    )  # fmt: skip
+    ids = [f.id for f in department.key_figures()]
+    assert ids == ["closing_rate", "rework_rate", "valid_report_rate"]
+    assert group_label("professional", "zh") == "专业部门"
+    assert group_label("street_office", "en") == "street office"
+    assert group_label("community", "zh") == "社区"
+    assert group_label("supervisor", "zh") == "监督员"
+    assert group_label("something-new", "zh") == "something-new"
 
 
 def assessment(app: CityGridApp) -> AssessmentScreen | None:
