@@ -99,6 +99,9 @@ def serve(body: bytes) -> CitygridClient:
     """A client whose server answers ``/cases/snapshot`` with ``body``."""
 
     def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/cases"):  # the callbacks due, after the open cases
+            assert request.url.params["stage"] == "callback"
+            return httpx.Response(200, json={"items": [], "next_cursor": None, "as_of_seq": 9})
         assert request.url.path.endswith("/cases/snapshot")
         return httpx.Response(200, content=body, headers={"Content-Type": SNAPSHOT_MEDIA_TYPE})
 
@@ -126,6 +129,7 @@ async def test_the_console_posts_each_batch_and_ends_on_the_end_line() -> None:
     assert [(len(m.cases), m.first, m.last) for m in loads] == [
         (2, True, False),
         (3, False, False),
+        (0, False, False),  # the end line; then the (here no) callbacks due end the load
         (0, False, True),
     ]
     assert [c.serial for m in loads for c in m.cases] == [row(i).serial for i in range(1, 6)]
