@@ -50,6 +50,11 @@ class RankedObject(WireModel):
     figures: list[Figure]
     terms: list[ScoreTerm]
 
+    def key_figures(self) -> list[Figure]:
+        """The figures, those its composite scores first (in the policy's term order)."""
+        scored = {term.source: i for i, term in enumerate(self.terms)}
+        return sorted(self.figures, key=lambda f: scored.get(f.id, len(scored)))
+
 
 class Ranking(WireModel):
     period: PeriodInfo
@@ -119,3 +124,55 @@ class Notice(WireModel):
     bottom_units: list[NamedUnit]
     failed_checks: list[FailedChecksCase]
     text_zh: str
+
+
+# Every counter's name (the keys of ``RankedObject.counters``), in Chinese and English.
+COUNTER_LABELS: dict[str, tuple[str, str]] = {
+    "patrol_reports": ("监督员上报数", "supervisor reports"),
+    "public_reports": ("公众举报数", "public reports"),
+    "valid_patrol_reports": ("监督员有效上报数", "valid supervisor reports"),
+    "verify_due": ("应核实数", "verifications due"),
+    "verify_on_time": ("按时核实数", "verified on time"),
+    "check_due": ("应核查数", "checks due"),
+    "check_on_time": ("按时核查数", "checked on time"),
+    "verify_orders_due": ("应执行核实指令数", "verify orders due"),
+    "verify_orders_on_time": ("按时执行核实指令数", "verify orders on time"),
+    "check_orders_due": ("应执行核查指令数", "check orders due"),
+    "check_orders_on_time": ("按时执行核查指令数", "check orders on time"),
+    "accepted": ("受理数", "accepted"),
+    "filed": ("立案数", "filed"),
+    "filed_on_time": ("按时立案数", "filed on time"),
+    "voided": ("作废数", "voided"),
+    "dispatch_due": ("应派遣数", "dispatches due"),
+    "dispatched": ("派遣数", "dispatched"),
+    "dispatched_on_time": ("按时派遣数", "dispatched on time"),
+    "dispatched_accurately": ("准确派遣数", "dispatched accurately"),
+    "wrong_dispatches": ("错误派遣数", "wrong dispatches"),
+    "dispose_due": ("应处置数", "disposals due"),
+    "disposed": ("处置数", "disposed"),
+    "disposed_on_time": ("按时处置数", "disposed on time"),
+    "overdue_not_disposed": ("超时未处置数", "overdue, not disposed"),
+    "close_due": ("应结案数", "closings due"),
+    "closed": ("结案数", "closed"),
+    "closed_on_time": ("按期结案数", "closed on time"),
+    "closed_first_time": ("一次性结案数", "closed first time"),
+    "reworks": ("返工数", "reworks"),
+    "returns": ("回退数", "returns"),
+    "shirks": ("推诿数", "shirking"),
+    "extension_hours": ("延期时长（小时）", "extension hours"),
+    "suspended": ("挂账数", "suspended"),
+    "callbacks_reached": ("回访接通数", "callbacks reached"),
+    "callbacks_satisfied": ("回访满意数", "callbacks satisfied"),
+    "callbacks_basic": ("回访基本满意数", "callbacks basically satisfied"),
+    "callbacks_dissatisfied": ("回访不满意数", "callbacks dissatisfied"),
+    "callbacks_unreachable": ("回访未接通数", "callbacks unreachable"),
+    "failed_checks": ("核查不通过数", "failed checks"),
+}
+
+
+def counter_label(name: str, lang: str) -> str:
+    """A counter's name in ``lang`` (``zh``/``en``); the id itself if it has none."""
+    pair = COUNTER_LABELS.get(name)
+    if pair is None:
+        return name
+    return pair[0] if lang.startswith("zh") else pair[1]

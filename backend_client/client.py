@@ -17,7 +17,7 @@ from typing import Any, Self, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from backend_client.assessment import FigureCases, Notice, ObjectFamily, ObjectType, Ranking
+from backend_client.assessment_calls import AssessmentCalls
 from backend_client.errors import (
     ProtocolError,
     ServiceUnavailable,
@@ -25,7 +25,7 @@ from backend_client.errors import (
     unavailable,
 )
 from backend_client.text import is_digits
-from backend_client.vocab import AttachmentPhase, CaseState, CategoryKind, Source
+from backend_client.vocab import AttachmentPhase, CaseState, CategoryKind, Source, Stage
 from backend_client.wire import (
     ActionRequest,
     ActionResult,
@@ -111,7 +111,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-class CitygridClient:
+class CitygridClient(AssessmentCalls):
     """``async with CitygridClient(url, token) as api: await api.cases(state="filed")``."""
 
     def __init__(
@@ -289,16 +289,23 @@ class CitygridClient:
         supervised: bool | None = None,
         pending: bool | None = None,
         urgent: bool | None = None,
+        stage: Stage | str | None = None,
+        serials: Sequence[str] = (),
         q: str | None = None,
         sort: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
     ) -> CasePage:
-        """One page of the case list; ``state`` may be ``"open"`` or several states."""
+        """One page of the case list; ``state`` may be ``"open"`` or several states.
+        ``state="closed", stage="callback"``: the callbacks (回访) due; ``serials``:
+        exactly these cases (at most ``SERIALS_MAX``), in any state."""
         params: Params = {}
         if state is not None:
             params["state"] = state if isinstance(state, str) else ",".join(map(str, state))
+        if serials:
+            params["serial"] = ",".join(serials)
         texts = {
+            "stage": stage,
             "region": region,
             "department": department,
             "category": category,
@@ -313,15 +320,6 @@ class CitygridClient:
         if limit is not None:
             params["limit"] = limit
         return await self._get("/cases", CasePage, params)
-
-    async def cases_raw(self, **params: Any) -> dict[str, Any]:
-        """A case page as decoded JSON, unvalidated: for a console loading 100,000 rows
-        into its own compact rows (``CasePage`` is the schema of what comes back)."""
-        response = await self._send(
-            "GET", "/cases", params={k: v for k, v in params.items() if v is not None}
-        )
-        data: dict[str, Any] = response.json()
-        return data
 
     async def iter_cases(self, **filters: Any) -> AsyncIterator[CaseSummary]:
         """Every matching case, page after page (same filters as :meth:`cases`)."""
@@ -454,27 +452,3 @@ class CitygridClient:
         """One page of the shift's events in order, for the replay view."""
         params: Params = {"after": after, "limit": limit}
         return await self._get(f"/handovers/{handover_id}/events", EventPage, params)
-
-    # --- assessment -------------------------------------------------------------------------
-
-    async def rankings(
-        self, period: str, family: ObjectFamily = "department", *, published: bool = False
-    ) -> Ranking:
-        params: Params = {"period": period, "family": family}
-        if published:
-            params["published"] = "true"
-        return await self._get("/assessment/rankings", Ranking, params)
-
-    async def figure_cases(
-        self, period: str, type_: ObjectType, object_id: str, counter: str
-    ) -> FigureCases:
-        """The cases behind one counter of one object in the period (drill-down)."""
-        params: Params = {"period": period, "type": type_, "id": object_id, "counter": counter}
-        return await self._get("/assessment/cases", FigureCases, params)
-
-    async def notice(self, period: str) -> Notice:
-        return await self._get("/assessment/notice", Notice, {"period": period})
-
-    async def assessment_export(self, period: str, fmt: str = "xlsx") -> bytes:
-        params: Params = {"period": period, "format": fmt}
-        return (await self._send("GET", "/assessment/export", params=params)).content

@@ -14,6 +14,8 @@ checker, request or granted hours.  Fields that are not there are not serialised
 
 from __future__ import annotations
 
+import operator
+from functools import partial
 from typing import Any, ClassVar, Literal, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -28,9 +30,9 @@ from backend_client.vocab import (
 )
 from backend_client.wirebase import AttachmentRef
 
-
-def _absent(value: object) -> bool:
-    return value is None
+# ``value is None`` as a C callable: the serialiser calls it for every optional field of
+# every event it writes, and a Python function's frame made that a sixth of the cost.
+_absent = partial(operator.is_, None)
 
 
 def _opt(description: str = "") -> Any:

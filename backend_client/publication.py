@@ -66,6 +66,7 @@ class Appeal(WireModel):
     serial: str
     type: ObjectType  # the appellant's object: its department or street
     object_id: str
+    object_name: str  # the department's or the region's name
     counter: str
     delta: float  # what upholding changes the counter by
     reason: str

@@ -23,6 +23,14 @@ class RegionKind(StrEnum):
     GRID = "grid"  # 单元网格
 
 
+class DepartmentKind(StrEnum):
+    """What a responsible unit is; departments are ranked only among their own kind."""
+
+    PROFESSIONAL = "professional"  # 专业部门
+    STREET_OFFICE = "street_office"  # 街道办事处 / 镇政府
+    UTILITY = "utility"  # 公用事业单位
+
+
 class AreaClass(StrEnum):
     """Management area class, used to pick time limits (A core / B ordinary / C rural)."""
 

@@ -50,6 +50,7 @@ from backend_client.wirebase import line as line
 DESCRIPTION_MAX = 4000  # Open311 caps descriptions at 4,000 characters; so do we.
 TIMELINE_PAGE = 200  # timeline entries a case detail carries unless asked for fewer
 TIMELINE_PAGE_MAX = 1000
+SERIALS_MAX = 200  # the cases one list request may name (GET /cases?serial=)
 
 GridCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
 CategoryCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]

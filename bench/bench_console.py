@@ -76,6 +76,8 @@ from benchlib import (
     verdicts,
 )
 
+from backend_client.snapshot import parse_line, snapshot_lines
+
 WIDTH, HEIGHT = 120, 40
 CITYGRID = Path(sys.executable).parent / "citygrid"
 OPEN_STATES = (
@@ -90,6 +92,7 @@ OPEN_STATES = (
     "checking",
 )
 BUDGET_START = {10_000: 1.5, 100_000: 4.0}  # seconds, spawn to first painted queue
+BUDGET_LOADED = {100_000: 3.0}  # seconds, spawn to all N in the model and painted
 BUDGET_CPU = 3.0  # % of one core, idle at 100k
 BUDGET_BYTES = 2.5 * 1024  # bytes/s to the terminal, idle at 120×40
 BUDGET_RSS = 200.0  # MB at 100k
@@ -476,10 +479,59 @@ class SizeResult:
     rss: float | None = None
 
 
+async def _read_paged(api: str, token: str) -> tuple[float, float, int]:
+    """The console's former load: ``GET /cases?state=open`` pages (500, then 5,000)."""
+    async with httpx.AsyncClient(
+        base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=300
+    ) as c:
+        started = time.perf_counter()
+        first, cursor, rows = 0.0, None, 0
+        while True:
+            params: dict[str, Any] = {"state": "open", "sort": "deadline"}
+            params["limit"] = 500 if cursor is None else 5000
+            if cursor:
+                params["cursor"] = cursor
+            page = (await c.get("/cases", params=params)).json()
+            first = first or time.perf_counter() - started
+            rows += len(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return first, time.perf_counter() - started, rows
+
+
+async def _read_snapshot(api: str, token: str) -> tuple[float, float, int]:
+    """``GET /cases/snapshot`` (gzip), every line decoded: the console's load, on the wire."""
+    async with httpx.AsyncClient(
+        base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=300
+    ) as c:
+        started = time.perf_counter()
+        first, rows = 0.0, 0
+        async for line in snapshot_lines(c):
+            item = parse_line(line)
+            if isinstance(item, list):
+                first = first or time.perf_counter() - started
+                rows += len(item)
+        return first, time.perf_counter() - started, rows
+
+
+def measure_wire(server: Server, token: str, n: int) -> None:
+    """The snapshot against the former paged read, same server, same run (no console)."""
+    snap = asyncio.run(_read_snapshot(server.api, token))
+    paged = asyncio.run(_read_paged(server.api, token))
+    print(
+        f"  N={n:,} on the wire: snapshot first batch {snap[0]:.2f} s, all {snap[1]:.2f} s "
+        f"({snap[2]:,} rows); paged read first page {paged[0]:.2f} s, all {paged[1]:.2f} s "
+        f"({paged[2]:,} rows); snapshot ÷ paged {snap[1] / paged[1]:.2f}",
+        flush=True,
+    )
+
+
 def measure_size(store: Store, n: int, args: argparse.Namespace) -> SizeResult:
     result = SizeResult(n, [])
     with running_server(store.ws, log_name=f"server-{n}.log") as server:
         token = store.tokens["lead"]
+        if args.wire:
+            measure_wire(server, token, n)
         for run in range(args.starts):
             p, start = start_console(server.base, token, store.open_total, store.ws.tmp)
             result.starts.append(start)
@@ -604,6 +656,16 @@ def run(args: argparse.Namespace) -> list[Check]:
     )
 
     for r in results:
+        every = median([s.loaded for s in r.starts])
+        if r.n in BUDGET_LOADED:
+            checks.append(
+                Check(
+                    f"start → all {r.n:,} loaded",
+                    fmt_s(every),
+                    f"<= {BUDGET_LOADED[r.n]} s",
+                    every is not None and every <= BUDGET_LOADED[r.n],
+                )
+            )
         loaded = median([s.first_rows for s in r.starts])
         budget = BUDGET_START.get(r.n)
         if budget is not None:
@@ -660,6 +722,12 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=20.0, help="idle window, seconds")
     parser.add_argument(
         "--idle-at", type=int, default=100_000, help="measure idle/RSS from this size on"
+    )
+    parser.add_argument(
+        "--wire",
+        action="store_true",
+        help="also time the snapshot and the former paged read over HTTP alone (the "
+        "paged read takes minutes at 100k on a busy machine)",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (db, logs)")

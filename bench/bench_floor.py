@@ -92,7 +92,15 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-def wrk(name: str, server: Server, path: str, token: str, args: argparse.Namespace) -> Run:
+def wrk(
+    name: str,
+    server: Server,
+    path: str,
+    token: str,
+    args: argparse.Namespace,
+    script: Path | None = None,
+) -> Run:
+    """``wrk`` against ``server``; ``script`` is a Lua file that shapes the requests."""
     cpu0 = process_cpu_seconds(server.proc.pid)
     done = subprocess.run(
         [
@@ -101,6 +109,7 @@ def wrk(name: str, server: Server, path: str, token: str, args: argparse.Namespa
             f"-c{args.connections}",
             f"-d{args.seconds}s",
             "--latency",
+            *(["-s", str(script)] if script is not None else []),
             "-H",
             f"Authorization: Bearer {token}",
             f"{server.base}{path}",

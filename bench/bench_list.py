@@ -321,13 +321,15 @@ def run(args: argparse.Namespace) -> list[Check]:
         open_all = asyncio.run(
             measure(server, token, "state=open (info)", everything, args.requests)
         )
+        due = [{"state": "closed", "stage": "callback", "sort": "deadline", "limit": 5000}]
+        callbacks = asyncio.run(measure(server, token, "callbacks due (info)", due, args.requests))
         print(f"\nEXPLAIN QUERY PLAN (state={LIST_STATES[2]}, region={city.streets[0]}):")
         print("\n".join(explain(ws, LIST_STATES[2], city.streets[0], with_cursor=False)))
         print("... with a page-2 cursor:")
         print("\n".join(explain(ws, LIST_STATES[2], city.streets[0], with_cursor=True)))
 
     rows = []
-    for s in (page1, page2, open_all):
+    for s in (page1, page2, open_all, callbacks):
         n = max(1, len(s.latencies))
         extra = [
             f"{s.items / n:.0f}",

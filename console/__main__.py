@@ -2,4 +2,5 @@
 # tests started commands that way before the command line was split by layer).
 from citygrid.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process imports it
+    main()

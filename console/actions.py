@@ -25,6 +25,8 @@ from console.errors import describe
 from console.i18n import t
 from console.model import ConsoleModel
 from console.photos import Fetch, text_mode
+from console.queues import awaits_callback
+from console.screens.callback_dialog import CallbackDialog
 from console.screens.dialogs import (
     DecideDialog,
     DispatchDialog,
@@ -93,7 +95,7 @@ class CaseActions:
 
     async def send(self, serial: str, request: ActionRequest) -> str | None:
         """Send one action with the version the operator saw; None on success."""
-        held = self.model.store.cases.get(serial)
+        held = self.model.store.get(serial)
         try:
             result = await self.client.act(serial, request, if_match=held.version if held else None)
         except Conflict as exc:
@@ -140,6 +142,8 @@ class CaseActions:
                 self.ui.notify(t("msg.nothing_pending", self.lang), severity="warning")
                 return
             self.ui.push_screen(DecideDialog(detail, self.lang, self.submitter(serial)))
+        elif action is Action.CALLBACK:
+            self.open_callback(serial)
         elif action is Action.MERGE:
             self.open_text(serial, action, "target", t("dlg.merge_target", self.lang))
         elif action in NEEDS_TEXT and text is None:
@@ -160,7 +164,7 @@ class CaseActions:
             self.ui.notify(problem, severity="error", timeout=8)
 
     def subtitle(self, serial: str) -> str:
-        case = self.model.store.cases.get(serial)
+        case = self.model.store.get(serial)
         if case is None:
             return serial
         return f"{serial}  {case.category_code} {case.category_name}  {case.grid_code}"
@@ -177,6 +181,17 @@ class CaseActions:
                 fetch=self.thumbnails(serial),
                 as_text_only=text_mode(self.ui.settings.ascii),
             )
+        )
+
+    def open_callback(self, serial: str) -> None:
+        """The callback dialog, for a case whose callback is due (the server decides;
+        the console spares the operator a dialog it already knows will be refused)."""
+        held = self.model.store.get(serial)
+        if held is None or not awaits_callback(held):
+            self.ui.notify(t("msg.callback_not_due", self.lang, serial=serial), severity="warning")
+            return
+        self.ui.push_screen(
+            CallbackDialog(serial, self.subtitle(serial), self.lang, self.submitter(serial))
         )
 
     def thumbnails(self, serial: str) -> Fetch:

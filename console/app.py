@@ -40,7 +40,7 @@ from console.messages import (
     SnapshotLoaded,
     TokenRefused,
 )
-from console.model import ConsoleModel, LinkState, LinkStatus
+from console.model import ConsoleModel, FigureRef, LinkState, LinkStatus
 from console.palette import CityGridCommands
 from console.rows import QueueRow
 from console.signals import ConsoleSignals
@@ -136,6 +136,37 @@ class CityGridApp(App[int]):
         from console.screens.assessment import AssessmentScreen
 
         self.push_screen(AssessmentScreen())
+
+    async def show_case_set(
+        self,
+        title: str,
+        serials: list[str],
+        rows: list[QueueRow],
+        figure: FigureRef | None = None,
+    ) -> None:
+        """The queue, showing exactly these cases (the ones behind a figure); the screens
+        above it close, and Esc there goes back to the queue shown before."""
+        self.model.show_case_set(title, serials, rows, figure)
+        queue = self.queue_screen()
+        while queue is not None and self.screen is not queue and len(self.screen_stack) > 1:
+            await self.pop_screen()
+
+    def action_appeals(self) -> None:
+        """In the queue of a figure's cases, appeal the deduction of the case under the
+        cursor; anywhere else, the appeals screen (``J``, the palette, ``a`` on the
+        assessment screen)."""
+        from console.screens.appeals import AppealsScreen, appeal_dialog
+
+        queue = self.queue_screen()
+        case_set = self.model.case_set
+        figure = case_set.figure if case_set is not None else None
+        serial = queue.table.cursor_key if queue is not None else None
+        if self.screen is queue and figure is not None and serial:
+            self.push_screen(
+                appeal_dialog(self, figure.period, serial, figure.counter, figure.unit)
+            )
+            return
+        self.push_screen(AppealsScreen())
 
     def _open_wallboard(self) -> None:
         """A leader's console opens on the wallboard (the queue stays beneath it)."""

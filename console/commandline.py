@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.suggester import Suggester
 
 from backend_client.text import is_digits
-from backend_client.vocab import Action
+from backend_client.vocab import Action, CallbackResult
 from console.queues import QUEUES
 from console.store import CaseStore
 
@@ -46,12 +46,20 @@ VERBS: dict[str, Action] = {
     "comment": Action.COMMENT,
     "o": Action.REOPEN,
     "reopen": Action.REOPEN,
+    "b": Action.CALLBACK,
+    "callback": Action.CALLBACK,
 }
 VIEW_VERBS = ("goto", "q", "queue", "sort", "theme", "lang", "help", "filter")
 PASS_WORDS = {"pass", "p", "ok", "通过", "y", "yes"}
 FAIL_WORDS = {"fail", "r", "back", "退回", "n", "no"}
 YES_WORDS = {"yes", "y", "approve", "同意", "1"}
 NO_WORDS = {"no", "n", "reject", "驳回", "0"}
+RESULT_WORDS = {
+    **{w: CallbackResult.SATISFIED for w in ("satisfied", "满意", "1")},
+    **{w: CallbackResult.BASIC for w in ("basic", "基本满意", "2")},
+    **{w: CallbackResult.DISSATISFIED for w in ("dissatisfied", "不满意", "3")},
+    **{w: CallbackResult.UNREACHABLE for w in ("unreachable", "未接通", "4")},
+}
 
 
 @dataclass
@@ -72,6 +80,9 @@ class Command:
                 return
             if self.action is Action.VERIFY and "passed" not in self.fields:
                 await app.actions_.start(Action.VERIFY, [self.serial])
+                return
+            if self.action is Action.CALLBACK and "result" not in self.fields:
+                await app.actions_.start(Action.CALLBACK, [self.serial])
                 return
             request = ActionRequest.model_validate({"action": self.action, **self.fields})
             problem = await app.actions_.send(self.serial, request)
@@ -131,7 +142,7 @@ def _queue_hotkey(arg: str) -> str:
     for queue in QUEUES:
         if arg in (queue.hotkey, queue.key):
             return queue.hotkey
-    raise CommandError(f"unknown queue {arg!r} (0–9 or a queue name)")
+    raise CommandError(f"unknown queue {arg!r} (0–9, C or a queue name)")
 
 
 def _fields(action: Action, args: list[str]) -> dict[str, Any]:
@@ -162,6 +173,14 @@ def _fields(action: Action, args: list[str]) -> dict[str, Any]:
         if not text:
             raise CommandError(f"{action.value} needs a reason")
         return {"reason": text}
+    if action is Action.CALLBACK:
+        if not args:
+            return {}
+        result = RESULT_WORDS.get(args[0].lower())
+        if result is None:
+            raise CommandError("callback takes satisfied, basic, dissatisfied or unreachable")
+        note = " ".join(args[1:])
+        return {"result": result, **({"note": note} if note else {})}
     if action is Action.COMMENT:
         if not text:
             raise CommandError("comment needs a note")

@@ -1,5 +1,9 @@
 """The console's link to the centre: snapshot first, then the stream from ``as_of_seq``.
 
+The snapshot is ``GET /cases/snapshot``: every open case, streamed in batches from one
+database snapshot; each batch is decoded in a worker thread and posted as it arrives, so
+the most urgent page paints first and the rest fills in without blocking the UI.
+
 On ``resync`` it reloads the snapshot; the stream's own reconnects resume with
 ``Last-Event-ID``, so a server restart loses nothing.  Events are batched per
 event-loop turn so a burst costs the UI one repaint.
@@ -14,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 
 from textual.message import Message
 
 from backend_client.client import CitygridClient
-from backend_client.errors import CitygridError, Unauthorized
+from backend_client.errors import CitygridError, ProtocolError, Unauthorized, Unavailable
 from backend_client.events import (
     BACKOFF_MAX,
     DEFAULT_RETRY,
@@ -29,13 +33,23 @@ from backend_client.events import (
     StreamState,
     backoff_delay,
 )
+from backend_client.snapshot import (
+    SNAPSHOT_COLUMNS,
+    SNAPSHOT_PATH,
+    SnapshotEnd,
+    SnapshotHead,
+    parse_line,
+    snapshot_lines,
+)
 from backend_client.wire import CaseGone, Event, FeedItem, Me
 from console.localtime import use_zone
 from console.messages import CaseEvents, LinkChanged, LoadFailed, SnapshotLoaded, TokenRefused
 from console.rows import QueueRow
 
-PAGE = 5000
-FIRST_PAGE = 500  # a few screens of the most urgent cases: paint those, load the rest behind
+PAGE = 500  # callbacks due per page, after the snapshot of open cases
+
+READ_AHEAD = 4  # snapshot lines (batches of up to 5,000 rows) read ahead of the decoding
+SKEW = "The server's snapshot has other columns (is it the same citygrid version?)."
 BATCH_WINDOW = 0.05  # seconds to gather a burst of events into one UI update
 
 
@@ -45,7 +59,7 @@ async def run_link(
     *,
     rng: random.Random | None = None,
 ) -> None:
-    """Load page by page (the console paints after the first), follow, reload on resync.
+    """Load the snapshot (the console paints its first batch), follow, reload on resync.
 
     Returns only when the server refuses the token (after posting :class:`TokenRefused`).
     """
@@ -56,7 +70,7 @@ async def run_link(
             offset, server_time = await client.measure_clock()
             use_zone(server_time.timezone)
             me = await client.me()
-            as_of = await _load_pages(client, me, offset, post)
+            as_of = await _load_snapshot(client, me, offset, post)
             failures = 0
             await _follow(EventFollower(client, after=as_of), post)
         except Unauthorized as exc:
@@ -73,24 +87,91 @@ async def run_link(
             await asyncio.sleep(wait)
 
 
-async def _load_pages(
+def _decode(line: bytes) -> SnapshotHead | SnapshotEnd | list[QueueRow]:
+    """One snapshot line, in a worker thread: a batch becomes queue rows there, so the UI
+    thread only takes them into the model."""
+    item = parse_line(line)
+    if isinstance(item, list):
+        return [QueueRow.from_values(values) for values in item]
+    return item
+
+
+async def _read_ahead(lines: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    """The lines, with up to ``READ_AHEAD`` more read while one is being decoded, so the
+    server keeps sending instead of waiting for the console."""
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()  # bounded by ``room``
+    room = asyncio.Semaphore(READ_AHEAD)
+
+    async def read() -> None:
+        try:
+            async with contextlib.aclosing(lines):
+                async for line in lines:
+                    await room.acquire()
+                    queue.put_nowait(line)
+        finally:
+            queue.put_nowait(None)  # the end, or a failure that ``await reader`` raises
+
+    reader = asyncio.create_task(read())
+    try:
+        while (line := await queue.get()) is not None:
+            room.release()
+            yield line
+        await reader
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
+async def _load_snapshot(
     client: CitygridClient, me: Me, offset: float, post: Callable[[Message], object]
 ) -> int:
-    """Open cases, most urgent first.  Returns the first page's ``as_of_seq``: later pages
-    may be newer, and the events in between are then ignored by version."""
-    cursor: str | None = None
+    """Every open case, most urgent first, from one database snapshot; returns its
+    ``as_of_seq`` (the stream resumes there and misses nothing).  Each batch is decoded
+    off the event loop and posted as it comes: the first paints at once."""
     as_of: int | None = None
+    first = True
+    count = 0
+    async with contextlib.aclosing(_read_ahead(snapshot_lines(client.http))) as lines:
+        async for line in lines:
+            item = await asyncio.to_thread(_decode, line)
+            if isinstance(item, SnapshotHead):
+                if item.columns != list(SNAPSHOT_COLUMNS):
+                    raise ProtocolError(SKEW)
+                as_of = item.as_of_seq
+            elif as_of is None:
+                raise ProtocolError(f"{SNAPSHOT_PATH}: rows before the head line.")
+            elif isinstance(item, SnapshotEnd):
+                if item.count != count:
+                    raise ProtocolError(
+                        f"{SNAPSHOT_PATH}: {count} rows, the end says {item.count}."
+                    )
+                post(SnapshotLoaded([], as_of, me, offset, first=first, last=False))
+                await _load_callbacks(client, me, offset, as_of, post)
+                return as_of
+            else:
+                count += len(item)
+                post(SnapshotLoaded(item, as_of, me, offset, first=first, last=False))
+                first = False
+    raise Unavailable(f"{SNAPSHOT_PATH}: the answer was cut off before its end.")
+
+
+async def _load_callbacks(
+    client: CitygridClient, me: Me, offset: float, as_of: int, post: Callable[[Message], object]
+) -> None:
+    """The closed cases whose callback (回访) is due, after the open ones: read after the
+    snapshot, so a page may be newer than ``as_of``; the events in between then arrive
+    again from the stream and are ignored by version."""
+    cursor: str | None = None
     while True:
-        limit = FIRST_PAGE if cursor is None else PAGE
-        page = await client.cases_raw(state="open", sort="deadline", limit=limit, cursor=cursor)
-        rows = [QueueRow.from_json(item) for item in page["items"]]
-        cursor = page.get("next_cursor")
-        first = as_of is None
-        if as_of is None:
-            as_of = int(page["as_of_seq"])
-        post(SnapshotLoaded(rows, as_of, me, offset, first=first, last=cursor is None))
+        page = await client.cases(
+            state="closed", stage="callback", sort="deadline", limit=PAGE, cursor=cursor
+        )
+        rows = [QueueRow.from_summary(item) for item in page.items]
+        cursor = page.next_cursor
+        post(SnapshotLoaded(rows, as_of, me, offset, first=False, last=cursor is None))
         if cursor is None:
-            return as_of
+            return
 
 
 async def _follow(follower: EventFollower, post: Callable[[Message], object]) -> None:

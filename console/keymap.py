@@ -36,6 +36,7 @@ QUEUE_KEYS: tuple[KeyAction, ...] = (
     KeyAction("urge", "u", "case('urge')", "key.urge", "case"),
     KeyAction("comment", "c", "case('comment')", "key.comment", "case"),
     KeyAction("reopen", "o", "case('reopen')", "key.reopen", "case"),
+    KeyAction("callback", "b", "case('callback')", "key.callback", "case"),
     KeyAction("detail", "enter", "detail", "key.detail", "case"),
     KeyAction("intake", "n", "intake", "key.intake", "case", True),
     KeyAction("filter", "slash", "filter", "key.filter", "view", True),
@@ -49,9 +50,11 @@ QUEUE_KEYS: tuple[KeyAction, ...] = (
     KeyAction("focus_next", "tab", "focus_next_pane", "key.focus", "view"),
     KeyAction("handover", "H", "handover", "key.handover", "app"),
     KeyAction("assessment", "A", "app.assessment", "key.assessment", "app"),
+    KeyAction("appeals", "J", "app.appeals", "key.appeals", "app"),
     KeyAction("help", "question_mark,f1", "help", "key.help", "app", True),
     KeyAction("quit", "q", "quit", "key.quit", "app"),
     *(KeyAction(f"queue_{n}", n, f"queue('{n}')", f"key.queue_{n}", "nav") for n in "1234567890"),
+    KeyAction("queue_callback", "C", "queue('C')", "key.queue_callback", "nav"),
 )
 
 

@@ -1,4 +1,5 @@
-"""The console's model: the open cases, the queue view, the per-grid tallies and the link.
+"""The console's model: the open cases (and the closed ones whose callback is due, or
+that a case set pins), the queue view, the per-grid tallies and the link.
 
 It knows no widget, no screen and no Textual, so it is tested without running the app
 (``tests/unit/test_console_model.py``).  Screens read it and change it only through its
@@ -19,7 +20,14 @@ from typing import Generic, Literal, TypeVar
 from backend_client.vocab import Action, Urgency
 from backend_client.wire import CaseGone, CaseSummary, Event, FeedItem, Me
 from console.guard import Remote, by_me
-from console.queues import QUEUE_BY_KEY, QUEUES, Queue, is_overdue, parse_filter
+from console.queues import (
+    QUEUE_BY_KEY,
+    QUEUES,
+    Queue,
+    case_set_queue,
+    is_overdue,
+    parse_filter,
+)
 from console.rows import QueueRow
 from console.store import CaseStore, Change, QueueView
 from widgets.grid_counts import ZERO, GridCounts
@@ -81,6 +89,26 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class FigureRef:
+    """The assessment figure a case set shows: what an appeal from it is against."""
+
+    period: str
+    counter: str
+    unit: str  # the department's or the region's name
+
+
+@dataclass(frozen=True)
+class CaseSet:
+    """A named temporary view: exactly these cases (the ones behind a figure), any state."""
+
+    title: str
+    serials: frozenset[str]
+    back_to: str  # the queue shown before, and again when the view is left
+    filter_before: str  # the `/` filter then in force, put back on leaving
+    figure: FigureRef | None = None
+
+
+@dataclass(frozen=True)
 class ViewChanged:
     """The view was rebuilt for another queue, sort or filter."""
 
@@ -95,10 +123,11 @@ class GridTally:
 
     def reset(self, cases: Iterable[QueueRow], now: datetime) -> None:
         self.counts = {}
-        for case in cases:
-            self._add(case, now, 1)
+        self.add_many(cases, now)
 
     def _add(self, case: QueueRow, now: datetime, sign: int) -> None:
+        if not case.state.is_open:  # a callback due, a pinned closed case: not on the map
+            return
         open_, overdue, supervised = self.of(case.grid_code)
         self.counts[case.grid_code] = GridCounts(
             open_ + sign,
@@ -107,8 +136,24 @@ class GridTally:
         )
 
     def add_many(self, cases: Iterable[QueueRow], now: datetime) -> None:
+        """A snapshot batch: summed per grid first, one ``GridCounts`` per grid after."""
+        sums: dict[str, list[int]] = {}
         for case in cases:
-            self._add(case, now, 1)
+            if not case.state.is_open:  # a callback due, a pinned closed case: not on the map
+                continue
+            tally = sums.get(case.grid_code)
+            if tally is None:
+                tally = sums[case.grid_code] = [0, 0, 0]
+            tally[0] += 1
+            if is_overdue(case, now):
+                tally[1] += 1
+            if case.supervised:
+                tally[2] += 1
+        for code, (open_, overdue, supervised) in sums.items():
+            held = self.of(code)
+            self.counts[code] = GridCounts(
+                held.open + open_, held.overdue + overdue, held.supervised + supervised
+            )
 
     def change(self, change: Change, now: datetime) -> None:
         if change.old is not None:
@@ -137,6 +182,7 @@ class ConsoleModel:
         self.queue: Queue = QUEUES[0]
         self.view = QueueView(self.store, self.queue)
         self.filter_text = ""
+        self.case_set: CaseSet | None = None
         self.tally = GridTally()
         self.me: Me | None = None
         self.loaded = False
@@ -238,8 +284,42 @@ class ConsoleModel:
     # --- the view ------------------------------------------------------------------------
 
     def set_queue(self, key: str) -> None:
-        """Show another queue, keeping the sort and the filter."""
-        self.queue = QUEUE_BY_KEY[key]
+        """Show another queue, keeping the sort and the filter (and leave a case set)."""
+        if self.case_set is not None:
+            self.case_set = None
+            self.store.unpin()
+        self._show(QUEUE_BY_KEY[key])
+
+    def show_case_set(
+        self,
+        title: str,
+        serials: Iterable[str],
+        rows: Iterable[QueueRow],
+        figure: FigureRef | None = None,
+    ) -> None:
+        """Show exactly these cases (``rows``: as fetched by serial, open or closed), kept
+        current by the stream until :meth:`leave_case_set` or another queue."""
+        wanted = frozenset(serials)
+        before = self.case_set
+        back_to = before.back_to if before is not None else self.queue.key
+        filter_before = before.filter_before if before is not None else self.filter_text
+        self.store.pin(wanted, rows, self.now())
+        self.case_set = CaseSet(title, wanted, back_to, filter_before, figure)
+        self.filter_text = ""  # exactly those cases: no filter of the queue hides one
+        self.view.text_filter = None
+        self._show(case_set_queue(wanted))
+
+    def leave_case_set(self) -> None:
+        """Back to the queue (and the filter) shown before the case set."""
+        if self.case_set is None:
+            return
+        left = self.case_set
+        self.filter_text = left.filter_before
+        self.view.text_filter = parse_filter(left.filter_before)
+        self.set_queue(left.back_to)
+
+    def _show(self, queue: Queue) -> None:
+        self.queue = queue
         self.view = QueueView(
             self.store,
             self.queue,

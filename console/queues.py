@@ -1,4 +1,5 @@
-"""The operator's queues (one per stage) and the `/` filter language.
+"""The operator's queues (one per stage, and 回访 for closed cases whose callback is
+due) and the `/` filter language.
 
 Pure: no Textual.  A queue is a predicate over a case's queue row; the filter is
 parsed once into a predicate so applying it to 100,000 rows is a plain loop.
@@ -6,20 +7,28 @@ parsed once into a predicate so applying it to 100,000 rows is a plain loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from backend_client.labels import en, zh
-from backend_client.vocab import CaseState, Source
+from backend_client.vocab import CaseState, Source, Stage
 from console.rows import QueueRow
 
 S = CaseState
 Predicate = Callable[[QueueRow, datetime], bool]
+Scope = Literal["open", "callback", "set"]
+CASE_SET = "case_set"  # the key of a named temporary view (the cases behind a figure)
 
 
 def is_overdue(case: QueueRow, now: datetime) -> bool:
     return case.paused_at is None and case.deadline_at is not None and case.deadline_at <= now
+
+
+def awaits_callback(case: QueueRow) -> bool:
+    """A closed case whose callback (回访) stage runs: the reporter is still to be asked."""
+    return case.state is S.CLOSED and case.stage is Stage.CALLBACK
 
 
 @dataclass(frozen=True)
@@ -28,8 +37,15 @@ class Queue:
     hotkey: str
     states: frozenset[CaseState] | None  # None: not a state queue
     extra: Predicate | None = None
+    # open: the open cases; callback: closed cases whose callback is due; set: exactly
+    # the cases ``extra`` admits, in any state
+    scope: Scope = "open"
 
     def holds(self, case: QueueRow, now: datetime) -> bool:
+        if self.scope == "callback":
+            return awaits_callback(case)
+        if self.scope == "set":
+            return self.extra is not None and self.extra(case, now)
         if not case.state.is_open:
             return False
         if self.states is not None and case.state not in self.states:
@@ -52,8 +68,16 @@ QUEUES: tuple[Queue, ...] = (
     Queue("overdue", "8", None, is_overdue),
     Queue("supervised", "9", None, lambda c, _now: c.supervised),
     Queue("all", "0", None),
+    Queue("callback", "C", None, scope="callback"),
 )
 QUEUE_BY_KEY = {q.key: q for q in QUEUES}
+
+
+def case_set_queue(serials: Set[str]) -> Queue:
+    """A temporary view of exactly these cases, open or not."""
+    return Queue(CASE_SET, "", None, lambda c, _now: c.serial in serials, scope="set")
+
+
 _BY_STATE: dict[CaseState, tuple[str, ...]] = {
     state: tuple(q.key for q in QUEUES if q.states is not None and state in q.states)
     for state in CaseState
@@ -63,14 +87,22 @@ _BY_STATE: dict[CaseState, tuple[str, ...]] = {
 def queues_holding(case: QueueRow, now: datetime) -> list[str]:
     """Every queue a case counts in — the same answer as ``Queue.holds`` for each queue,
     in one pass (counting 100,000 cases at start-up)."""
-    if not case.state.is_open:
+    if awaits_callback(case):
+        return ["callback"]
+    return queue_keys(case.state, case.pending is not None, is_overdue(case, now), case.supervised)
+
+
+def queue_keys(state: CaseState, pending: bool, overdue: bool, supervised: bool) -> list[str]:
+    """The queues of a case in this state with these flags (what ``queues_holding``
+    answers; a snapshot batch counts its cases by these four and asks once per kind)."""
+    if not state.is_open:
         return []
-    keys = [*_BY_STATE[case.state], "all"]
-    if case.pending is not None:
+    keys = [*_BY_STATE[state], "all"]
+    if pending:
         keys.append("requests")
-    if is_overdue(case, now):
+    if overdue:
         keys.append("overdue")
-    if case.supervised:
+    if supervised:
         keys.append("supervised")
     return keys
 

@@ -9,7 +9,7 @@ The wire schema stays the one definition: the fields are checked against it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ _PENDING = {p.value: p for p in PendingKind}
 _STAGES = {s.value: s for s in Stage}
 _LIGHTS = {v.value: v for v in Light}
 _shared: dict[str, str] = {}
+_iso = datetime.fromisoformat
 
 
 def _share(text: str | None) -> str | None:
@@ -138,6 +139,58 @@ class QueueRow:
         updated = _when(d["updated_at"])
         assert created is not None and updated is not None
         row.created_at, row.updated_at = created, updated
+        return row
+
+    @classmethod
+    def from_values(cls, v: Sequence[Any]) -> QueueRow:
+        """From one row of ``GET /cases/snapshot``: the values in ``SNAPSHOT_COLUMNS``
+        order (the start-up path for 100,000 rows: positional, no key lookups)."""
+        row = cls.__new__(cls)
+        (
+            row.serial,
+            state,
+            source,
+            kind,
+            code,
+            category_name,
+            row.grid_code,
+            street_code,
+            row.address,
+            row.summary,
+            urgency,
+            department_code,
+            department_name,
+            row.rework_count,
+            row.supervised,
+            row.urge_count,
+            pending,
+            stage,
+            warn_at,
+            deadline_at,
+            paused_at,
+            light,
+            row.merged_into,
+            row.version,
+            created_at,
+            updated_at,
+        ) = v
+        row.state = _STATES[state]
+        row.source = _SOURCES[source]
+        row.category_kind = _KINDS[kind]
+        row.category_code = _share(code) or ""
+        row.category_name = _share(category_name) or ""
+        row.street_code = _share(street_code) or ""
+        row.urgency = _URGENCY[urgency]
+        row.department_code = _share(department_code)
+        row.department_name = _share(department_name)
+        row.pending = _PENDING[pending] if pending else None
+        row.stage = _STAGES[stage] if stage else None
+        row.warn_at = _iso(warn_at) if warn_at else None
+        row.deadline_at = _iso(deadline_at) if deadline_at else None
+        row.paused_at = _iso(paused_at) if paused_at else None
+        row.light = _LIGHTS[light]
+        row.created_at = _iso(created_at)
+        row.updated_at = _iso(updated_at)
         return row
 
     @classmethod

@@ -1,6 +1,8 @@
 """The console's in-memory model of the open cases, fed by the snapshot and the stream.
 
-- ``CaseStore`` holds one queue row per open case, applies events only when their
+- ``CaseStore`` holds one queue row per open case (``cases``), and beside them the closed
+  cases the console keeps (``closed``): those whose callback (回访) is due and those a
+  temporary view pinned (the cases behind an assessment figure). It applies events only when their
   version is newer (so replays and snapshot overlaps are harmless), keeps every
   queue's count incrementally, and keeps a deadline heap so the "overdue" queue and
   overdue alerts need no scan.
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +23,15 @@ from typing import Any
 
 from backend_client.text import is_digits
 from backend_client.vocab import CaseState
-from console.queues import QUEUES, Predicate, Queue, is_overdue, queues_holding
+from console.queues import (
+    QUEUES,
+    Predicate,
+    Queue,
+    awaits_callback,
+    is_overdue,
+    queue_keys,
+    queues_holding,
+)
 from console.rows import QueueRow
 
 FAR = datetime(9999, 12, 31, tzinfo=UTC)
@@ -44,20 +56,46 @@ SORTS: dict[str, SortKey] = {
 class Change:
     serial: str
     old: QueueRow | None
-    new: QueueRow | None  # None: the case left the open set
+    new: QueueRow | None  # None: the case left the cases the console holds
 
 
 @dataclass
 class CaseStore:
-    cases: dict[str, QueueRow] = field(default_factory=dict)
+    cases: dict[str, QueueRow] = field(default_factory=dict)  # the open cases
+    closed: dict[str, QueueRow] = field(default_factory=dict)  # callbacks due, pinned rows
+    pinned: frozenset[str] = frozenset()
     as_of_seq: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {q.key: 0 for q in QUEUES})
     _deadlines: list[tuple[datetime, str, int]] = field(default_factory=list)
     _watched: set[tuple[str, int]] = field(default_factory=set)  # (serial, version) in the heap
     _became_overdue: list[QueueRow] = field(default_factory=list)
 
+    def keeps(self, case: QueueRow) -> bool:
+        """Open, a callback due, or pinned by a temporary view."""
+        return case.state.is_open or awaits_callback(case) or case.serial in self.pinned
+
+    def get(self, serial: str) -> QueueRow | None:
+        return self.cases.get(serial) or self.closed.get(serial)
+
+    def rows(self) -> Iterable[QueueRow]:
+        yield from self.cases.values()
+        yield from self.closed.values()
+
+    def _put(self, case: QueueRow) -> None:
+        into, other = (self.cases, self.closed) if case.state.is_open else (self.closed, self.cases)
+        other.pop(case.serial, None)
+        into[case.serial] = case
+
+    def _pop(self, serial: str) -> QueueRow | None:
+        return self.cases.pop(serial, None) or self.closed.pop(serial, None)
+
     def load(self, cases: Iterable[QueueRow], as_of_seq: int, now: datetime) -> None:
-        self.cases = {c.serial: c for c in cases if c.state.is_open}
+        """The first snapshot page: everything again (pinned rows stay until unpinned)."""
+        self.cases = {}
+        self.closed = {s: c for s, c in self.closed.items() if s in self.pinned}
+        for case in cases:
+            if self.keeps(case):
+                self._put(case)
         self.as_of_seq = as_of_seq
         self._deadlines = []
         self._watched = set()
@@ -65,7 +103,7 @@ class CaseStore:
 
     def recount(self, now: datetime) -> None:
         self.counts = {q.key: 0 for q in QUEUES}
-        for case in self.cases.values():
+        for case in self.rows():
             self._count(case, now, 1)
             self._watch(case, now)
 
@@ -76,20 +114,37 @@ class CaseStore:
     def add_many(self, cases: Iterable[QueueRow], now: datetime) -> list[QueueRow]:
         """Snapshot pages after the first: add what is new or newer; return what was added."""
         added: list[QueueRow] = []
+        kinds: dict[tuple[CaseState, bool, bool, bool], int] = {}  # counted once per kind
+        held_cases = self.cases
         for case in cases:
-            held = self.cases.get(case.serial)
-            if (held is not None and held.version >= case.version) or not case.state.is_open:
+            held = self.get(case.serial)
+            if (held is not None and held.version >= case.version) or not self.keeps(case):
                 continue
             if held is not None:
                 self._count(held, now, -1)
-            self.cases[case.serial] = case
-            self._count(case, now, 1)
+            if not case.state.is_open:  # a callback due or a pinned case: counted alone
+                self._put(case)
+                self._count(case, now, 1)
+            else:
+                self.closed.pop(case.serial, None)
+                held_cases[case.serial] = case
+                kind = (
+                    case.state,
+                    case.pending is not None,
+                    is_overdue(case, now),
+                    case.supervised,
+                )
+                kinds[kind] = kinds.get(kind, 0) + 1
             self._watch(case, now)
             added.append(case)
+        for kind, n in kinds.items():
+            for key in queue_keys(*kind):
+                self.counts[key] += n
         return added
 
     def _watch(self, case: QueueRow, now: datetime) -> None:
-        if case.deadline_at and not case.paused_at and case.deadline_at > now:
+        timed = case.state.is_open and case.deadline_at and not case.paused_at
+        if timed and case.deadline_at is not None and case.deadline_at > now:
             key = (case.serial, case.version)
             if key not in self._watched:  # a dropped case can come back at the same version
                 self._watched.add(key)
@@ -98,10 +153,10 @@ class CaseStore:
     def apply(self, case: QueueRow, now: datetime) -> Change | None:
         """Take a newer version of a case; ignore stale or repeated ones."""
         self._advance(now)  # counts must reflect deadlines passed before this change
-        old = self.cases.get(case.serial)
+        old = self.get(case.serial)
         if old is not None and case.version <= old.version:
             return None
-        new: QueueRow | None = case if case.state.is_open else None
+        new: QueueRow | None = case if self.keeps(case) else None
         if old is None and new is None:
             return None
         if old is not None:
@@ -109,20 +164,31 @@ class CaseStore:
         if new is not None:
             self._count(new, now, 1)
         if new is None:
-            del self.cases[case.serial]
+            self._pop(case.serial)
         else:
-            self.cases[case.serial] = new
+            self._put(new)
             self._watch(new, now)
         return Change(case.serial, old, new)
 
     def drop(self, serial: str, now: datetime) -> Change | None:
         """The user lost sight of a case (``CaseGone``): its row goes, whatever version."""
         self._advance(now)
-        old = self.cases.pop(serial, None)
+        old = self._pop(serial)
         if old is None:
             return None
         self._count(old, now, -1)
         return Change(serial, old, None)
+
+    def pin(self, serials: Iterable[str], rows: Iterable[QueueRow], now: datetime) -> None:
+        """Keep these cases, in any state, until :meth:`unpin` (a temporary view's rows,
+        fetched by serial); the stream then keeps them current like the open ones."""
+        self.pinned = frozenset(serials)
+        self.add_many((r for r in rows if r.serial in self.pinned), now)
+
+    def unpin(self) -> None:
+        """Let the pinned closed cases go (those whose callback is due stay)."""
+        self.pinned = frozenset()
+        self.closed = {s: c for s, c in self.closed.items() if awaits_callback(c)}
 
     def _advance(self, now: datetime) -> None:
         while self._deadlines and self._deadlines[0][0] <= now:
@@ -143,11 +209,12 @@ class CaseStore:
     def find(self, text: str) -> QueueRow | None:
         """A case by full serial or by its trailing sequence digits (``123`` → …-000123)."""
         text = text.strip()
-        if text in self.cases:
-            return self.cases[text]
+        held = self.get(text)
+        if held is not None:
+            return held
         if is_digits(text):
             suffix = text.zfill(6)
-            matches = [c for s, c in self.cases.items() if s.endswith(suffix)]
+            matches = [c for c in self.rows() if c.serial.endswith(suffix)]
             if len(matches) == 1:
                 return matches[0]
         return None
@@ -182,7 +249,7 @@ class QueueView:
 
     def rebuild(self, now: datetime) -> None:
         key = SORTS[self.sort]
-        self._keys = sorted(key(c) for c in self.store.cases.values() if self.accepts(c, now))
+        self._keys = sorted(key(c) for c in self.store.rows() if self.accepts(c, now))
 
     def update(self, change: Change, now: datetime) -> bool:
         """Apply one store change; True if the visible rows changed membership or order."""
@@ -199,7 +266,13 @@ class QueueView:
         version; a large batch is merged with one sort instead of an insert each."""
         keys = [self._key(c) for c in cases if self.accepts(c, now)]
         if len(keys) > BATCH_MERGE:
-            merged = sorted(set(self._keys).union(keys))
+            # Two sorted runs: the sort merges them in C.  A key already held appears
+            # twice, side by side; the check for that is one C-level pass too.
+            keys.sort()
+            merged = self._keys + keys
+            merged.sort()
+            if any(map(operator.eq, merged, itertools.islice(merged, 1, None))):
+                merged = sorted(set(merged))
             added = len(merged) != len(self._keys)
             self._keys = merged
             return added
@@ -231,10 +304,12 @@ class QueueView:
         return serial
 
     def row_at(self, index: int) -> QueueRow:
-        return self.store.cases[self.key_at(index)]
+        row = self.store.get(self.key_at(index))
+        assert row is not None, "a view holds only rows its store holds"
+        return row
 
     def index_of(self, key: str) -> int | None:
-        case = self.store.cases.get(key)
+        case = self.store.get(key)
         if case is None:
             return None
         sort_key = self._key(case)

@@ -10,6 +10,7 @@ from backend.api.routes import (
     photos,
     publications,
     regions,
+    snapshot,
     stats,
 )
 
@@ -18,6 +19,7 @@ for module in (
     health,
     regions,
     catalogue,
+    snapshot,  # before cases: /cases/snapshot is not a case serial
     cases,
     photos,
     events,

@@ -6,11 +6,14 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Header, Path
+from fastapi import Header, Path, Query
 from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
+from backend.core.problems import Invalid
 from backend.services.idempotency import MAX_KEY
 from backend_client.text import SINGLE_LINE_PATTERN
+from backend_client.vocab import Stage
+from backend_client.wire import SERIALS_MAX
 
 IdempotencyKey = Annotated[
     str | None,
@@ -44,3 +47,34 @@ Instant = Annotated[
     BeforeValidator(_iso_text),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
+
+
+_SERIAL = r"[0-9A-Za-z-]{1,32}"
+SerialList = Annotated[
+    str | None,
+    Query(
+        description=(
+            f"comma-separated serials (at most {SERIALS_MAX}): exactly these cases, "
+            "in any state (the cases behind an assessment figure)"
+        ),
+        max_length=SERIALS_MAX * 33,
+        pattern=rf"^{_SERIAL}(,{_SERIAL})*$",
+    ),
+]
+StageFilter = Annotated[
+    Stage | None,
+    Query(description="only cases whose running stage is this one (`callback`: 回访 due)"),
+]
+
+
+def serial_list(raw: str | None) -> list[str]:
+    """The serials of a ``serial`` parameter, each once, in the order given."""
+    if not raw:
+        return []
+    serials = list(dict.fromkeys(raw.split(",")))
+    if len(serials) > SERIALS_MAX:
+        raise Invalid(
+            f"Name at most {SERIALS_MAX} serials in one request ({len(serials)} given).",
+            field="serial",
+        )
+    return serials

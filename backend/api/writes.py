@@ -19,6 +19,14 @@ from backend_client.wire import ActionResult
 R = TypeVar("R", bound=BaseModel)
 
 
+class EncodedJSON(JSONResponse):
+    """A JSON answer whose body is already encoded (by the model's own serializer)."""
+
+    def render(self, content: object) -> bytes:
+        assert isinstance(content, bytes)
+        return content
+
+
 async def run_write(
     request: Request,
     services: Services,
@@ -26,6 +34,8 @@ async def run_write(
     idempotency_key: str | None,
     status_code: int,
     change: Callable[[AsyncSession, Outbox], Awaitable[ActionResult]],
+    *,
+    fingerprint: str | None = None,
 ) -> JSONResponse:
     """A case write: ``ETag`` is the case's version, ``Location`` its serial."""
     return await run_model_write(
@@ -36,7 +46,13 @@ async def run_write(
         change,
         status=lambda _result: status_code,
         tag=lambda result: (result.case.version, result.case.serial),
+        fingerprint=fingerprint,
     )
+
+
+def request_fingerprint(request: Request, body: bytes) -> str:
+    """What a retry with the same ``Idempotency-Key`` must repeat: method, path and body."""
+    return idempotency.fingerprint(request.method, request.url.path, body)
 
 
 async def run_model_write(
@@ -48,17 +64,21 @@ async def run_model_write(
     *,
     status: Callable[[R], int],
     tag: Callable[[R], tuple[int, str]],
+    fingerprint: str | None = None,
 ) -> JSONResponse:
     """Any write: ``status`` picks the answer's code, ``tag`` gives the resource's version
-    (``ETag``) and id (``Location`` under the request path, on 201)."""
+    (``ETag``) and id (``Location`` under the request path, on 201).  ``fingerprint`` is
+    :func:`request_fingerprint`, when the caller has already taken it (off the event
+    loop, for a large body); otherwise it is taken before the write transaction."""
     now = services.now()
-    body = await request.body()
+    if idempotency_key is not None and fingerprint is None:
+        fingerprint = request_fingerprint(request, await request.body())
     outbox = Outbox(services.ref)
     async with services.db.write() as session:
         if idempotency_key is not None:
-            print_ = idempotency.fingerprint(request.method, request.url.path, body)
+            assert fingerprint is not None
             stored = await idempotency.claim(
-                session, services.db, actor.id, idempotency_key, print_, now
+                session, services.db, actor.id, idempotency_key, fingerprint, now
             )
             if stored is not None:
                 return JSONResponse(
@@ -67,9 +87,9 @@ async def run_model_write(
                     headers={"Idempotent-Replayed": "true"},
                 )
         result = await change(session, outbox)
-        payload = result.model_dump(mode="json")
         status_code = status(result)
         if idempotency_key is not None:
+            payload = result.model_dump(mode="json")
             await idempotency.store(session, actor.id, idempotency_key, status_code, payload)
     services.broadcaster.offer(outbox.items)  # committed: hand the events to the stream
     services.projector.notify()
@@ -77,4 +97,5 @@ async def run_model_write(
     headers = {"ETag": f'"{version}"'}
     if status_code == 201:
         headers["Location"] = f"{request.url.path.rstrip('/')}/{resource}"
-    return JSONResponse(payload, status_code=status_code, headers=headers)
+    # Encoded once, straight from the model (no dict, then json.dumps, in between).
+    return EncodedJSON(result.__pydantic_serializer__.to_json(result), status_code, headers)

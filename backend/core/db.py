@@ -1,8 +1,9 @@
 """Database engines: SQLite (WAL, BEGIN IMMEDIATE) by default, PostgreSQL via psycopg 3.
 
 SQLite has one writer.  Writes go through ``writer`` (its transactions begin with
-``BEGIN IMMEDIATE`` so a read-then-write never fails on upgrade), reads through
-``reader`` with plain deferred transactions so they never queue behind writers.
+``BEGIN IMMEDIATE`` so a read-then-write never fails on upgrade; its statements run on
+the event loop's thread, :mod:`backend.core.sqlite_inline`), reads through ``reader``
+with plain deferred transactions so they never queue behind writers.
 PostgreSQL uses one engine for both.
 """
 
@@ -19,6 +20,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.core.sqlite_inline import Checkpointer, begin_immediate, inline_creator
 
 log = logging.getLogger("citygrid.db")
 
@@ -68,18 +71,24 @@ def sync_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_hooks(engine: AsyncEngine, immediate: bool) -> None:
+def _sqlite_hooks(engine: AsyncEngine, inline_writer: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself
         cursor = dbapi_conn.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        if inline_writer:  # waits in begin_immediate, checkpoints in Checkpointer
+            cursor.execute("PRAGMA busy_timeout=0")
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if inline_writer:
+            begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -90,13 +99,20 @@ class Database:
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0)
+            self.writer = create_async_engine(
+                self.url,
+                pool_size=1,
+                max_overflow=0,
+                async_creator=inline_creator(parsed.database or ":memory:"),
+            )
             self.reader = create_async_engine(self.url, pool_size=4, max_overflow=4)
-            _sqlite_hooks(self.writer, immediate=True)
-            _sqlite_hooks(self.reader, immediate=False)
+            self._checkpointer: Checkpointer | None = Checkpointer(parsed.database or ":memory:")
+            _sqlite_hooks(self.writer, inline_writer=True)
+            _sqlite_hooks(self.reader, inline_writer=False)
         else:
             self.writer = create_async_engine(self.url, pool_size=10, max_overflow=10)
             self.reader = self.writer
+            self._checkpointer = None
         self._write_sessions = async_sessionmaker(
             self.writer, class_=AsyncSession, expire_on_commit=False
         )
@@ -113,6 +129,8 @@ class Database:
         """A session whose transaction commits on success and rolls back on error."""
         async with self._write_sessions() as session, session.begin():
             yield session
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -155,6 +173,8 @@ class Database:
                 backoff = min(backoff * 2, 30.0)
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.wait()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

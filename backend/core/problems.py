@@ -44,6 +44,10 @@ class ApiProblem(Exception):
         self.extra = extra
 
 
+class BadRequest(ApiProblem):
+    """A body that cannot be read at all (a broken multipart form, say)."""
+
+
 class Unauthorized(ApiProblem):
     status, title, slug = 401, "Not signed in", "unauthorized"
 

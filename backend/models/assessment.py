@@ -8,16 +8,15 @@ transaction), so a period reads whole months from it and only its ragged ends by
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Column, Float, Integer, PrimaryKeyConstraint, String, Table
 from sqlmodel import Field, SQLModel
 
-from backend.domain.assessment.counters import Counters
+from backend.domain.assessment.counters import COUNTER_FIELDS
 from backend.models.types import BigId, json_column
 
-COUNTER_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(Counters))
+COUNTER_COLUMNS: tuple[str, ...] = COUNTER_FIELDS
 
 
 class AssessmentFactRow(SQLModel, table=True):

@@ -6,8 +6,10 @@ from typing import Any
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
+from backend.models.jsontypes import json_of
 from backend.models.types import json_column
 from backend_client.vocab import CaseState
+from backend_client.wire import Reporter
 
 # The one spelling of "open" in SQL: the partial index and the queries that should use it
 # must say it identically (SQLite matches partial-index conditions term by term).
@@ -49,7 +51,7 @@ class CaseRow(SQLModel, table=True):
     lon: float | None = None
     lat: float | None = None
     address: str = Field(default="", max_length=256)
-    reporters: list[dict[str, Any]] = Field(sa_column=json_column())
+    reporters: list[Reporter] = Field(sa_column=json_of(list[Reporter]))
     attachments: list[dict[str, Any]] = Field(sa_column=json_column())
     department_id: int | None = Field(default=None, foreign_key="department.id")
     pending_kind: str | None = Field(default=None, max_length=16)

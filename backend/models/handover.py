@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
-from backend.models.types import json_column
+from backend.models.jsontypes import json_of
+from backend_client.wire import CheckEntry, HandoverSnapshot, ShiftInfo
 
 
 class HandoverRow(SQLModel, table=True):
@@ -22,18 +22,18 @@ class HandoverRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     jurisdiction_code: str = Field(max_length=15)
     scope_prefix: str = Field(max_length=15, index=True)
-    shift: dict[str, Any] = Field(sa_column=json_column())
+    shift: ShiftInfo = Field(sa_column=json_of(ShiftInfo))
     starts_at: datetime = Field(index=True)
     ends_at: datetime
-    to_shift: dict[str, Any] = Field(sa_column=json_column())
+    to_shift: ShiftInfo = Field(sa_column=json_of(ShiftInfo))
     author_id: int = Field(foreign_key="app_user.id")
     author: str = Field(max_length=64)
     author_name: str = Field(max_length=64)
     created_at: datetime
     updated_at: datetime
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
-    checklist: list[dict[str, Any]] = Field(sa_column=json_column())
-    snapshot: dict[str, Any] = Field(sa_column=json_column())
+    checklist: list[CheckEntry] = Field(sa_column=json_of(list[CheckEntry]))
+    snapshot: HandoverSnapshot = Field(sa_column=json_of(HandoverSnapshot))
     signed_at: datetime | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by_id: int | None = Field(default=None, foreign_key="app_user.id")

@@ -7,12 +7,21 @@ they used; an upheld appeal writes an adjustment and a new revision of the perio
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
+from backend.models.jsontypes import json_of
 from backend.models.types import json_column
+from backend_client.assessment import Notice, Ranking
+from backend_client.wirebase import WireModel
+
+
+class PublishedFigures(WireModel):
+    """What a publication froze: the rankings, and the notice (通报) if there was one."""
+
+    rankings: list[Ranking]
+    notice: Notice | None
 
 
 class PublicationRow(SQLModel, table=True):
@@ -27,7 +36,7 @@ class PublicationRow(SQLModel, table=True):
     published_at: datetime
     appeal_id: int | None = None  # the upheld appeal a revision answers
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
-    figures: dict[str, Any] = Field(sa_column=json_column())  # rankings and notice
+    figures: PublishedFigures = Field(sa_column=json_of(PublishedFigures))
 
 
 class AppealRow(SQLModel, table=True):

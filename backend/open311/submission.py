@@ -3,13 +3,14 @@ carries a photo (the file field ``media``), or JSON.  Broken encodings are a 400
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from starlette.datastructures import UploadFile
 
+from backend.api.multipart import FormError, parse_form
 from backend.open311.errors import Open311Error
 
 MAX_FIELDS = 64
@@ -79,21 +80,17 @@ def _from_form(body: bytes, sub: Submission) -> None:
         _add(sub, name, value)
 
 
-async def _from_multipart(request: Request, sub: Submission) -> None:
+def _from_multipart(body: bytes, content_type: str, sub: Submission) -> None:
     try:
-        form = await request.form(max_files=1, max_fields=MAX_FIELDS)
-    except Exception as exc:  # the parser's errors differ by version; all mean a bad body
-        raise _bad(f"The multipart form cannot be read ({exc}).") from exc
-    try:
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if name != "media":
-                    raise _bad("Send the photo as the file field 'media'.")
-                sub.media = await value.read()
-            else:
-                _add(sub, name, value)
-    finally:
-        await form.close()
+        form = parse_form(body, content_type, max_files=1, max_fields=MAX_FIELDS)
+    except FormError as exc:
+        raise _bad(f"The multipart form cannot be read: {exc}") from exc
+    for name, value in form.fields:
+        _add(sub, name, value)
+    for part in form.files:
+        if part.name != "media":
+            raise _bad("Send the photo as the file field 'media'.")
+        sub.media = part.data
 
 
 async def read_submission(request: Request, body: bytes) -> Submission:
@@ -101,8 +98,8 @@ async def read_submission(request: Request, body: bytes) -> Submission:
     sub = Submission()
     if kind == JSON:
         _from_json(body, sub)
-    elif kind == MULTIPART:
-        await _from_multipart(request, sub)
+    elif kind == MULTIPART:  # a photo: parsed off the event loop
+        await asyncio.to_thread(_from_multipart, body, request.headers["content-type"], sub)
     elif kind == FORM:
         _from_form(body, sub)
     else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from backend.domain.workflow import CaseRecord
 from backend.models import CaseRow
 from backend_client.vocab import (
@@ -15,11 +13,12 @@ from backend_client.vocab import (
     Stage,
     Urgency,
 )
+from backend_client.wire import Reporter
 
 
-def has_contact(reporters: list[dict[str, Any]]) -> bool:
+def has_contact(reporters: list[Reporter]) -> bool:
     """Did any reporter leave a phone or an email to call back (回访)?"""
-    return any(r.get("phone") or r.get("email") for r in reporters)
+    return any(r.phone or r.email for r in reporters)
 
 
 def record_of(row: CaseRow) -> CaseRecord:

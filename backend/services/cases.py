@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,14 +21,15 @@ from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
 from backend.domain import routing, statemachine, workflow
 from backend.domain.statemachine import Effect, Plan
 from backend.domain.workflow import FAR_FUTURE
-from backend.models import CaseRow, DepartmentRow, EventRow, SerialCounterRow, UserRow
+from backend.models import CaseRow, DepartmentRow, EventRow, UserRow
 from backend.services.access import Actor
 from backend.services.caserecord import record_of, write_record
 from backend.services.clockwork import Clockwork
 from backend.services.events import Outbox, append_event
+from backend.services.newcase import insert_row, next_serial
 from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary
-from backend_client.eventdata import EventData, parse_data
+from backend_client.eventdata import EventData, MergeData, UnmergeData
 from backend_client.labels import both
 from backend_client.vocab import Action, CaseState, PendingKind, Role, Stage
 from backend_client.wire import (
@@ -40,6 +38,7 @@ from backend_client.wire import (
     ActionResult,
     CaseCreate,
     CaseDetail,
+    Reporter,
 )
 
 
@@ -54,24 +53,6 @@ class CaseService:
     def _local(self, value: datetime) -> str:
         """``value`` as the centre's wall clock (the calendar's timezone), ``HH:MM``."""
         return value.astimezone(self.clockwork.calendar.tz).strftime("%H:%M")
-
-    # --- serials ----------------------------------------------------------------------------
-
-    async def _next_serial(self, session: AsyncSession, district: str, now: datetime) -> str:
-        year = now.astimezone(self.clockwork.calendar.tz).year
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        table = SerialCounterRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            insert(table)
-            .values(year=year, district_code=district, last_value=1)
-            .on_conflict_do_update(
-                index_elements=["year", "district_code"],
-                set_={"last_value": table.c.last_value + 1},
-            )
-            .returning(table.c.last_value)
-        )
-        value = (await (await session.connection()).execute(stmt)).scalar_one()
-        return f"{year}-{district}-{value:06d}"
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -184,7 +165,9 @@ class CaseService:
             raise Forbidden(f"Grid {grid_code} is outside your jurisdiction.")
         grid = self.ref.grid(grid_code)
         assert grid is not None
-        serial = await self._next_serial(session, grid_code[:6], now)
+        serial = await next_serial(
+            session, self.db.is_sqlite, self.clockwork.calendar.tz, grid_code[:6], now
+        )
         case = CaseRow(
             serial=serial,
             state=(outcome.state or CaseState.REPORTED).value,
@@ -202,13 +185,13 @@ class CaseService:
             lat=body.lat,
             address=body.address,
             reporters=[
-                {
-                    "name": body.reporter_name,
-                    "phone": body.reporter_phone,
-                    "source": body.source.value,
-                    "serial": serial,
-                    **({"email": body.reporter_email} if body.reporter_email else {}),
-                }
+                Reporter(
+                    name=body.reporter_name,
+                    phone=body.reporter_phone,
+                    email=body.reporter_email,
+                    source=body.source,
+                    serial=serial,
+                )
             ],
             attachments=[a.model_dump(mode="json") for a in body.attachments],
             self_disposed=body.self_disposed,
@@ -220,8 +203,7 @@ class CaseService:
         )
         opened = workflow.open_case(record_of(case), outcome, now, self.clockwork)
         write_record(case, opened.record)
-        session.add(case)
-        await session.flush()
+        await insert_row(session, case)
         data = opened.data
         event = await append_event(
             session,
@@ -423,7 +405,7 @@ class CaseService:
             )
         target.reporters = [*target.reporters, *case.reporters]
         await self._touch_other(
-            session, target, actor, now, {"from": case.serial, "role": "target"}, outbox
+            session, target, actor, now, MergeData(from_=case.serial, role="target"), outbox
         )
 
     async def _unmerge(
@@ -438,20 +420,15 @@ class CaseService:
             return
         # Out of the actor's scope answers like a case that does not exist: 404, no change.
         target = await self.load(session, case.merged_into, actor, lock=True)
-        mine = {(r.get("serial"), r.get("phone"), r.get("name")) for r in case.reporters}
-        target.reporters = [
-            r
-            for r in target.reporters
-            if (r.get("serial"), r.get("phone"), r.get("name")) not in mine
-        ]
+        mine = {(r.serial, r.phone, r.name) for r in case.reporters}
+        target.reporters = [r for r in target.reporters if (r.serial, r.phone, r.name) not in mine]
         await self._touch_other(
             session,
             target,
             actor,
             now,
-            {"from": case.serial, "role": "target"},
+            UnmergeData(from_=case.serial, role="target"),
             outbox,
-            Action.UNMERGE,
         )
 
     async def _touch_other(
@@ -460,9 +437,8 @@ class CaseService:
         other: CaseRow,
         actor: Actor,
         now: datetime,
-        data: dict[str, Any],
+        data: MergeData | UnmergeData,
         outbox: Outbox | None,
-        action: Action = Action.MERGE,
     ) -> None:
         """A second case changed by the same action gets its own version and event."""
         if not actor.sees_case(other.grid_code, other.department_id):
@@ -477,8 +453,8 @@ class CaseService:
             self.db,
             case=other,
             actor=actor,
-            action=action,
-            data=parse_data(action, data),
+            action=data.ACTION,
+            data=data,
             at=now,
             prev_department_id=other.department_id,
             outbox=outbox,

@@ -1,9 +1,10 @@
 """The append-only event log: writing it, and what each actor may read of it.
 
-Writing: :func:`append_event` runs inside the transaction that changes the case.
-On PostgreSQL it first takes a transaction-scoped advisory lock, so event seqs
-commit in seq order (otherwise a reader following ``seq > last`` could skip a
-slow transaction's row), and it sends ``NOTIFY`` with only the seq.  On SQLite
+Writing: :func:`append_event` runs inside the transaction that changes the case, as its
+last statement.  On PostgreSQL the same statement first takes a transaction-scoped
+advisory lock, so event seqs commit in seq order (otherwise a reader following
+``seq > last`` could skip a slow transaction's row), and sends ``NOTIFY`` with only the
+seq; the lock is held from there to the commit, so nothing else should come between.  On SQLite
 the single writer gives the same guarantee.  The events a transaction wrote wait in
 its :class:`Outbox`, encoded for the stream (:mod:`backend.services.sse`), and go to
 this worker's :class:`~backend.services.broadcaster.Broadcaster` once it commits.
@@ -22,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, text
+from sqlalchemy import ColumnElement, String, Table, bindparam, cast, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,6 +42,31 @@ NOTIFY_CHANNEL = "citygrid_events"
 APPEND_LOCK_KEY = 47_678_0005  # any constant; names the event-append critical section
 
 
+EVENT_TABLE: Table = EventRow.__table__  # type: ignore[attr-defined]
+_INSERT_COLUMNS = tuple(c for c in EVENT_TABLE.c if c.name != "seq")
+
+
+def _locked_insert() -> Any:
+    """PostgreSQL's append in one statement (one round trip): take the append lock, then
+    insert (the seq is drawn only once the lock is held) and queue the ``NOTIFY``.  The
+    lock is transaction-scoped: it is released by the commit, so seqs commit in order."""
+    lock = sa_select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY).label("locked")).cte("append_lock")
+    row = sa_select(*(bindparam(c.name, type_=c.type) for c in _INSERT_COLUMNS)).select_from(lock)
+    return (
+        EVENT_TABLE.insert()
+        .from_select([c.name for c in _INSERT_COLUMNS], row)
+        .returning(
+            EVENT_TABLE.c.seq,
+            func.pg_notify(NOTIFY_CHANNEL, cast(EVENT_TABLE.c.seq, String)),
+        )
+    )
+
+
+# Built once: a statement built per call costs more CPU than SQLite takes to run it.
+SQLITE_APPEND = EVENT_TABLE.insert().returning(EVENT_TABLE.c.seq)
+POSTGRES_APPEND = _locked_insert()
+
+
 async def append_event(
     session: AsyncSession,
     db: Database,
@@ -53,9 +79,9 @@ async def append_event(
     prev_department_id: int | None,
     outbox: Outbox | None = None,
 ) -> EventRow:
-    if not db.is_sqlite:
-        connection = await session.connection()
-        await connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+    """Append the event in one Core statement (no ORM flush).  Call it as the last
+    statement of the transaction where possible: on PostgreSQL every other append waits
+    from here until this transaction commits."""
     assert case.id is not None
     row = EventRow(
         case_id=case.id,
@@ -65,17 +91,15 @@ async def append_event(
         actor_name=actor.display_name,
         actor_role=actor.role.value,
         at=at,
-        data=data.wire(),
+        data=data,
         grid_code=case.grid_code,
         department_id=case.department_id,
         prev_department_id=prev_department_id,
     )
-    session.add(row)
-    await session.flush()
-    if not db.is_sqlite:
-        await (await session.connection()).execute(
-            text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(row.seq)}
-        )
+    values = {c.name: getattr(row, c.name) for c in _INSERT_COLUMNS}
+    # On SQLite the single writer already orders the appends.
+    stmt = SQLITE_APPEND if db.is_sqlite else POSTGRES_APPEND
+    row.seq = (await (await session.connection()).execute(stmt, values)).scalar_one()
     if outbox is not None:
         outbox.add(row, case)
     return row

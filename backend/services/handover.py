@@ -62,16 +62,16 @@ def handover_wire(row: HandoverRow) -> Handover:
         id=row.id or 0,
         status=status,
         jurisdiction_code=row.jurisdiction_code,
-        shift=ShiftInfo.model_validate(row.shift),
+        shift=row.shift,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
-        to_shift=ShiftInfo.model_validate(row.to_shift),
+        to_shift=row.to_shift,
         author=row.author,
         author_name=row.author_name,
         created_at=row.created_at,
         notes=row.notes,
-        checklist=[CheckEntry.model_validate(c) for c in row.checklist],
-        snapshot=HandoverSnapshot.model_validate(row.snapshot),
+        checklist=row.checklist,
+        snapshot=row.snapshot,
         signed_at=row.signed_at,
         acknowledged_at=row.acknowledged_at,
         acknowledged_by=row.acknowledged_by,
@@ -123,28 +123,29 @@ class HandoverService:
         slot = self.plan.at(now)
         row = await self._for_slot(session, actor.jurisdiction_code, slot)
         created = row is None
-        if row is None:
-            row = HandoverRow(
-                jurisdiction_code=actor.jurisdiction_code,
-                scope_prefix=actor.scope_prefix,
-                shift=shift_info(slot.shift).model_dump(),
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                to_shift=shift_info(self.plan.after(slot).shift).model_dump(),
-                author_id=actor.id,
-                author=actor.username,
-                author_name=actor.display_name,
-                created_at=now,
-                updated_at=now,
-                checklist=[],
-                snapshot={},
-            )
-        elif row.signed_at is not None:
+        if row is not None and row.signed_at is not None:
             raise Conflict(
                 f"The {slot.shift.en} handover was signed by {row.author_name} at "
                 f"{_local(row.signed_at, self.plan)}; it can no longer change. The incoming "
                 "lead acknowledges it.",
                 handover=row.id,
+            )
+        snapshot = await self.snapshot(session, actor, slot, now)
+        if row is None:
+            row = HandoverRow(
+                jurisdiction_code=actor.jurisdiction_code,
+                scope_prefix=actor.scope_prefix,
+                shift=shift_info(slot.shift),
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                to_shift=shift_info(self.plan.after(slot).shift),
+                author_id=actor.id,
+                author=actor.username,
+                author_name=actor.display_name,
+                created_at=now,
+                updated_at=now,
+                checklist=checklist,
+                snapshot=snapshot,
             )
         else:
             row.version += 1
@@ -153,10 +154,9 @@ class HandoverService:
                 actor.username,
                 actor.display_name,
             )
-        snapshot = await self.snapshot(session, actor, slot, now)
         row.notes = body.notes
-        row.checklist = [c.model_dump() for c in checklist]
-        row.snapshot = snapshot.model_dump(mode="json")
+        row.checklist = checklist
+        row.snapshot = snapshot
         row.updated_at = now
         try:
             async with session.begin_nested():
@@ -234,7 +234,7 @@ class HandoverService:
                 action=action,
                 target=f"handover:{row.id}",
                 now=now,
-                shift=row.shift["id"],
+                shift=row.shift.id,
                 starts_at=row.starts_at.isoformat(),
                 jurisdiction=row.jurisdiction_code,
                 version=row.version,

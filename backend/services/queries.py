@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.problems import Invalid
+from backend.domain.workflow import FAR_FUTURE
 from backend.models import CaseRow
 from backend.models.case import OPEN_STATES_SQL
 from backend.services.access import Actor
@@ -21,7 +22,7 @@ from backend.services.listrows import RowCache, page_json
 from backend.services.reference import Reference
 from backend.services.views import SUMMARY_CHARS
 from backend_client.text import INT64_MAX
-from backend_client.vocab import CaseState
+from backend_client.vocab import CaseState, Stage
 from backend_client.wire import EventPage, GridStat, GridStats
 
 OPEN_STATES = [s.value for s in CaseState if s.is_open]
@@ -111,6 +112,8 @@ class CaseFilter:
     supervised: bool | None = None
     pending: bool | None = None
     urgent: bool | None = None
+    stage: str | None = None  # the running stage (a closed case's is ``callback`` while due)
+    serials: list[str] = field(default_factory=list)
     q: str | None = None
 
     def is_open_snapshot(self) -> bool:
@@ -124,9 +127,14 @@ class CaseFilter:
             self.supervised,
             self.pending,
             self.urgent,
+            self.stage,
             self.q,
         )
-        return set(self.states) == set(OPEN_STATES) and all(v is None for v in others)
+        return (
+            set(self.states) == set(OPEN_STATES)
+            and not self.serials
+            and all(v is None for v in others)
+        )
 
     def clauses(self, now: datetime) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -158,6 +166,15 @@ class CaseFilter:
             out.append(waiting if self.pending else ~waiting)
         if self.urgent is not None:
             out.append(col(CaseRow.urgency) == ("urgent" if self.urgent else "normal"))
+        if self.stage:
+            out.append(col(CaseRow.stage) == self.stage)
+            if self.stage == Stage.CALLBACK:
+                # A callback's clock never pauses, and a closed case's clock runs only
+                # while its callback is due: the bound lets ix_case_state_due stop at the
+                # far future instead of walking every closed case of the history.
+                out.append(col(CaseRow.due_key) < FAR_FUTURE)
+        if self.serials:
+            out.append(col(CaseRow.serial).in_(self.serials))
         if self.q:
             like = contains_pattern(self.q)
             out.append(

@@ -17,7 +17,6 @@ from backend_client.wire import (
     CaseSummary,
     Department,
     Event,
-    Reporter,
     StageDeadline,
     TimelineEntry,
 )
@@ -109,7 +108,7 @@ def case_detail(
             "area_class": case.area_class,
             "verified": case.verified,
             "self_disposed": case.self_disposed,
-            "reporters": [Reporter.model_validate(r) for r in case.reporters],
+            "reporters": case.reporters,
             "attachments": [Attachment.model_validate(a) for a in case.attachments],
             "deadlines": [_stage_deadline(d) for d in case.deadlines],
             "extension_hours": case.extension_seconds / 3600,

@@ -9,7 +9,8 @@ Labels for the shared vocabulary (case states, actions, roles, sources ...) live
 :mod:`backend_client.labels`; this package holds the console's own texts, in modules
 of one job each: :mod:`~console.i18n.keys` and :mod:`~console.i18n.strings` (the
 screens' ids and texts) and :mod:`~console.i18n.timeline` (the timeline's sentences) and
-:mod:`~console.i18n.board` (the assessment screen and the wallboard).
+:mod:`~console.i18n.board` (the assessment screen and the wallboard) and
+:mod:`~console.i18n.callback` (the callback queue and the figure view).
 
 Usage::
 
@@ -31,7 +32,9 @@ from collections.abc import Mapping
 from string import Formatter
 from typing import Final, Literal, cast, get_args
 
+from console.i18n.appeals import APPEAL_STRINGS, AppealKey
 from console.i18n.board import BOARD_STRINGS, BoardKey
+from console.i18n.callback import CALLBACK_STRINGS, CallbackKey
 from console.i18n.keys import UiKey
 from console.i18n.strings import UI_STRINGS
 from console.i18n.timeline import TIMELINE_STRINGS, TimelineKey
@@ -54,12 +57,12 @@ Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[Lang] = "zh"
 
-Key = Literal[UiKey, TimelineKey, BoardKey]
+Key = Literal[UiKey, TimelineKey, BoardKey, CallbackKey, AppealKey]
 """Every string id; ``mypy`` checks calls such as ``t("col.serial", lang)``."""
 
 _TABLE: Final[dict[Key, tuple[str, str]]] = {
     key: pair
-    for table in (UI_STRINGS, TIMELINE_STRINGS, BOARD_STRINGS)
+    for table in (UI_STRINGS, TIMELINE_STRINGS, BOARD_STRINGS, CALLBACK_STRINGS, APPEAL_STRINGS)
     for key, pair in table.items()
 }
 

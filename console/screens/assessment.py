@@ -20,14 +20,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Sparkline, Static
 
 from backend_client.assessment import ObjectFamily, RankedObject, Ranking
+from backend_client.client import CitygridClient
 from backend_client.errors import CitygridError
+from backend_client.publication import PublicationInfo
 from console.assessment_data import (
     FAMILIES,
     GRADE_CLASS,
     RankingCache,
     grade_text,
+    group_label,
     is_period,
+    is_range,
     percent_text,
+    shared_kind,
     shift_period,
     spark,
     this_month,
@@ -97,6 +102,9 @@ class AssessmentScreen(Screen[None]):
         Binding("R", "sort_reverse", "R", show=False),
         Binding("e", "export", "export"),
         Binding("n", "notice", "notice"),
+        Binding("P", "publish", "publish"),
+        Binding("v", "toggle_live", "live/published"),
+        Binding("a", "appeals", "appeals"),
     ]
 
     def __init__(self, period: str | None = None, family: ObjectFamily = "department") -> None:
@@ -108,6 +116,9 @@ class AssessmentScreen(Screen[None]):
         self.sort_column = "rank"
         self.descending = False
         self.cache: RankingCache | None = None
+        self.publication: PublicationInfo | None = None  # the period's latest revision
+        self.live = False  # show the live figures of a published period
+        self.stale = False  # reload when this screen is shown again
 
     @property
     def cg(self) -> CityGridApp:
@@ -142,13 +153,20 @@ class AssessmentScreen(Screen[None]):
         assert self.cache is not None
         self._head(t("assess.loading", self.lang))
         try:
-            self.ranking = await self.cache.get(self.period, self.family)
+            publication = await latest_publication(self.cg.client, self.period)
+            if publication is not None and not self.live:
+                revision = publication.revision
+                ranking = await self.cache.frozen(self.period, self.family, revision)
+            else:
+                ranking = await self.cache.get(self.period, self.family)
         except CitygridError as exc:
+            self.publication = None
             self.ranking = None
             self.rows = RankingRows()
             self.query_one(LineTable).set_model(self.rows)
             self._head(describe(exc, self.lang))
             return
+        self.publication, self.ranking = publication, ranking
         self._show()
         if await self.cache.fill_trend(self.period, self.family):
             self.query_one(LineTable).set_columns(self._columns(self.ranking))
@@ -172,6 +190,12 @@ class AssessmentScreen(Screen[None]):
         )
         title = t("assess.title", self.lang, period=self.period)
         policy = f"  {self.ranking.policy_version}" if self.ranking and not note else ""
+        if self.publication is not None and not note:
+            policy += "  " + (
+                t("pub.live", self.lang)
+                if self.live
+                else t("pub.published", self.lang, revision=self.publication.revision)
+            )
         self.query_one("#assess-head", Static).update(f"{title}   {tabs}{policy}  {note}")
 
     def _family_name(self, family: ObjectFamily) -> str:
@@ -180,12 +204,16 @@ class AssessmentScreen(Screen[None]):
     def _columns(self, ranking: Ranking | None) -> list[Column]:
         lang, ascii_glyphs = self.lang, self.cg.settings.ascii
         first = ranking.objects[0] if ranking and ranking.objects else None
-        names = [(f.zh if lang == "zh" else f.en) for f in (first.figures if first else [])]
-        names += ["—", "—"]
+        if first is not None and shared_kind(ranking):
+            names = [(f.zh if lang == "zh" else f.en) for f in first.key_figures()]
+        else:
+            names = []
+        names += [t("assess.col.key1", lang), t("assess.col.key2", lang)][len(names[:2]) :]
 
         def ratio(index: int) -> Column:
             def render(obj: RankedObject, _now: object) -> tuple[str, str]:
-                found = obj.figures[index] if len(obj.figures) > index else None
+                figures = obj.key_figures()
+                found = figures[index] if len(figures) > index else None
                 return percent_text(found.percent if found else None), ""
 
             return Column(f"ratio{index + 1}", names[index], 7, render, align="right")
@@ -206,7 +234,12 @@ class AssessmentScreen(Screen[None]):
                 align="right",
             ),
             Column("name", t("assess.col.name", lang), name_width, lambda o, _n: (o.name, "")),
-            Column("group", t("assess.col.group", lang), 8, lambda o, _n: (o.group, "muted")),
+            Column(
+                "group",
+                t("assess.col.group", lang),
+                8,
+                lambda o, _n: (group_label(o.group, lang), "muted"),
+            ),
             Column(
                 "composite",
                 t("assess.col.composite", lang),
@@ -242,7 +275,7 @@ class AssessmentScreen(Screen[None]):
         parts = [
             f"{(f.zh if self.lang == 'zh' else f.en)} {percent_text(f.percent)}"
             f" ({f.numerator:g}/{f.denominator:g})"
-            for f in obj.figures[:4]
+            for f in obj.key_figures()[:4]
         ]
         bottom = t("assess.bottom", self.lang) if obj.bottom else ""
         ratios.update(f"{obj.name}  {bottom}\n" + " · ".join(parts))
@@ -253,6 +286,9 @@ class AssessmentScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def action_shift(self, step: int) -> None:
+        if not is_period(self.period):  # a custom range: type the next one with ``p``
+            self.notify(t("assess.no_step", self.lang, period=self.period), severity="warning")
+            return
         self.period = shift_period(self.period, step)
         self.load()
 
@@ -285,7 +321,7 @@ class AssessmentScreen(Screen[None]):
     @on(Input.Submitted, "#assess-period")
     def _period_typed(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if not is_period(text):
+        if not (is_period(text) or is_range(text)):
             self.notify(t("assess.bad_period", self.lang, text=text), severity="warning")
             return
         event.input.display = False
@@ -326,6 +362,43 @@ class AssessmentScreen(Screen[None]):
             self.notify(describe(exc, self.lang), severity="error")
             return
         self.app.push_screen(NoticeScreen(notice.text_zh))
+
+    # --- publication and appeals ----------------------------------------------------------
+
+    def action_publish(self) -> None:
+        from console.screens.appeals import may_review, publish_dialog
+
+        if not may_review(self.cg):
+            self.notify(t("pub.refused_role", self.lang), severity="warning")
+            return
+        policy = self.ranking.policy_version if self.ranking else "—"
+        self.app.push_screen(publish_dialog(self.cg, self.period, policy), self._published)
+
+    def _published(self, done: bool | None) -> None:
+        if done:
+            self.load()
+
+    def action_toggle_live(self) -> None:
+        if self.publication is not None:
+            self.live = not self.live
+            self.load()
+
+    def action_appeals(self) -> None:
+        from console.screens.appeals import AppealsScreen
+
+        self.stale = True  # an upheld appeal revises the period
+        self.app.push_screen(AppealsScreen())
+
+    def on_screen_resume(self) -> None:
+        if self.stale:
+            self.stale = False
+            self.load()
+
+
+async def latest_publication(client: CitygridClient, period: str) -> PublicationInfo | None:
+    """The period's newest published revision, or None if it is not published."""
+    revisions = [p for p in await client.publications() if p.period.name == period]
+    return max(revisions, key=lambda p: p.revision, default=None)
 
 
 def export_dir() -> Path:

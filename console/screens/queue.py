@@ -30,6 +30,7 @@ from console.link import LinkIndicator
 from console.localtime import local
 from console.model import Changes, ConsoleModel, Tick, ViewChanged
 from console.queues import QUEUES, FilterError
+from console.status_line import status_text
 from console.tabs import QueueTabs
 from widgets.grid_map import GridMap
 from widgets.line_table import LineTable
@@ -262,24 +263,14 @@ class QueueScreen(TerseScreen):
 
     def refresh_status(self) -> None:
         """The status bar after the link segment (which :class:`LinkIndicator` keeps)."""
-        model = self.model
-        me = model.me
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if me is not None:
-            text.append(f" │ {me.display_name} {label(me.role, self.lang)} {me.jurisdiction_name}")
-        tagged = len(self.table.tagged)
-        if tagged:
-            text.append(" │ " + t("status.tagged", self.lang, n=tagged), style="bold")
-        if self.filter_text and self.prompt_mode != "filter":
-            text.append(" │ " + t("status.filter", self.lang, text=self.filter_text))
-        if self.progress:
-            text.append(" │ " + self.progress)
-        if self.guard.shift is not None:
-            text.append(" │ ")
-            text.append("! " + self.guard.shift.describe(self.lang), style="bold")
-        text.append(f" │ {len(model.view)}/{len(model.store.cases)} │")
-        if model.loading:
-            text.append(" " + t("msg.loading", self.lang), style="dim")
+        text = status_text(
+            self.model,
+            self.lang,
+            tagged=len(self.table.tagged),
+            show_filter=self.prompt_mode != "filter",
+            progress=self.progress,
+            guard=self.guard,
+        )
         if text != self._last_status:  # repaint only what changed: the clock ticks alone
             self._last_status = text
             self.query_one("#status", Static).update(text, layout=False)
@@ -391,7 +382,8 @@ class QueueScreen(TerseScreen):
         self.refresh_status()
 
     def action_clear(self) -> None:
-        """Esc closes the prompt, else clears the filter, else the tags: one step a press.
+        """Esc closes the prompt, else clears the filter, else leaves a case set (back to
+        the queue before it), else clears the tags: one step a press.
 
         (Only the ``clear`` binding calls this: a ``key_escape`` handler as well would
         run it twice per press, as the key bubbles to the app's bindings afterwards.)"""
@@ -400,6 +392,8 @@ class QueueScreen(TerseScreen):
             return
         if self.filter_text:
             self.apply_filter("")
+        elif self.model.case_set is not None:
+            self.model.leave_case_set()
         elif self.table.tagged:
             self.clear_tags()
 

@@ -94,3 +94,50 @@ async def test_callback_needs_a_result_and_the_right_role(api: Api) -> None:
         open_case = await report(lead, await grid_in(lead, STREET))
         early = await act(lead, open_case["serial"], "callback", result="basic", expect=409)
         assert "不能" in early["detail"]
+
+
+async def _listed(client: httpx.AsyncClient, **params: str) -> list[str]:
+    response = await client.get("/cases", params={"limit": "5000", **params})
+    assert response.status_code == 200, response.text
+    return [item["serial"] for item in response.json()["items"]]
+
+
+async def test_the_callback_queue_lists_closed_cases_whose_callback_is_due(api: Api) -> None:
+    async with api.client("lead") as lead, api.client("h_hw") as handler:
+        due = await _closed(lead, handler)
+        done = await _closed(lead, handler)
+        await act(lead, done, "callback", result="satisfied")
+        quiet = await _closed(lead, handler, reporter_phone="")
+        still_open = (await report(lead, await grid_in(lead, STREET)))["serial"]
+        queue = await _listed(lead, state="closed", stage="callback")
+        assert due in queue and done not in queue and quiet not in queue
+        assert still_open not in queue
+        assert await _listed(lead, stage="callback") == queue  # only closed cases have one
+        await act(lead, due, "callback", result="unreachable")
+        assert due in await _listed(lead, state="closed", stage="callback")  # still due
+        await act(lead, due, "callback", result="basic")
+        assert due not in await _listed(lead, state="closed", stage="callback")
+
+
+async def test_serial_lists_exactly_the_cases_named_in_any_state(api: Api) -> None:
+    async with api.client("lead") as lead, api.client("h_hw") as handler:
+        closed = await _closed(lead, handler)
+        open_case = (await report(lead, await grid_in(lead, STREET)))["serial"]
+        other = (await report(lead, await grid_in(lead, STREET)))["serial"]
+        named = await _listed(lead, serial=f"{closed},{open_case},{closed}")
+        assert sorted(named) == sorted([closed, open_case]) and other not in named
+        assert await _listed(lead, serial=closed, state="open") == []
+        too_many = ",".join(f"2026-110112-{n:06d}" for n in range(201))
+        refused = await lead.get("/cases", params={"serial": too_many})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "at most 200 serials" in refused.json()["detail"]
+        bad = await lead.get("/cases", params={"serial": "2026-1,,x"})
+        assert bad.status_code == 422
+
+
+async def test_serial_lists_nothing_outside_the_jurisdiction(api: Api) -> None:
+    async with api.client("lead") as lead, api.client("h_hw") as handler:
+        closed = await _closed(lead, handler)
+    async with api.client("h_zf") as other_department:
+        assert await _listed(other_department, serial=closed) == []

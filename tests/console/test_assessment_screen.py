@@ -1,5 +1,6 @@
 """The assessment screen against the real backend: tabs, sort, and the drill-down from a
-ranking row to the cases behind one counter and on to a case's detail."""
+ranking row to its counters (by name), then to the queue showing exactly the cases
+behind one (open or closed, kept live), and on to a case's detail."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from datetime import datetime
 
 from textual.widgets import OptionList
 
+from backend_client.assessment import COUNTER_LABELS, Figure, RankedObject, ScoreTerm
 from console.app import CityGridApp
-from console.assessment_data import is_period, shift_period, this_month
+from console.assessment_data import group_label, is_period, is_range, shift_period, this_month
 from console.screens.assessment import AssessmentScreen
 from console.screens.detail import CaseDetailScreen
-from console.screens.figure_cases import CASE_PREFIX, COUNTER_PREFIX, FigureCasesScreen
-from tests.api.helpers import grid_in, report
+from console.screens.figure_cases import COUNTER_PREFIX, FigureCasesScreen
+from console.screens.queue import QueueScreen
+from tests.api.helpers import act, grid_in, report
 from tests.console.conftest import Http, wait_for
 from widgets.line_table import LineTable
 
@@ -29,6 +32,32 @@ def test_periods_step_by_month_week_quarter_and_year() -> None:
     assert shift_period("2026", -11) == "2015"
     assert is_period("2026-W48") and is_period("2026-Q4") and is_period("2026")
     assert not any(is_period(p) for p in ("2026-W99", "2026-13", "2026-00", "26-11", ""))
+    assert is_range("2026-11-01..2026-11-15") and is_range("2026-11-01..2026-11-01")
+    assert not any(
+        is_range(p) for p in ("2026-11-15..2026-11-01", "2026-11-01", "2026-11-01..", "2026-11")
+    )
+
+
+def test_key_figures_put_the_scored_ratios_first_and_groups_read_as_words() -> None:
+    def fig(ident: str) -> Figure:
+        return Figure(id=ident, zh=ident, en=ident, numerator=1, denominator=2, percent=50.0)
+
+    def term(source: str) -> ScoreTerm:
+        return ScoreTerm(source=source, weight=0.3, raw=50.0, points=15.0)
+
+    department = RankedObject(
+        type="department", id="7", name="区水务局", group="professional", kind="department",
+        rank=1, group_size=1, bottom=False, composite=50.0, grade="E", counters={},
+        figures=[fig("valid_report_rate"), fig("rework_rate"), fig("closing_rate")],
+        terms=[term("department_filed"), term("closing_rate"), term("rework_rate")],
+    )  # fmt: skip
+    ids = [f.id for f in department.key_figures()]
+    assert ids == ["closing_rate", "rework_rate", "valid_report_rate"]
+    assert group_label("professional", "zh") == "专业部门"
+    assert group_label("street_office", "en") == "street office"
+    assert group_label("community", "zh") == "社区"
+    assert group_label("supervisor", "zh") == "监督员"
+    assert group_label("something-new", "zh") == "something-new"
 
 
 def assessment(app: CityGridApp) -> AssessmentScreen | None:
@@ -96,20 +125,89 @@ async def test_tabs_sort_and_drill_down_to_a_case(
         drill = app.screen
         assert isinstance(drill, FigureCasesScreen)
         options = drill.query_one(OptionList)
-        options.highlighted = option_index(options, COUNTER_PREFIX + "filed")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: drill.found is not None)
-        assert drill.found is not None and serial in [c.serial for c in drill.found.cases]
-        options.highlighted = option_index(options, CASE_PREFIX + serial)
+        filed_at = option_index(options, COUNTER_PREFIX + "filed")
+        assert str(options.get_option_at_index(filed_at).prompt).startswith("filed ")
+        for index in range(options.option_count):  # every counter by name, none by its id
+            option = options.get_option_at_index(index)
+            name = (option.id or "").removeprefix(COUNTER_PREFIX)
+            prompt = str(option.prompt)
+            assert prompt.startswith(COUNTER_LABELS[name][1] + " ") and "_" not in prompt
+        options.highlighted = filed_at
+        queue_key = app.model.queue.key
+        await pilot.press("enter")  # the queue, showing exactly the cases behind 'filed'
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        assert app.model.case_set is not None
+        behind = await lead.get(
+            "/assessment/cases",
+            params={"period": period, "type": "post", "id": str(me.id), "counter": "filed"},
+        )
+        assert behind.status_code == 200, behind.text
+        wanted = {c["serial"] for c in behind.json()["cases"]}
+        assert serial in wanted and set(app.model.view.serials()) == wanted
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        status = str(queue.query_one("#status").render())
+        assert "filed" in status and period in status and f"{len(wanted)} case" in status
+        queue.table.cursor_key = serial
+        await pilot.pause()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CaseDetailScreen))
         assert isinstance(app.screen, CaseDetailScreen) and app.screen.serial == serial
-        await pilot.press("escape")  # detail → cases → counters → ranking
-        await wait_for(pilot, lambda: app.screen is drill)
+        await pilot.press("escape")  # detail → the figure's cases → the queue before
+        await wait_for(pilot, lambda: app.screen is queue)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: drill.counter is None)
+        await wait_for(pilot, lambda: app.model.case_set is None)
+        assert app.model.queue.key == queue_key
+        assert "filed" not in str(queue.query_one("#status").render())
+
+
+async def test_a_closed_figure_case_shows_in_the_queue_and_stays_live(
+    make_app: Callable[..., CityGridApp], http: Http
+) -> None:
+    lead, handler = http("lead"), http("h_hw")
+    serial = (await report(lead, await grid_in(lead, "110112001"), reporter_phone=""))["serial"]
+    await act(lead, serial, "file")
+    await act(lead, serial, "dispatch")
+    await act(handler, serial, "sign")
+    await act(handler, serial, "report_disposal", note="已清运")
+    closed = await lead.post(f"/cases/{serial}/actions", json={"action": "verify", "passed": True})
+    assert closed.status_code == 200 and closed.json()["case"]["state"] == "closed"
+    period = this_month(datetime.now().astimezone())
+    ranking = await lead.get(
+        "/assessment/rankings",
+        params={"period": period, "family": "department", "after": closed.json()["seq"]},
+    )
+    hw = next(o for o in ranking.json()["objects"] if o["name"] == "区环境卫生服务中心")
+
+    app = make_app("lead", lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.model.loaded and not app.model.loading)
+        assert serial not in app.model.store.cases and app.model.store.get(serial) is None
+        await pilot.press("A")
+        await wait_for(pilot, lambda: (s := assessment(app)) is not None and s.ranking is not None)
+        screen = assessment(app)
+        assert screen is not None and screen.ranking is not None
+        assert screen.ranking.family == "department"
+        screen.query_one(LineTable).cursor_key = f"department:{hw['id']}"
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FigureCasesScreen))
+        options = app.screen.query_one(OptionList)
+        closed_at = option_index(options, COUNTER_PREFIX + "closed")
+        assert str(options.get_option_at_index(closed_at).prompt).startswith("结案数 ")
+        options.highlighted = closed_at
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        assert serial in app.model.view.serials()
+        row = app.model.store.closed[serial]
+        assert row.state.value == "closed" and serial not in app.model.store.cases
+        commented = await act(lead, serial, "comment", note="考核复查")  # another desk
+        await wait_for(pilot, lambda: app.model.store.closed[serial].version > row.version)
+        assert commented["version"] == app.model.store.closed[serial].version
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: app.model.case_set is None)
+        assert app.model.store.get(serial) is None  # unpinned: closed, no callback due
+        assert serial not in app.model.view.serials()
 
 
 async def test_the_notice_and_the_export(

@@ -24,6 +24,7 @@ from backend_client.assessment import (
     RankedObject,
     Ranking,
 )
+from backend_client.publication import PublicationInfo
 from console.app import CityGridApp
 from console.assessment_data import grade_text
 from console.screens.assessment import AssessmentScreen
@@ -114,6 +115,9 @@ class BoardClient(FakeClient):
             policy_version="2026.1",
             objects=_objects(period, family),
         )
+
+    async def publications(self) -> list[PublicationInfo]:
+        return []  # nothing published: the screen shows the live figures
 
     async def notice(self, period: str) -> Notice:
         today = ".." in period

@@ -7,9 +7,10 @@ cursor blink off and user themes read from an empty config dir.
 
 Matrix: the queue in every size × language × theme (8); the map, the dispatch dialog and
 the case detail in both sizes × both languages on the dark theme, plus one ANSI-theme
-shot of each at 120×40 in Chinese (3 × 5 = 15); the tab line with each of the ten queues
-active (40), the map with its cursor at each edge (16) and ``--ascii`` queue, map and
-dispatch dialog (12), in both sizes and languages; 91 snapshots in all.
+shot of each at 120×40 in Chinese (3 × 5 = 15); the tab line with each of the eleven
+queues active (44), the callback dialog (4), the map with its cursor at each edge (16)
+and ``--ascii`` queue, map and dispatch dialog (12), in both sizes and languages; 99
+snapshots in all.
 
 Regenerate after an intended change with
 ``pytest tests/console/test_snapshots.py --snapshot-update`` and look at the SVGs.
@@ -65,6 +66,7 @@ from console.app import CityGridApp
 from console.config import ConsoleSettings
 from console.messages import LinkChanged, SnapshotLoaded
 from console.rows import QueueRow
+from console.screens.callback_dialog import CallbackDialog
 from console.screens.detail import CaseDetailScreen
 from console.screens.dialogs import DispatchDialog
 from console.screens.handover import HandoverScreen
@@ -131,6 +133,7 @@ STATES: list[tuple[CaseState, int, Stage | None, bool]] = [
     (CaseState.SUSPENDED, 2, Stage.DISPOSE, True),
     (CaseState.DISPOSED, 5, Stage.CHECK, False),
     (CaseState.CHECKING, 3, Stage.CHECK, False),
+    (CaseState.CLOSED, 3, Stage.CALLBACK, True),  # 回访 due
 ]
 # minutes from FROZEN to the deadline, cycled: overdue, yellow (past warn), green, far
 DUE_MINUTES = [-95, 12, 150, -7, 40, 2 * 24 * 60 + 75, 25, -600, 300, 8]
@@ -353,12 +356,15 @@ SHIFT_NOW = CurrentShift(
 
 def handover_record() -> Handover:
     """The day shift's draft, its snapshot counted from the fixed cases."""
+    open_cases = [c for c in CASES if c.state.is_open]  # not the callbacks due
     open_by_state: dict[str, int] = {}
-    for c in CASES:
+    for c in open_cases:
         open_by_state[c.state.value] = open_by_state.get(c.state.value, 0) + 1
-    late = [c for c in CASES if c.deadline_at and SHIFT_START <= c.deadline_at <= FROZEN]
+    late = [c for c in open_cases if c.deadline_at and SHIFT_START <= c.deadline_at <= FROZEN]
     soon = [
-        c for c in CASES if c.deadline_at and FROZEN < c.deadline_at <= FROZEN + timedelta(hours=4)
+        c
+        for c in open_cases
+        if c.deadline_at and FROZEN < c.deadline_at <= FROZEN + timedelta(hours=4)
     ]
 
     def ref(c: CaseSummary) -> CaseRef:
@@ -389,14 +395,14 @@ def handover_record() -> Handover:
         ],
         snapshot=HandoverSnapshot(
             as_of=FROZEN,
-            open_total=len(CASES),
+            open_total=len(open_cases),
             open_by_state=open_by_state,
             due_within_working_hours=4,
             due_soon=len(soon),
             due_soon_cases=[ref(c) for c in soon[:3]],
-            pending={"extension": sum(1 for c in CASES if c.pending)},
-            supervised=sum(1 for c in CASES if c.supervised),
-            urged=sum(1 for c in CASES if c.urge_count),
+            pending={"extension": sum(1 for c in open_cases if c.pending)},
+            supervised=sum(1 for c in open_cases if c.supervised),
+            urged=sum(1 for c in open_cases if c.urge_count),
             went_overdue=len(late),
             went_overdue_cases=[ref(c) for c in late[:3]],
             filed=6,
@@ -603,14 +609,30 @@ def press(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
     return run
 
 
-@pytest.mark.parametrize("hotkey", list("1234567890"))
+@pytest.mark.parametrize("hotkey", list("1234567890C"))
 @pytest.mark.parametrize(("size", "lang"), BOTH)
 def test_tab_line(
     snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, size: str, lang: str, hotkey: str
 ) -> None:
-    """Each queue's key: the active tab whole and bracketed, all ten keys on the line."""
+    """Each queue's key: the active tab whole and bracketed, all eleven keys on the line."""
     app = make_app(lang, DARK, monkeypatch)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(press(hotkey)))
+
+
+async def open_callback(pilot: Pilot[object]) -> None:
+    await pilot.press("C")
+    await pilot.pause()
+    await pilot.press("b")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallbackDialog))
+
+
+@pytest.mark.parametrize(("size", "lang"), BOTH)
+def test_callback_dialog(
+    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, size: str, lang: str
+) -> None:
+    """`C` then `b`: the four results, the redo hint and the note field."""
+    app = make_app(lang, DARK, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=prepare(open_callback))
 
 
 EDGES = {"top": "up", "bottom": "down", "left": "left", "right": "right"}

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from backend_client.vocab import CaseState, PendingKind, Source, Urgency
 from backend_client.wire import CaseSummary
+from console.model import GridTally
 from console.queues import QUEUES, queues_holding
 from console.rows import QueueRow
-from console.store import CaseStore, QueueView
+from console.store import CaseStore, Change, QueueView
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -147,3 +148,18 @@ def test_a_dropped_case_leaves_the_counts_and_may_come_back_at_the_same_version(
     recount = CaseStore()
     recount.load(store.cases.values(), 1, later)
     assert store.counts == recount.counts
+
+
+def test_grid_tallies_summed_per_batch_equal_one_change_at_a_time() -> None:
+    rng = random.Random(6)
+    rows = [QueueRow.from_summary(summary(n, rng, state="filed")) for n in range(900)]
+    batched = GridTally()
+    batched.reset(rows[:100], NOW)
+    for start in range(100, 900, 400):
+        batched.add_many(rows[start : start + 400], NOW)
+    single = GridTally()
+    for row in rows:
+        single.change(Change(row.serial, None, row), NOW)
+    assert batched.stats() == single.stats()
+    assert sum(c.overdue for c in single.stats().values()) > 0
+    assert sum(c.supervised for c in single.stats().values()) > 0

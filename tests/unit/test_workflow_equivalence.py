@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Text, cast
 from sqlmodel import col, select
 
 from backend.core.db import Database
@@ -38,6 +39,7 @@ from backend.services.access import Actor
 from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
 from backend.services.reference import Reference
+from backend_client.eventdata import parse_data
 from backend_client.vocab import Action, CallbackResult, CaseState, Role
 from backend_client.wire import ActionRequest, AttachmentRef, CaseCreate
 from tests.conftest import REPO
@@ -130,7 +132,7 @@ class Live:
         async with self.db.write() as session:
             await self.service.act(session, self.actor, self.serial, request, None, now)
 
-    async def last(self) -> tuple[CaseRow, EventRow]:
+    async def last(self) -> tuple[CaseRow, EventRow, str]:
         async with self.db.read() as session:
             case = (await session.exec(select(CaseRow).where(CaseRow.serial == self.serial))).one()
             event = (
@@ -141,13 +143,21 @@ class Live:
                 )
             ).first()
             assert event is not None
-            return case, event
+            stored = (  # the text in the column, as the database holds it
+                await session.exec(
+                    select(cast(EventRow.data, Text)).where(EventRow.seq == event.seq)
+                )
+            ).one()
+            assert isinstance(stored, str)
+            return case, event, stored
 
 
-def _compare(step: str, case: CaseRow, event: EventRow, run: _CaseRun) -> None:
+def _compare(step: str, case: CaseRow, event: EventRow, live_text: str, run: _CaseRun) -> None:
     generated = run.events[-1]
     assert event.action == generated[2], step
-    assert event.data == json.loads(generated[7]), step
+    assert event.data.wire() == json.loads(generated[7]), step
+    assert event.data == parse_data(event.action, json.loads(generated[7])), step
+    assert live_text == generated[7], step  # the service stores the seeder's very bytes
     assert event.department_id == generated[9], step
     assert event.prev_department_id == generated[10], step
     record = run.record
@@ -265,12 +275,12 @@ async def test_service_and_seeder_write_the_same_events_and_deadlines(
         assert run.gen.admin.id == admin_id
         live = Live(db, service, actor)
         await live.create(run, START)
-        case, event = await live.last()
-        _compare("report", case, event, run)
+        case, event, text = await live.last()
+        _compare("report", case, event, text, run)
         for move in _walk(rng, run):
             await live.act(move.action, move.fields, move.now)
-            case, event = await live.last()
-            _compare(move.label, case, event, run)
+            case, event, text = await live.last()
+            _compare(move.label, case, event, text, run)
     finally:
         await db.dispose()
 

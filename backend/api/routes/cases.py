@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 
 from backend.api.deps import ActorDep, ServicesDep, parse_if_match
 from backend.api.openapi import ETAG, REPLAYED, body_example, header, problems
-from backend.api.params import IdempotencyKey, SerialPath
+from backend.api.params import IdempotencyKey, SerialList, SerialPath, StageFilter, serial_list
 from backend.api.writes import run_write
 from backend.core.problems import Invalid
 from backend.services.queries import SORTS, CaseFilter, list_cases
@@ -72,7 +72,7 @@ async def report_case(
     )
 
 
-@router.get("/cases", response_model=CasePage)
+@router.get("/cases", response_model=CasePage, responses=problems(422))
 async def cases(
     services: ServicesDep,
     actor: ActorDep,
@@ -93,13 +93,16 @@ async def cases(
     supervised: bool | None = None,
     pending: bool | None = None,
     urgent: bool | None = None,
+    stage: StageFilter = None,
+    serial: SerialList = None,
     q: Annotated[str | None, Query(max_length=100, pattern=SINGLE_LINE_PATTERN)] = None,
     sort: Annotated[str, Query(json_schema_extra={"enum": list(SORTS)})] = "deadline",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> Response:
     """Cases in your jurisdiction.  Load this, then follow ``/events/stream`` from
-    ``as_of_seq``: nothing is missed."""
+    ``as_of_seq``: nothing is missed.  ``state=closed&stage=callback`` lists the closed
+    cases whose callback (回访) is due; ``serial=`` names the cases wanted."""
     flt = CaseFilter(
         states=_states(state),
         region=region,
@@ -109,6 +112,8 @@ async def cases(
         supervised=supervised,
         pending=pending,
         urgent=urgent,
+        stage=stage.value if stage else None,
+        serials=serial_list(serial),
         q=q,
     )
     if department:

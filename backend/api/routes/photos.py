@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.datastructures import UploadFile
 
 from backend.api.deps import ActorDep, Services, ServicesDep
+from backend.api.multipart import FormError, parse_form
 from backend.api.openapi import ETAG, REPLAYED, header, problems
 from backend.api.params import IdempotencyKey, SerialPath
-from backend.api.writes import run_write
-from backend.core.problems import Invalid, UnsupportedMediaType
+from backend.api.writes import request_fingerprint, run_write
+from backend.core.problems import BadRequest, Invalid, UnsupportedMediaType
 from backend.domain.imaging import PreparedPhoto
 from backend.services.access import Actor
 from backend.services.events import Outbox
@@ -76,20 +77,33 @@ async def upload_photo(
             "Send the photo as multipart/form-data: a file field named 'file' and "
             f"a field 'phase' ({PHASES}).",
         )
-    async with services.db.read() as session:  # scope first: no work for a stranger's file
-        await services.cases.load(session, serial, actor)
-    await request.body()  # cached, so the idempotency fingerprint sees the same bytes
-    data, phase, note = await _read_form(request)
-    photo = await services.photos.prepare_and_store(data)
+    body = await request.body()
+    # Parse, check and clean the photo in a worker thread while the scope is read: the
+    # answer still says 404 to a stranger first, and nothing of theirs is stored.
+    checking = asyncio.create_task(
+        asyncio.to_thread(
+            _check_upload, services, body, content_type, request, idempotency_key is not None
+        )
+    )
+    try:
+        async with services.db.read() as session:
+            await services.cases.load(session, serial, actor)
+    except BaseException:
+        checking.cancel()
+        raise
+    upload = await checking
+    await asyncio.to_thread(services.photos.store.put, upload.photo)
 
     made: list[str] = []
 
     async def change(session: AsyncSession, outbox: Outbox) -> ActionResult:
-        result, ref = await _attach(services, actor, serial, session, outbox, photo, phase, note)
+        result, ref = await _attach(services, actor, serial, session, outbox, upload)
         made.append(ref)
         return result
 
-    response = await run_write(request, services, actor, idempotency_key, 201, change)
+    response = await run_write(
+        request, services, actor, idempotency_key, 201, change, fingerprint=upload.fingerprint
+    )
     if made:
         response.headers["Location"] = made[-1]
     return response
@@ -101,40 +115,54 @@ async def _attach(
     serial: str,
     session: AsyncSession,
     outbox: Outbox,
-    photo: PreparedPhoto,
-    phase: AttachmentPhase,
-    note: str,
+    upload: CheckedUpload,
 ) -> tuple[ActionResult, str]:
     now = services.now()
     case = await services.cases.load(session, serial, actor, lock=True)
     attachment, event = await services.photos.attach_photo(
-        session, actor, case, photo, phase, now=now, note=note, outbox=outbox
+        session, actor, case, upload.photo, upload.phase, now=now, note=upload.note, outbox=outbox
     )
     result = ActionResult(case=case_summary(case, services.ref, now), seq=event.seq or 0)
     return result, attachment.ref
 
 
-async def _read_form(request: Request) -> tuple[bytes, AttachmentPhase, str]:
-    form = await request.form(max_files=1, max_fields=8)
+@dataclass(frozen=True)
+class CheckedUpload:
+    photo: PreparedPhoto  # checked and cleaned, not stored yet
+    phase: AttachmentPhase
+    note: str
+    fingerprint: str | None  # of the request, when it carries an Idempotency-Key
+
+
+def _check_upload(
+    services: Services, body: bytes, content_type: str, request: Request, keyed: bool
+) -> CheckedUpload:
+    """The form read and the photo checked: CPU work, run in a worker thread."""
     try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Invalid("Attach the photo as a file field named 'file'.", field="file")
-        raw_phase = form.get("phase") or form.get("tag")
-        if not isinstance(raw_phase, str) or raw_phase not in set(AttachmentPhase):
-            raise Invalid(
-                f"Say which photo this is: the field 'phase' must be one of {PHASES}.",
-                field="phase",
-            )
-        note = form.get("note") or ""
-        if not isinstance(note, str) or len(note) > ATTACHMENT_NOTE_MAX:
-            raise Invalid(
-                f"The note must be text of at most {ATTACHMENT_NOTE_MAX} characters.",
-                field="note",
-            )
-        return await upload.read(), AttachmentPhase(raw_phase), note.strip()
-    finally:
-        await form.close()
+        form = parse_form(body, content_type, max_files=1, max_fields=8)
+    except FormError as exc:
+        raise BadRequest(str(exc)) from exc
+    files = [f for f in form.files if f.name == "file"]
+    if not files:
+        raise Invalid("Attach the photo as a file field named 'file'.", field="file")
+    raw_phase = form.get("phase") or form.get("tag")
+    if raw_phase is None or raw_phase not in set(AttachmentPhase):
+        raise Invalid(
+            f"Say which photo this is: the field 'phase' must be one of {PHASES}.",
+            field="phase",
+        )
+    note = form.get("note") or ""
+    if len(note) > ATTACHMENT_NOTE_MAX:
+        raise Invalid(
+            f"The note must be text of at most {ATTACHMENT_NOTE_MAX} characters.",
+            field="note",
+        )
+    return CheckedUpload(
+        photo=services.photos.prepare(files[0].data),
+        phase=AttachmentPhase(raw_phase),
+        note=note.strip(),
+        fingerprint=request_fingerprint(request, body) if keyed else None,
+    )
 
 
 async def _serve(

@@ -65,3 +65,4 @@ class Counters:
 
 
 COUNTER_NAMES: frozenset[str] = frozenset(f.name for f in fields(Counters))
+COUNTER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counters))  # in column order

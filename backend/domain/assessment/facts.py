@@ -14,17 +14,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from backend.domain.statemachine import ClockEffect, Effect, outcome_of
+from backend.domain.statemachine import ClockEffect, Effect, Outcome, outcome_of
 from backend_client.vocab import Action, CaseState, Stage
 
 A = Action
+# The fold runs once per logged event (millions on a rebuild): look enum members up by
+# value in plain dicts, and remember each (action, state, branch) outcome of the table.
+_ACTIONS: dict[str, Action] = {action.value: action for action in Action}
+_STATES: dict[str, CaseState] = {state.value: state for state in CaseState}
+_OUTCOMES: dict[tuple[Action, CaseState, str], Outcome | None] = {}
+_DEPARTMENT_STAGES = frozenset({Stage.SIGN, Stage.DISPOSE})  # runs timed for a department
+_VALUES: dict[str, str] = {m: m.value for e in (Action, CaseState, Stage) for m in e}  # no .value
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
-    """The columns of one event_log row the fold reads."""
+class LoggedEvent(NamedTuple):
+    """The columns of one event_log row the fold reads (a tuple: cheap to make by the
+    million from raw rows)."""
 
     seq: int
     case_id: int
@@ -144,52 +151,63 @@ def apply(facts: CaseFacts, event: LoggedEvent) -> None:
         return
     facts.last_seq = event.seq
     facts.grid_code = event.grid_code
-    action = Action(event.action)
-    if action is A.REPORT:
-        _report(facts, event)
-        return
+    action = _ACTIONS.get(event.action) or Action(event.action)
     if action is A.ATTACH or action is A.COMMENT:
         return
-    state = CaseState(facts.state)
-    branch = str(event.data.get("outcome", "ok"))
-    outcome = outcome_of(action, state, branch)
+    stamp = event.at.isoformat()  # once per event: every stamp below is this one
+    if action is A.REPORT:
+        _report(facts, event, stamp)
+        return
+    state = _STATES.get(facts.state) or CaseState(facts.state)
+    data = event.data
+    branch = str(data.get("outcome", "ok"))
+    outcome = _outcome(action, state, branch)
     if outcome is None:
         return
-    _book(facts, action, branch, event)
-    facts.steps.append(_step(facts, action, branch, event))
+    _book(facts, action, branch, event, stamp)
+    facts.steps.append(_step(facts, action, branch, event, stamp))
     if outcome.state is not None:
-        facts.state = outcome.state.value
-    if outcome.clock is ClockEffect.START:
+        facts.state = _VALUES[outcome.state]
+    clock = outcome.clock
+    if clock is ClockEffect.START:
         assert outcome.stage is not None
-        _finish(facts, event)
-        _begin(facts, outcome.stage, event)
-    elif outcome.clock is ClockEffect.STOP:
-        _finish(facts, event)
-        if Effect.AWAIT_CALLBACK in outcome.effects and event.data.get("due_at"):
-            _begin(facts, Stage.CALLBACK, event)  # the reporter left a contact
-    elif outcome.clock is ClockEffect.RESTORE:
+        _finish(facts, event, stamp)
+        _begin(facts, outcome.stage, event, stamp)
+    elif clock is ClockEffect.STOP:
+        _finish(facts, event, stamp)
+        if Effect.AWAIT_CALLBACK in outcome.effects and data.get("due_at"):
+            _begin(facts, Stage.CALLBACK, event, stamp)  # the reporter left a contact
+    elif clock is ClockEffect.RESTORE:
         _restore(facts)
     elif facts.runs and facts.runs[-1].done_at is None:
         running = facts.runs[-1]
-        if outcome.clock is ClockEffect.EXTEND:
-            running.extended_hours += float(event.data.get("hours") or 0)
-        if event.data.get("due_at"):
-            running.due_at = str(event.data["due_at"])
+        if clock is ClockEffect.EXTEND:
+            running.extended_hours += float(data.get("hours") or 0)
+        if data.get("due_at"):
+            running.due_at = str(data["due_at"])
 
 
-def _report(facts: CaseFacts, event: LoggedEvent) -> None:
+def _outcome(action: Action, state: CaseState, branch: str) -> Outcome | None:
+    key = (action, state, branch)
+    try:
+        return _OUTCOMES[key]
+    except KeyError:
+        found = _OUTCOMES[key] = outcome_of(action, state, branch)
+        return found
+
+
+def _report(facts: CaseFacts, event: LoggedEvent, stamp: str) -> None:
     facts.source = str(event.data.get("source", ""))
     facts.category = str(event.data.get("category", ""))
     facts.self_disposed = bool(event.data.get("self_disposed"))
-    facts.reported_at = event.at.isoformat()
+    facts.reported_at = stamp
     facts.reporter_id, facts.reporter_role = event.actor_id, event.actor_role
     facts.state = (CaseState.SELF_DISPOSED if facts.self_disposed else CaseState.REPORTED).value
-    _begin(facts, Stage.CHECK if facts.self_disposed else Stage.INTAKE, event)
+    _begin(facts, Stage.CHECK if facts.self_disposed else Stage.INTAKE, event, stamp)
 
 
-def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent) -> None:
+def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent, stamp: str) -> None:
     """The counts an event adds, beyond state and stage runs."""
-    stamp = event.at.isoformat()
     if action is A.FILE:
         facts.filed_at, facts.filed_by = stamp, event.actor_id
     elif action is A.CONFIRM_REPORT:
@@ -220,20 +238,22 @@ def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent) -> 
         facts.closed_at = facts.closed_by = None
 
 
-def _step(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent) -> Step:
-    running = facts.runs[-1] if facts.runs and facts.runs[-1].done_at is None else None
+def _step(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent, stamp: str) -> Step:
+    runs = facts.runs
+    running = runs[-1] if runs and runs[-1].done_at is None else None
     on_time = None
     if running is not None and running.due_at is not None:
         on_time = event.at <= _instant(running.due_at)
-    return Step(
-        action=action.value,
-        branch=branch,
-        at=event.at.isoformat(),
-        by=event.actor_id,
-        role=event.actor_role,
-        stage=running.stage if running else None,
-        on_time=on_time,
-        department_id=event.concerns,
+    concerns = event.department_id
+    return Step(  # positional, in field order: the fold makes one per logged action
+        _VALUES[action],
+        branch,
+        stamp,
+        event.actor_id,
+        event.actor_role,
+        running.stage if running else None,
+        on_time,
+        concerns if concerns is not None else event.prev_department_id,  # event.concerns
     )
 
 
@@ -246,24 +266,17 @@ def _decision(facts: CaseFacts, branch: str) -> None:
         facts.suspensions += 1
 
 
-def _begin(facts: CaseFacts, stage: Stage, event: LoggedEvent) -> None:
+def _begin(facts: CaseFacts, stage: Stage, event: LoggedEvent, stamp: str) -> None:
     due = event.data.get("due_at")
-    department = event.department_id if stage in (Stage.SIGN, Stage.DISPOSE) else None
-    facts.runs.append(
-        StageRun(
-            stage=stage.value,
-            started_at=event.at.isoformat(),
-            due_at=str(due) if due else None,
-            department_id=department,
-        )
-    )
+    department = event.department_id if stage in _DEPARTMENT_STAGES else None
+    facts.runs.append(StageRun(_VALUES[stage], stamp, str(due) if due else None, department))
 
 
-def _finish(facts: CaseFacts, event: LoggedEvent) -> None:
+def _finish(facts: CaseFacts, event: LoggedEvent, stamp: str) -> None:
     if not facts.runs or facts.runs[-1].done_at is not None:
         return
     run = facts.runs[-1]
-    run.done_at = event.at.isoformat()
+    run.done_at = stamp
     run.done_by, run.done_role, run.done_action = event.actor_id, event.actor_role, event.action
     if run.extended_hours:
         facts.extension_hours += run.extended_hours
@@ -277,5 +290,4 @@ def _restore(facts: CaseFacts) -> None:
     facts.merge_snapshot = None
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+_instant = datetime.fromisoformat

@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from backend.domain.assessment.counters import Counters
 from backend.domain.assessment.facts import CaseFacts, StageRun, Step
@@ -42,8 +42,9 @@ REGION_PREFIX: dict[ObjectType, int] = {"grid": 15, "community": 12, "street": 9
 PUBLIC_SOURCES = frozenset(s.value for s in Source) - {Source.SUPERVISOR.value}
 
 
-@dataclass(frozen=True, order=True)
-class ObjectKey:
+class ObjectKey(NamedTuple):
+    """An evaluation object (a tuple: hashed and compared in C, by the million)."""
+
     type: ObjectType
     id: str  # a region code, a department id or a user id, as text
 
@@ -61,13 +62,28 @@ class Period:
         return (self.end - self.start).total_seconds() / 86_400
 
 
-@dataclass(frozen=True, slots=True)
-class Delta:
-    """What a case adds to one object's counters, dated by the instant it counts at."""
+class Delta(NamedTuple):
+    """What a case adds to one object's counters, dated by the instant it counts at (a
+    tuple: a rebuild makes tens of millions)."""
 
     at: str  # ISO instant
     key: ObjectKey
     counts: Mapping[str, float]
+
+
+Group = tuple[str, tuple["ObjectKey", ...], Mapping[str, float]]  # at, objects, counts
+
+# Keys are made once each and shared: a case names the same few grids, posts and
+# departments over and over. Bounded by the city (regions, users, departments).
+_REGIONS: dict[str, tuple[ObjectKey, ...]] = {}
+_POSTS: dict[int, tuple[ObjectKey, ...]] = {}
+_DEPARTMENTS: dict[int, tuple[ObjectKey, ...]] = {}
+_ACTIONS: dict[str, Action] = {action.value: action for action in Action}
+_DECISIONS: dict[str, Mapping[str, float]] = {
+    "return:approve": {"returns": 1},
+    "return:reject": {"shirks": 1},
+    "suspension:approve": {"suspended": 1},
+}
 
 
 def tally(facts: Iterable[CaseFacts], period: Period) -> dict[ObjectKey, Counters]:
@@ -84,6 +100,14 @@ def tally(facts: Iterable[CaseFacts], period: Period) -> dict[ObjectKey, Counter
 
 def case_deltas(case: CaseFacts) -> Iterator[Delta]:
     """Everything one case adds to which objects, and when; the drill-down reads this too."""
+    for at, keys, counts in case_groups(case):
+        for key in keys:
+            yield Delta(at, key, counts)
+
+
+def case_groups(case: CaseFacts) -> Iterator[Group]:
+    """:func:`case_deltas` with the objects that count the same thing at the same instant
+    kept together (what a bulk fold sums: one day lookup per group, not per object)."""
     yield from _report(case)
     for step in case.steps:
         yield from _step(case, step)
@@ -93,29 +117,42 @@ def case_deltas(case: CaseFacts) -> Iterator[Delta]:
     yield from _closing(case)
 
 
-def regions(grid_code: str) -> Iterator[ObjectKey]:
-    for kind, length in REGION_PREFIX.items():
-        if len(grid_code) >= length:
-            yield ObjectKey(kind, grid_code[:length])
+def regions(grid_code: str) -> tuple[ObjectKey, ...]:
+    """The grid's own key and those of the regions above it."""
+    found = _REGIONS.get(grid_code)
+    if found is None:
+        found = _REGIONS[grid_code] = tuple(
+            ObjectKey(kind, grid_code[:length])
+            for kind, length in REGION_PREFIX.items()
+            if len(grid_code) >= length
+        )
+    return found
 
 
-def _post(user: int | None) -> Iterator[ObjectKey]:
-    if user is not None:
-        yield ObjectKey("post", str(user))
+def _post(user: int | None) -> tuple[ObjectKey, ...]:
+    if user is None:
+        return ()
+    found = _POSTS.get(user)
+    if found is None:
+        found = _POSTS[user] = (ObjectKey("post", str(user)),)
+    return found
 
 
-def _department(department: int | None) -> Iterator[ObjectKey]:
-    if department is not None:
-        yield ObjectKey("department", str(department))
+def _department(department: int | None) -> tuple[ObjectKey, ...]:
+    if department is None:
+        return ()
+    found = _DEPARTMENTS.get(department)
+    if found is None:
+        found = _DEPARTMENTS[department] = (ObjectKey("department", str(department)),)
+    return found
 
 
-def _each(at: str, keys: Iterable[ObjectKey], counts: Mapping[str, float]) -> Iterator[Delta]:
-    if counts:
-        for key in keys:
-            yield Delta(at, key, counts)
+def _each(at: str, keys: tuple[ObjectKey, ...], counts: Mapping[str, float]) -> Iterator[Group]:
+    if counts and keys:
+        yield at, keys, counts
 
 
-def _report(case: CaseFacts) -> Iterator[Delta]:
+def _report(case: CaseFacts) -> Iterator[Group]:
     at = case.reported_at
     if at is None:
         return
@@ -134,13 +171,13 @@ def _timed(due: str, on_time: str, step: Step) -> dict[str, float]:
     return {due: 1, on_time: 1} if step.on_time is not False else {due: 1}
 
 
-def _step(case: CaseFacts, step: Step) -> Iterator[Delta]:
-    action, at = Action(step.action), step.at
+def _step(case: CaseFacts, step: Step) -> Iterator[Group]:
+    action, at = _ACTIONS.get(step.action) or Action(step.action), step.at
     if action is Action.FILE:
         delta = _timed("filed", "filed_on_time", step)
-        yield from _each(at, [*_post(step.by), *regions(case.grid_code)], delta)
+        yield from _each(at, _post(step.by) + regions(case.grid_code), delta)
     elif action is Action.VOID:
-        yield from _each(at, [*_post(case.filed_by), *regions(case.grid_code)], {"voided": 1})
+        yield from _each(at, _post(case.filed_by) + regions(case.grid_code), {"voided": 1})
     elif action is Action.DISPATCH:
         yield from _each(at, _post(step.by), _timed("dispatch_due", "dispatched_on_time", step))
         yield from _each(at, _post(step.by), {"dispatched": 1})
@@ -160,7 +197,7 @@ def _step(case: CaseFacts, step: Step) -> Iterator[Delta]:
     elif action is Action.DECIDE:
         yield from _each(at, _department(step.department_id), _decision(step.branch))
     elif action is Action.CALLBACK:
-        keys = [*_department(step.department_id), *regions(case.grid_code)]
+        keys = _department(step.department_id) + regions(case.grid_code)
         yield from _each(at, keys, _callback(step.branch))
 
 
@@ -173,19 +210,14 @@ def _callback(branch: str) -> Mapping[str, float]:
 
 
 def _decision(branch: str) -> Mapping[str, float]:
-    table: dict[str, Mapping[str, float]] = {
-        "return:approve": {"returns": 1},
-        "return:reject": {"shirks": 1},
-        "suspension:approve": {"suspended": 1},
-    }
-    return table.get(branch, {})
+    return _DECISIONS.get(branch, {})
 
 
-def _disposal(run: StageRun) -> Iterator[Delta]:
+def _disposal(run: StageRun) -> Iterator[Group]:
     at = run.due_at
     if at is None:
         return
-    keys = list(_department(run.department_id))
+    keys = _department(run.department_id)
     if run.extended_hours:
         yield from _each(at, keys, {"extension_hours": run.extended_hours})
     ended_by = run.done_action
@@ -201,7 +233,7 @@ def _disposal(run: StageRun) -> Iterator[Delta]:
     yield from _each(at, keys, delta)
 
 
-def _closing(case: CaseFacts) -> Iterator[Delta]:
+def _closing(case: CaseFacts) -> Iterator[Group]:
     disposals = [run for run in case.runs if run.stage == Stage.DISPOSE]
     last = disposals[-1] if disposals else None
     at = last.due_at if last is not None else None
@@ -218,10 +250,10 @@ def _closing(case: CaseFacts) -> Iterator[Delta]:
             delta["closed_on_time"] = 1
         if not case.reworks:
             delta["closed_first_time"] = 1
-    keys = [*_department(last.department_id), *regions(case.grid_code)]
+    keys = _department(last.department_id) + regions(case.grid_code)
     yield from _each(at, keys, delta)
     if case.closed_at:
-        lead = list(_post(case.filed_by))
+        lead = _post(case.filed_by)
         yield from _each(
             at, lead, {k: v for k, v in delta.items() if k.startswith(("close", "closed"))}
         )

@@ -78,8 +78,8 @@ class Appeals:
         if change is None:
             raise AssessmentRefused(
                 422,
-                f"Case {body.serial} is no {body.counter} deduction against your "
-                f"{key.type} {key.id} in {period.name}; there is nothing to appeal.",
+                f"Case {body.serial} is no {body.counter} deduction against "
+                f"{self.figures.object_name(key)} in {period.name}; there is nothing to appeal.",
             )
         needs = {body.counter, self.rule.restores.get(body.counter, body.counter)}
         at = next(d.at for d in mine if needs & set(d.counts))
@@ -234,6 +234,7 @@ class Appeals:
             serial=row.serial,
             type=_key(row).type,
             object_id=row.object_id,
+            object_name=self.figures.object_name(_key(row)),
             counter=row.counter,
             delta=row.delta,
             reason=row.reason,

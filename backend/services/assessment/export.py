@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import xlsxwriter
 
-from backend_client.assessment import Notice, RankedObject, Ranking
+from backend_client.assessment import COUNTER_LABELS, Notice, RankedObject, Ranking
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FAMILY_SHEETS = {"region": "区域 Regions", "department": "部门 Departments", "post": "岗位 Posts"}
@@ -23,22 +23,25 @@ TYPE_NAMES = {
     "post": "岗位",
 }
 GRADE_FILLS = {"A": "#C6EFCE", "B": "#E2F0D9", "C": "#FFF2CC", "D": "#FCE4D6", "E": "#F4B6B6"}
-COUNTERS = (
-    ("accepted", "受理数"),
-    ("patrol_reports", "监督员上报数"),
-    ("public_reports", "公众举报数"),
-    ("filed", "立案数"),
-    ("dispatched", "派遣数"),
-    ("dispose_due", "应处置数"),
-    ("disposed", "处置数"),
-    ("overdue_not_disposed", "超时未处置数"),
-    ("close_due", "应结案数"),
-    ("closed", "结案数"),
-    ("closed_on_time", "按期结案数"),
-    ("reworks", "返工数"),
-    ("returns", "回退数"),
-    ("shirks", "推诿数"),
-    ("failed_checks", "核查不通过数"),
+COUNTERS = tuple(
+    (name, COUNTER_LABELS[name][0])
+    for name in (
+        "accepted",
+        "patrol_reports",
+        "public_reports",
+        "filed",
+        "dispatched",
+        "dispose_due",
+        "disposed",
+        "overdue_not_disposed",
+        "close_due",
+        "closed",
+        "closed_on_time",
+        "reworks",
+        "returns",
+        "shirks",
+        "failed_checks",
+    )
 )
 FIXED = ("类型", "编码", "名称", "分组", "排名", "组内单位数", "综合得分", "等级", "后三位")
 

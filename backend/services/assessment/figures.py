@@ -320,6 +320,11 @@ class AssessmentService:
             for ranking in rankings
         ]
 
+    def object_name(self, key: ObjectKey) -> str:
+        """A region's or a department's name (its id if the reference data lacks it)."""
+        subject = self._subject(key, {})
+        return subject.name if subject is not None else f"{key.type} {key.id}"
+
     def sees_object(self, actor: Actor, key: ObjectKey) -> bool:
         """Whether ``actor`` may see a region's or a department's figures."""
         subject = self._subject(key, {})

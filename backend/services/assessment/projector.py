@@ -2,8 +2,9 @@
 per-day counters, in batches, each batch one transaction with the cursor.
 
 The projection is derived only from ``event_log``: :meth:`Projector.rebuild` clears it and
-folds the whole log again; the incremental path (woken after every committed write, and
-polling so it also sees other workers' writes) folds what is new. A batch replaces each
+folds the whole log again, in bulk (:mod:`backend.services.assessment.rebuild`); the
+incremental path (woken after every committed write, and polling so it also sees other
+workers' writes) folds what is new. A batch replaces each
 touched case's old contributions by its new ones, so the day counters always equal the
 sum over the current facts. On PostgreSQL one worker folds at a time (an advisory lock);
 seq order is commit order, so nothing below the cursor can still appear.
@@ -16,11 +17,10 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, Table, delete, text
+from sqlalchemy import Dialect, Table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -28,8 +28,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
+from backend.domain.assessment.daily import Change, LocalDays, add_case, new_change
 from backend.domain.assessment.facts import CaseFacts, LoggedEvent, fold
-from backend.domain.assessment.tally import case_deltas
 from backend.models import (
     AssessmentCursorRow,
     AssessmentFactRow,
@@ -38,28 +38,36 @@ from backend.models import (
     assessment_month,
 )
 from backend.models.assessment import COUNTER_COLUMNS
+from backend.models.jsontypes import plain_json
+from backend.services.assessment.rebuild import rebuild as rebuild_projection
+from backend.services.assessment.rebuild_store import FOLD_LOCK_KEY
 from backend.services.assessment.sums import month_of
 
 log = logging.getLogger("citygrid.assessment")
-FOLD_LOCK_KEY = 47_678_0008
 BATCH = 5_000
 SETTLE_SECONDS = 1.0  # a write's fold waits this long for more commits to join it
-REBUILD_BATCH = 50_000  # fewer cases cut in two by a batch's end when folding everything
 _IN_CHUNK = 500  # ids per IN (…) list
 YIELD_EVERY = 250  # cases folded between two turns of the event loop (~10-30 ms)
 MAX_SHAPES = 16  # more distinct sets of moved counters than this: write whole rows
 
-DayKey = tuple[str, str, str]  # day, object type, object id
 T = TypeVar("T")
 FACT_TABLE: Table = AssessmentFactRow.__table__  # type: ignore[attr-defined]
 CURSOR_TABLE: Table = AssessmentCursorRow.__table__  # type: ignore[attr-defined]
 LOGGED_COLUMNS = tuple(  # the event_log columns a LoggedEvent holds, in its field order
-    col(getattr(EventRow, name))
+    plain_json(EventRow.data) if name == "data" else col(getattr(EventRow, name))
     for name in (
-        "seq", "case_id", "action", "actor_id", "actor_role", "at", "data", "grid_code",
-        "department_id", "prev_department_id",
+        "seq",
+        "case_id",
+        "action",
+        "actor_id",
+        "actor_role",
+        "at",
+        "data",
+        "grid_code",
+        "department_id",
+        "prev_department_id",
     )
-)  # fmt: skip
+)  # fmt: skip  (the fold reads data as the plain JSON object, not as models)
 
 
 class Projector:
@@ -69,7 +77,7 @@ class Projector:
         self._upserts: dict[tuple[str, tuple[str, ...]], SQLCompiler] = {}
         self._urgent = asyncio.Event()  # a read is waiting for the figures: fold now
         self._task: asyncio.Task[None] | None = None
-        self._days: dict[str, str] = {}  # instant → local day, for the instants seen lately
+        self._day = LocalDays(tz)  # instant → local day, for the instants seen lately
         self._progress = asyncio.Event()  # replaced (after being set) whenever a batch commits
 
     async def start(self) -> None:
@@ -163,15 +171,10 @@ class Projector:
             return len(events)
 
     async def rebuild(self) -> int:
-        """Clear the projection and fold the whole log again; returns the events folded."""
-        async with self.db.write() as session:
-            await self._exclusive(session, wait=True)
-            connection = await session.connection()
-            for table in (assessment_day, assessment_month, FACT_TABLE, CURSOR_TABLE):
-                await connection.execute(delete(table))
-        folded = 0
-        while (batch := await self.catch_up(REBUILD_BATCH)) > 0:
-            folded += batch
+        """Clear the projection and fold the whole log again; returns the events folded.
+        One transaction holding the fold lock, folded in bulk (see :mod:`.rebuild`)."""
+        folded = await asyncio.to_thread(rebuild_projection, self.db.url, self.tz)
+        self._advanced()
         return folded
 
     async def _exclusive(self, session: AsyncSession, wait: bool = False) -> bool:
@@ -191,16 +194,16 @@ class Projector:
         for event in events:
             by_case[event.case_id].append(event)
         stored = await self._facts(session, list(by_case))
-        change: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        change = new_change()
         rows: list[dict[str, Any]] = []
         for count, (case_id, case_events) in enumerate(by_case.items(), start=1):
             if count % YIELD_EVERY == 0:  # a backlog's batch: let requests run meanwhile
                 await asyncio.sleep(0)
             old = stored.get(case_id)
             if old is not None:
-                self._add(change, old, -1)
+                add_case(change, old, -1, self._day)
             new = fold(case_events, old)  # old's contributions are already taken out
-            self._add(change, new, +1)
+            add_case(change, new, +1, self._day)
             rows.append({"case_id": case_id, "facts": new.to_json(), "last_seq": new.last_seq})
         await self._put_facts(session, rows)
         await self._put_days(session, change)
@@ -218,22 +221,6 @@ class Projector:
                 found[case_id] = CaseFacts.from_json(facts)
         return found
 
-    def _day(self, at: str) -> str:
-        day = self._days.get(at)
-        if day is None:
-            day = datetime.fromisoformat(at).astimezone(self.tz).date().isoformat()
-            if len(self._days) > 200_000:
-                self._days.clear()
-            self._days[at] = day
-        return day
-
-    def _add(self, change: dict[DayKey, dict[str, float]], facts: CaseFacts, sign: int) -> None:
-        for delta in case_deltas(facts):
-            day = self._day(delta.at)
-            bucket = change[(day, delta.key.type, delta.key.id)]
-            for name, value in delta.counts.items():
-                bucket[name] += sign * value
-
     def _insert(self) -> Any:
         return sqlite_insert if self.db.is_sqlite else pg_insert
 
@@ -247,11 +234,9 @@ class Projector:
         )
         await (await session.connection()).execute(stmt, rows)
 
-    async def _put_days(
-        self, session: AsyncSession, change: dict[DayKey, dict[str, float]]
-    ) -> None:
+    async def _put_days(self, session: AsyncSession, change: Change) -> None:
         """Add ``change`` to the day counters and to their months' counters."""
-        months: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        months: Change = new_change()
         for (day, kind, ident), counts in change.items():
             bucket = months[(month_of(day), kind, ident)]
             for name, value in counts.items():
@@ -259,9 +244,7 @@ class Projector:
         await self._add_to(session, assessment_day, "day", change)
         await self._add_to(session, assessment_month, "month", months)
 
-    async def _add_to(
-        self, session: AsyncSession, table: Table, when: str, change: dict[DayKey, dict[str, float]]
-    ) -> None:
+    async def _add_to(self, session: AsyncSession, table: Table, when: str, change: Change) -> None:
         """Upsert ``change`` into ``table``. A batch of new events moves few counters, so the
         rows are grouped by the counters they move and each group's statement binds and sets
         only those (the others keep their value, or their default 0 on a new row); a batch

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.domain.assessment.periods import NamedPeriod
 from backend.domain.assessment.tally import ObjectKey
 from backend.models import PublicationRow, UserRow
+from backend.models.publication import PublishedFigures
 from backend.services.access import Actor
 from backend.services.admin import audit_row
 from backend.services.assessment.figures import FAMILY_TYPES, AssessmentRefused, AssessmentService
@@ -78,7 +79,7 @@ class Publications:
             published_by=actor.id,
             published_at=now,
             reason="published",
-            figures=_stored(frozen.rankings, frozen.notice),
+            figures=PublishedFigures(rankings=frozen.rankings, notice=frozen.notice),
         )
         await stored(session, row, f"{name} was published a moment ago by someone else.")
         session.add(_audit(actor, row, now))
@@ -94,7 +95,7 @@ class Publications:
         now: datetime,
     ) -> PublicationRow:
         """Revision N+1: the latest figures with ``changes``, each family scored again."""
-        rankings, notice = _loaded(latest.figures)
+        figures = latest.figures
         row = PublicationRow(
             period=latest.period,
             revision=latest.revision + 1,
@@ -103,7 +104,10 @@ class Publications:
             published_at=now,
             appeal_id=appeal_id,
             reason=f"appeal {appeal_id} upheld",
-            figures=_stored([self.figures.rescored(r, changes) for r in rankings], notice),
+            figures=PublishedFigures(
+                rankings=[self.figures.rescored(r, changes) for r in figures.rankings],
+                notice=figures.notice,
+            ),
         )
         await stored(
             session,
@@ -157,10 +161,10 @@ class Publications:
                 )
             ).all()
             names = await usernames(session, {row.published_by for row in rows})
-        return [_info(row, names, [r.family for r in _loaded(row.figures)[0]]) for row in rows]
+        return [_info(row, names, [r.family for r in row.figures.rankings]) for row in rows]
 
     async def _wire(self, session: AsyncSession, actor: Actor, row: PublicationRow) -> Publication:
-        rankings, notice = _loaded(row.figures)
+        rankings, notice = row.figures.rankings, row.figures.notice
         names = await usernames(session, {row.published_by})
         info = _info(row, names, [r.family for r in rankings])
         return Publication(
@@ -192,21 +196,6 @@ def _audit(actor: Actor, row: PublicationRow, now: datetime) -> Any:
     )
 
 
-def _stored(rankings: list[Ranking], notice: Notice | None) -> dict[str, Any]:
-    return {
-        "rankings": [ranking.model_dump(mode="json") for ranking in rankings],
-        "notice": notice.model_dump(mode="json") if notice is not None else None,
-    }
-
-
-def _loaded(figures: Mapping[str, Any]) -> tuple[list[Ranking], Notice | None]:
-    notice = figures.get("notice")
-    return (
-        [Ranking.model_validate(item) for item in figures["rankings"]],
-        Notice.model_validate(notice) if notice is not None else None,
-    )
-
-
 async def usernames(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -216,7 +205,7 @@ async def usernames(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 
 def _info(row: PublicationRow, names: Mapping[int, str], families: list[Any]) -> PublicationInfo:
     return PublicationInfo(
-        period=row.figures["rankings"][0]["period"],
+        period=row.figures.rankings[0].period,
         revision=row.revision,
         policy_version=row.policy_version,
         published_by=names.get(row.published_by, str(row.published_by)),

@@ -1,0 +1,187 @@
+"""Where a rebuild reads the log and writes the projection, with the plain drivers.
+
+SQLite has one writer, and the server must keep writing while a rebuild folds: the facts
+are staged in a scratch file beside the database as they come, and the write lock is
+taken only at the end, for one transaction that clears the projection, copies the staged
+facts in (inside SQLite), adds the day rows and sets the cursor. The log is folded up to
+its last seq when the rebuild started; whatever came after is the incremental fold's.
+
+PostgreSQL writes in one transaction that holds the projector's advisory lock from the
+start (the server's folds skip their turn meanwhile) and streams rows in with ``COPY``.
+Readers see the old projection until either commits.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.engine import make_url
+
+from backend.domain.assessment.counters import COUNTER_FIELDS
+from backend.domain.assessment.daily import DayRow
+
+FOLD_LOCK_KEY = 47_678_0008  # the advisory lock every assessment fold takes (PostgreSQL)
+SQLITE_BUSY_MS = 60_000
+PROJECTION = ("assessment_day", "assessment_month", "assessment_fact", "assessment_cursor")
+DAY_COLUMNS = ("day", "object_type", "object_id", *COUNTER_FIELDS)
+FACT_COLUMNS = ("case_id", "facts", "last_seq")
+FactRow = tuple[int, str, int]  # case id, facts as JSON text, last seq
+Head = tuple[int | None, int, int]  # the log's last seq (None: empty), lowest and highest case id
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where the projection lives, as the plain database driver reaches it."""
+
+    sqlite: bool
+    target: str  # SQLite: the file; PostgreSQL: a libpq connection string
+
+    @classmethod
+    def of(cls, url: str) -> Store:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            path = parsed.database or ""
+            if path in ("", ":memory:"):
+                raise ValueError("a rebuild reads the log from other processes: use a file")
+            return cls(True, path)
+        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return cls(False, dsn)
+
+    def connect(self) -> Any:
+        if self.sqlite:
+            return _sqlite(self.target, "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
+        import psycopg
+
+        pg = psycopg.connect(self.target)
+        pg.execute("SET TIME ZONE 'UTC'")  # instants come back as UTC, as the ORM gives them
+        return pg
+
+
+class Writer(Protocol):
+    def start(self) -> Head: ...
+    def put_facts(self, rows: Sequence[FactRow]) -> None: ...
+    def finish(self, days: Iterable[DayRow], through: int | None) -> None: ...
+    def close(self) -> None: ...
+
+
+def month_sums(schema: str = "") -> str:
+    """The statement that fills ``assessment_month`` from the day rows just written (the
+    incremental fold keeps both; a rebuild writes the days, then sums them)."""
+    names = ", ".join(COUNTER_FIELDS)
+    sums = ", ".join(f"SUM({name})" for name in COUNTER_FIELDS)
+    return (
+        f"INSERT INTO {schema}assessment_month (month, object_type, object_id, {names}) "
+        f"SELECT substr(day, 1, 7), object_type, object_id, {sums} FROM {schema}assessment_day "
+        "GROUP BY substr(day, 1, 7), object_type, object_id"
+    )
+
+
+def writer_for(store: Store) -> Writer:
+    return _SqliteWriter(store) if store.sqlite else _PostgresWriter(store)
+
+
+class _SqliteWriter:
+    def __init__(self, store: Store) -> None:
+        self.conn: sqlite3.Connection = store.connect()
+        self.path = Path(f"{store.target}.rebuild-{os.getpid()}")
+        self.path.unlink(missing_ok=True)
+        self.stage = _sqlite(str(self.path), "PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF")
+        self.stage.execute(
+            "CREATE TABLE fact (case_id INTEGER PRIMARY KEY, facts TEXT, last_seq INTEGER)"
+        )
+        self.stage.execute("BEGIN")
+
+    def start(self) -> Head:
+        return _head(self.conn)  # no lock: the log only grows, and is read up to here
+
+    def put_facts(self, rows: Sequence[FactRow]) -> None:
+        self.stage.executemany("INSERT INTO fact VALUES (?, ?, ?)", rows)
+
+    def finish(self, days: Iterable[DayRow], through: int | None) -> None:
+        self.stage.execute("COMMIT")
+        self.stage.close()
+        conn = self.conn
+        conn.execute("ATTACH DATABASE ? AS staged", (str(self.path),))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in PROJECTION:
+                conn.execute(f"DELETE FROM main.{table}")
+            columns = ", ".join(FACT_COLUMNS)
+            conn.execute(
+                f"INSERT INTO main.assessment_fact ({columns}) "
+                f"SELECT {columns} FROM staged.fact ORDER BY case_id"
+            )
+            marks = ", ".join("?" * len(DAY_COLUMNS))
+            conn.executemany(
+                f"INSERT INTO main.assessment_day ({', '.join(DAY_COLUMNS)}) VALUES ({marks})",
+                days,
+            )
+            conn.execute(month_sums("main."))
+            if through is not None:
+                conn.execute(
+                    "INSERT INTO main.assessment_cursor (id, seq) VALUES (1, ?)", (through,)
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.execute("DETACH DATABASE staged")
+
+    def close(self) -> None:
+        self.stage.close()
+        self.conn.close()
+        self.path.unlink(missing_ok=True)
+
+
+class _PostgresWriter:
+    def __init__(self, store: Store) -> None:
+        self.conn = store.connect()
+
+    def start(self) -> Head:
+        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (FOLD_LOCK_KEY,))
+        head = _head(self.conn)
+        for table in PROJECTION:
+            self.conn.execute(f"DELETE FROM {table}")
+        return head
+
+    def put_facts(self, rows: Sequence[FactRow]) -> None:
+        self._copy("assessment_fact", FACT_COLUMNS, rows)
+
+    def finish(self, days: Iterable[DayRow], through: int | None) -> None:
+        self._copy("assessment_day", DAY_COLUMNS, days)
+        self.conn.execute(month_sums())
+        if through is not None:
+            self.conn.execute("INSERT INTO assessment_cursor (id, seq) VALUES (1, %s)", (through,))
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.rollback()  # nothing, after a commit; all of it, after a failure
+        self.conn.close()
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+        with (
+            self.conn.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+
+def _sqlite(path: str, *pragmas: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in (f"PRAGMA busy_timeout={SQLITE_BUSY_MS}", "PRAGMA cache_size=-65536", *pragmas):
+        conn.execute(pragma)
+    return conn
+
+
+def _head(conn: Any) -> Head:
+    seq, first, last = conn.execute(
+        "SELECT max(seq), min(case_id), max(case_id) FROM event_log"
+    ).fetchone()
+    return seq, first or 0, last or 0
