@@ -147,6 +147,29 @@ async def test_scope_holds_on_every_assessment_read(world: World) -> None:
         assert all(o["id"].startswith(STREET) for o in regions["objects"])
 
 
+async def test_a_reader_sees_its_own_rows_ranked_in_the_whole_group(world: World) -> None:
+    await _closed_case(world)
+    async with client(world, "h_hw") as handler, client(world, "sup001") as street_sup:
+        async with client(world, "lead") as lead:  # a report in another street, too
+            await report(lead, await grid_in(lead, "110112002"))
+            seq = (await lead.get("/health")).json()["head_seq"]
+            departments = await _ranking(lead, "department", after=seq)
+            regions = await _ranking(lead, "region", after=seq)
+        everyone = {(o["type"], o["id"]): o for o in departments["objects"] + regions["objects"]}
+        [own] = (await _ranking(handler, "department", after=seq))["objects"]
+        assert own["name"] == "区环境卫生服务中心"
+        theirs = await _ranking(street_sup, "region", after=seq)
+        for item in [own, *theirs["objects"]]:
+            whole = everyone[(item["type"], item["id"])]
+            assert (item["rank"], item["group_size"], item["bottom"]) == (
+                whole["rank"],
+                whole["group_size"],
+                whole["bottom"],
+            )
+        communities = [o for o in theirs["objects"] if o["type"] == "community"]
+        assert communities and communities[0]["group_size"] > len(communities)
+
+
 @pytest.mark.parametrize(
     ("params", "names"),
     [

@@ -150,12 +150,7 @@ class AssessmentService:
             if (cached := self._cache.get(key)) is not None:
                 return cached
             sums = await period_sums(session, period.first, period.last, types, changes)
-        subjects = [
-            subject
-            for key_ in sums
-            if (subject := self._subject(key_, users)) is not None
-            and self._sees(actor, subject, users)
-        ]
+        subjects = [subject for key_ in sums if (subject := self._subject(key_, users)) is not None]
         pieces = [
             self._pieces.get(
                 (period.name, self.policy.version),
@@ -172,7 +167,10 @@ class AssessmentService:
             "family": family,
             "policy_version": self.policy.version,
         }
-        body = encode(envelope)[:-1] + b',"objects":' + ranked_json(self.policy, pieces) + b"}"
+        objects = ranked_json(
+            self.policy, pieces, lambda piece: self._sees(actor, piece.subject, users)
+        )
+        body = encode(envelope)[:-1] + b',"objects":' + objects + b"}"
         answer = EncodedRanking(body, key.etag)
         self._cache.put(key, answer)
         return answer

@@ -101,9 +101,15 @@ def piece(policy: AssessmentPolicy, subject: Subject, counters: Counters, result
     return Piece(subject, counters, result.composite, head, tail)
 
 
-def ranked_json(policy: AssessmentPolicy, pieces: Iterable[Piece]) -> bytes:
+def ranked_json(
+    policy: AssessmentPolicy,
+    pieces: Iterable[Piece],
+    shown: Callable[[Piece], bool] | None = None,
+) -> bytes:
     """The objects as a JSON list: by (type, group), best first; ties share the better
-    rank; the group's bottom units flagged."""
+    rank; the group's bottom units flagged.  Ranks are taken among all ``pieces``; only
+    those ``shown`` admits are listed (a street sees its own rows, with their ranks in
+    the whole group, as a published ranking gives them)."""
     groups: dict[tuple[str, str], list[Piece]] = {}
     for item in pieces:
         groups.setdefault((item.subject.key.type, item.subject.group), []).append(item)
@@ -117,6 +123,8 @@ def ranked_json(policy: AssessmentPolicy, pieces: Iterable[Piece]) -> bytes:
         for index, composite in enumerate(composites):
             first_at.setdefault(composite, index + 1)
         for member in members:
+            if shown is not None and not shown(member):
+                continue
             low = _bottom(member.composite, composites, bottom)
             place = f',"rank":{first_at[member.composite]},"group_size":{size},'
             place += f'"bottom":{"true" if low else "false"},'
