@@ -43,7 +43,11 @@ class EventData(BaseModel):
     """What every action's data may hold: the request's fields, the outcome and due."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        defer_build=True,  # built at first use, like the wire models (see WireModel)
     )
     ACTION: ClassVar[Action]
 

@@ -61,6 +61,8 @@ Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
 
 
 class FieldProblem(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built at first use (see WireModel)
+
     field: str
     problem: str
 
@@ -72,7 +74,7 @@ class Problem(BaseModel):
     a server may add others.
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)  # see WireModel
 
     type: str = "about:blank"
     title: str

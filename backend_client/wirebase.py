@@ -33,7 +33,9 @@ Flag = Annotated[bool, Strict()]
 
 
 class WireModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # Schemas are built at a model's first use, not at import: the console loads the
+    # whole wire schema but validates only a few of its models before the first paint.
+    model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
 
 
 class AttachmentRef(WireModel):
@@ -42,3 +44,24 @@ class AttachmentRef(WireModel):
     ref: Annotated[str, line(500, min_length=1)]
     phase: AttachmentPhase = AttachmentPhase.BEFORE
     note: Annotated[str, line(ATTACHMENT_NOTE_MAX)] = ""
+
+
+def build_schemas() -> int:
+    """Build every deferred model schema now (the wire models and the server's own models
+    built on them); returns how many were built.
+
+    The server calls this on importing its API, so no request pays for a first build,
+    and each schema is built on its own (not inside a framework's wrapper of it).
+    """
+    built = 0
+    pending = list(BaseModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.model_config.get("defer_build"):
+            model.model_rebuild()
+            # Built now: adapters made from here on (a framework's request bodies) build
+            # at once, where the framework expects it, instead of at their first use.
+            model.model_config["defer_build"] = False
+            built += 1
+    return built
