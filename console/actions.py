@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -24,15 +24,13 @@ from console.config import ConsoleSettings
 from console.errors import describe
 from console.i18n import t
 from console.model import ConsoleModel
-from console.photos import Fetch, text_mode
 from console.queues import awaits_callback
-from console.screens.callback_dialog import CallbackDialog
-from console.screens.dialogs import (
-    DecideDialog,
-    DispatchDialog,
-    TextDialog,
-    VerifyDialog,
-)
+
+if TYPE_CHECKING:
+    from console.photos import Fetch
+
+# The dialogs (and Pillow, for the photos) load at the first action, not at start-up:
+# the first paint needs none of them.
 
 # Actions that can go to many tagged cases at once, with what each needs.
 BULK = {
@@ -141,6 +139,8 @@ class CaseActions:
             if detail is None or detail.pending is None:
                 self.ui.notify(t("msg.nothing_pending", self.lang), severity="warning")
                 return
+            from console.screens.dialogs import DecideDialog
+
             self.ui.push_screen(DecideDialog(detail, self.lang, self.submitter(serial)))
         elif action is Action.CALLBACK:
             self.open_callback(serial)
@@ -171,6 +171,9 @@ class CaseActions:
 
     async def open_verify(self, serial: str) -> None:
         """The check dialog with what the department reported and the photos to compare."""
+        from console.photos import text_mode
+        from console.screens.dialogs import VerifyDialog
+
         detail = await self.refresh(serial)
         self.ui.push_screen(
             VerifyDialog(
@@ -190,6 +193,8 @@ class CaseActions:
         if held is None or not awaits_callback(held):
             self.ui.notify(t("msg.callback_not_due", self.lang, serial=serial), severity="warning")
             return
+        from console.screens.callback_dialog import CallbackDialog
+
         self.ui.push_screen(
             CallbackDialog(serial, self.subtitle(serial), self.lang, self.submitter(serial))
         )
@@ -206,10 +211,14 @@ class CaseActions:
         if detail is None:
             self.ui.notify(t("msg.no_case", self.lang), severity="warning")
             return
+        from console.screens.dialogs import DispatchDialog
+
         departments = await self.departments()
         self.ui.push_screen(DispatchDialog(detail, departments, self.lang, self.submitter(serial)))
 
     def open_text(self, serial: str, action: Action, field: str, placeholder: str) -> None:
+        from console.screens.dialogs import TextDialog
+
         def build(text: str) -> ActionRequest:
             return ActionRequest.model_validate({"action": action, field: text})
 
@@ -231,6 +240,8 @@ class CaseActions:
             )
             return
         if action in NEEDS_TEXT and text is None:
+            from console.screens.dialogs import TextDialog
+
             field = NEEDS_TEXT[action]
 
             async def run_with(request: ActionRequest) -> str | None:

@@ -126,10 +126,13 @@ class CityGridApp(App[int]):
         return dict(variable_defaults(self.current_theme))
 
     def get_default_screen(self) -> Screen[None]:
-        from console.screens.queue import QueueScreen
-        from console.screens.wallboard import WallboardScreen
+        if self.settings.wallboard:  # only a wallboard console loads the wallboard
+            from console.screens.wallboard import WallboardScreen
 
-        return WallboardScreen() if self.settings.wallboard else QueueScreen()
+            return WallboardScreen()
+        from console.screens.queue import QueueScreen
+
+        return QueueScreen()
 
     def action_assessment(self) -> None:
         """The assessment screen (``A`` and the palette)."""
