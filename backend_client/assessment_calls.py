@@ -1,6 +1,7 @@
 """The client's assessment calls (考核评价): rankings, drill-down, notice, export,
 publication and appeals.  Mixed into :class:`backend_client.client.CitygridClient`, which
-supplies the transport."""
+supplies the transport.  The assessment models load at a call's first use: a console
+that never opens the assessment screen does not pay for them at start-up."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from backend_client.assessment import FigureCases, Notice, ObjectFamily, ObjectType, Ranking
-from backend_client.publication import (
-    Appeal,
-    AppealCreate,
-    AppealDecision,
-    Publication,
-    PublicationCreate,
-    PublicationInfo,
-)
+if TYPE_CHECKING:
+    from backend_client.assessment import FigureCases, Notice, ObjectFamily, ObjectType, Ranking
+    from backend_client.publication import (
+        Appeal,
+        AppealCreate,
+        AppealDecision,
+        Publication,
+        PublicationInfo,
+    )
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -50,6 +51,8 @@ class AssessmentCalls:
         params: Params = {"period": period, "family": family}
         if published:
             params["published"] = "true"
+        from backend_client.assessment import Ranking
+
         return await self._get("/assessment/rankings", Ranking, params)
 
     async def figure_cases(
@@ -57,9 +60,13 @@ class AssessmentCalls:
     ) -> FigureCases:
         """The cases behind one counter of one object in the period (drill-down)."""
         params: Params = {"period": period, "type": type_, "id": object_id, "counter": counter}
+        from backend_client.assessment import FigureCases
+
         return await self._get("/assessment/cases", FigureCases, params)
 
     async def notice(self, period: str) -> Notice:
+        from backend_client.assessment import Notice
+
         return await self._get("/assessment/notice", Notice, {"period": period})
 
     async def assessment_export(self, period: str, fmt: str = "xlsx") -> bytes:
@@ -68,10 +75,14 @@ class AssessmentCalls:
 
     async def publications(self) -> list[PublicationInfo]:
         """Every revision of every published period, newest period first."""
+        from backend_client.publication import PublicationInfo
+
         return await self._get_list("/assessment/publications", PublicationInfo)
 
     async def publish(self, period: str, *, idempotency_key: str | None = None) -> Publication:
         """Freeze the period's figures as revision 1 (shift leads and administrators)."""
+        from backend_client.publication import Publication, PublicationCreate
+
         body = PublicationCreate(period=period)
         return await self._post(
             "/assessment/publications", Publication, body, idempotency_key=idempotency_key
@@ -79,11 +90,15 @@ class AssessmentCalls:
 
     async def appeals(self, *, mine: bool = False) -> list[Appeal]:
         params: Params = {"mine": "true"} if mine else {}
+        from backend_client.publication import Appeal
+
         return await self._get_list("/assessment/appeals", Appeal, params)
 
     async def file_appeal(
         self, body: AppealCreate, *, idempotency_key: str | None = None
     ) -> Appeal:
+        from backend_client.publication import Appeal
+
         return await self._post(
             "/assessment/appeals", Appeal, body, idempotency_key=idempotency_key
         )
@@ -91,5 +106,7 @@ class AssessmentCalls:
     async def decide_appeal(
         self, appeal_id: int, body: AppealDecision, *, idempotency_key: str | None = None
     ) -> Appeal:
+        from backend_client.publication import Appeal
+
         path = f"/assessment/appeals/{appeal_id}/decision"
         return await self._post(path, Appeal, body, idempotency_key=idempotency_key)
