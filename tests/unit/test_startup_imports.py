@@ -18,6 +18,7 @@ DEFERRED = {
     "textual_image",
     "console.photos",
     "console.screens.dialogs",
+    "console.screens.callback_dialog",
     "console.screens.wallboard",
     "console.screens.assessment",
     "console.screens.appeals",
