@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -52,16 +52,20 @@ def serve(
     from backend.core.schema import upgrade
 
     upgrade(url)
-    uvicorn.run(
-        "backend.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        timeout_graceful_shutdown=3,
-        proxy_headers=False,
-        http=IMPORT_PATH,  # httptools with a cap on the request head (431)
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "timeout_graceful_shutdown": 3,
+        "proxy_headers": False,
+        "http": IMPORT_PATH,  # httptools with a cap on the request head (431)
+    }
+    if workers > 1:  # uvicorn's supervisor restarts and stops the worker processes
+        uvicorn.run("backend.asgi:app", workers=workers, **options)
+        return
+    from backend.core.serving import DeadlineServer
+
+    DeadlineServer(uvicorn.Config("backend.asgi:app", **options)).run()
 
 
 @db_app.command("upgrade")
