@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from backend_client.assessment import RankedObject
@@ -32,6 +33,15 @@ PERIOD = f"{TODAY - timedelta(days=9)}..{TODAY + timedelta(days=40)}"
 def hw(screen: AssessmentScreen) -> RankedObject:
     assert screen.ranking is not None
     return next(o for o in screen.ranking.objects if o.name == HW)
+
+
+async def open_assessment(app: CityGridApp, pilot: Pilot[object]) -> AssessmentScreen:
+    """The assessment screen on the test's period, once its ranking has loaded."""
+    await wait_for(pilot, lambda: app.model.me is not None)
+    screen = AssessmentScreen(period=PERIOD)
+    await app.push_screen(screen)
+    await wait_for(pilot, lambda: screen.ranking is not None)
+    return screen
 
 
 def option_index(options: OptionList, ident: str) -> int:
@@ -63,10 +73,7 @@ async def test_publish_appeal_uphold_and_the_revised_ranking(
     # The shift lead publishes the period: revision 1, frozen.
     app = make_app("lead", lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.model.me is not None)
-        screen = AssessmentScreen(period=PERIOD)
-        await app.push_screen(screen)
-        await wait_for(pilot, lambda: screen.ranking is not None)
+        screen = await open_assessment(app, pilot)
         assert screen.publication is None
         await pilot.press("P")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
@@ -77,14 +84,11 @@ async def test_publish_appeal_uphold_and_the_revised_ranking(
         reworks_before = hw(screen).counters["reworks"]
         assert reworks_before >= 1
 
-    # The department appeals the rework from the drill-down; what it typed survives a
-    # refusal (an empty reason is refused before anything is sent).
+    # The department appeals the rework from the queue of the counter's cases; what it
+    # typed survives a refusal (an empty reason is refused before anything is sent).
     app = make_app("h_hw", lang="zh")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.model.me is not None)
-        screen = AssessmentScreen(period=PERIOD)
-        await app.push_screen(screen)
-        await wait_for(pilot, lambda: screen.ranking is not None)
+        screen = await open_assessment(app, pilot)
         assert [o.name for o in screen.ranking.objects] == [HW] if screen.ranking else False
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, FigureCasesScreen))
@@ -125,10 +129,8 @@ async def test_publish_appeal_uphold_and_the_revised_ranking(
     # The lead upholds it from the appeals screen; the ranking shows revision 2.
     app = make_app("lead", lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.model.me is not None)
-        screen = AssessmentScreen(period=PERIOD)
-        await app.push_screen(screen)
-        await wait_for(pilot, lambda: screen.publication is not None)
+        screen = await open_assessment(app, pilot)
+        assert screen.publication is not None
         await pilot.press("a")
         await wait_for(
             pilot, lambda: isinstance(app.screen, AppealsScreen) and bool(app.screen.appeals)
