@@ -24,6 +24,7 @@ from backend_client.vocab import (
     PendingKind,
     Role,
     Source,
+    Stage,
     Urgency,
 )
 from backend_client.wire import ActionRequest, AttachmentRef, CaseCreate, CaseSummary, Category
@@ -281,6 +282,12 @@ def plan_reaction(
         passed = rng.random() < B.LIVE_CHECK_PASSES
         note = B.CHECK_PASSED if passed else B.CHECK_FAILED
         return then("verify", checker, Action.VERIFY, passed=passed, note=note)
+    if case.state is S.CLOSED and case.stage is Stage.CALLBACK and centre:
+        # 回访: an unreachable reporter is tried again now and then, as in the history
+        if trigger is Action.CALLBACK and rng.random() >= B.CALLBACK_RETRY:
+            return None  # left to the desk's 回访 queue while it is due
+        result = B.callback_result(rng.random())
+        return then("callback", rng.choice(cast.operators), Action.CALLBACK, result=result)
     return None
 
 

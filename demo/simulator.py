@@ -36,7 +36,7 @@ from backend_client import (
     Unauthorized,
     Unavailable,
 )
-from backend_client.vocab import Action, AttachmentPhase, Source
+from backend_client.vocab import Action, AttachmentPhase, Source, Stage
 from backend_client.wire import CaseGone, CaseSummary, Category, Event, RegionNode
 from demo import evidence
 from demo.agenda import MAX_TRIES, Agenda, Planned
@@ -184,7 +184,7 @@ class Simulator:
         if known is not None and case.version < known.version:
             return  # an old event replayed after a reconnect
         self._latest[case.serial] = case
-        if not case.state.is_open:
+        if not case.state.is_open and case.stage is not Stage.CALLBACK:
             self._latest.pop(case.serial, None)
             self._agenda.cancel(case.serial)
         elif event.action not in PASSIVE:

@@ -93,6 +93,13 @@ ASSIGN_CHECK_SHARE = 0.75  # the rest are checked by the operator (phone call-ba
 CALLBACK_RESULTS = (("satisfied", 0.72), ("basic", 0.90), ("dissatisfied", 0.95))
 CALLBACK_RETRY = 0.6  # an unreachable caller is tried again (once)
 CALLBACK_DELAY = 6 * 3600.0  # median seconds from closing to the callback
+
+
+def callback_result(roll: float) -> str:
+    """The reporter's answer to a callback for a uniform ``roll`` in [0, 1)."""
+    return next((name for name, upto in CALLBACK_RESULTS if roll < upto), "unreachable")
+
+
 URGE_LATE = 0.5
 SUPERVISE_LATE = 0.25
 SUPERVISE_HIGH_PROFILE = 0.3  # media and leader sources
@@ -126,6 +133,7 @@ LIVE_DELAY = {  # median seconds before the step, log-normal (sigma LIVE_DELAY_S
     "report_disposal": 180.0,
     "check": 30.0,
     "verify": 120.0,
+    "callback": 240.0,  # the demo's 回访 within minutes of closing, not the history's hours
 }
 LIVE_DELAY_SIGMA = 0.5
 DEPARTMENT_STEPS = frozenset({"sign", "department_request", "resume", "report_disposal"})

@@ -43,7 +43,7 @@ AppealKey = Literal[
 APPEAL_STRINGS: Final[dict[AppealKey, tuple[str, str]]] = {
     "key.publish": ("发布", "publish"),
     "key.appeals": ("申诉", "appeals"),
-    "key.live": ("实时/已发布", "live/published"),
+    "key.live": ("实时/已发布", "live/pub"),
     "key.appeal": ("申诉此案", "appeal"),
     "key.uphold": ("维持申诉", "uphold"),
     "key.reject": ("驳回", "reject"),

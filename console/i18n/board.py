@@ -6,6 +6,11 @@ from typing import Final, Literal
 
 BoardKey = Literal[
     "key.assessment",
+    "key.period_prev",
+    "key.period_next",
+    "key.period",
+    "key.export",
+    "key.notice",
     "assess.title",
     "assess.loading",
     "assess.family.region",
@@ -49,6 +54,11 @@ BoardKey = Literal[
 
 BOARD_STRINGS: Final[dict[BoardKey, tuple[str, str]]] = {
     "key.assessment": ("考核评价", "assessment"),
+    "key.period_prev": ("上期", "prev"),
+    "key.period_next": ("下期", "next"),
+    "key.period": ("期间", "period"),
+    "key.export": ("导出", "export"),
+    "key.notice": ("通报", "notice"),
     "assess.title": ("考核评价 {period}", "Assessment {period}"),
     "assess.loading": ("正在读取…", "loading…"),
     "assess.family.region": ("区域", "regions"),

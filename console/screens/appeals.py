@@ -263,6 +263,8 @@ class AppealsScreen(Screen[None]):
         except CitygridError as exc:
             head.update(describe(exc, lang))
             return
+        if not self.is_attached:  # popped, or the app is exiting
+            return
         self.appeals = sorted(appeals, key=lambda a: (a.state != "pending", -a.id))
         head.update(f"{t('appeal.title', lang)}  ({len(self.appeals)})")
         options = self.query_one(OptionList)

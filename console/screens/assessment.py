@@ -38,7 +38,8 @@ from console.assessment_data import (
     this_month,
 )
 from console.errors import describe
-from console.i18n import as_key, t
+from console.i18n import Key, as_key, t
+from console.keymap import translate_bindings
 from widgets.line_table import Column, LineTable
 
 if TYPE_CHECKING:
@@ -87,8 +88,21 @@ class RankingRows:
         return self.rows[index]
 
 
+FOOTER_KEYS: dict[str, Key] = {  # the footer's description of each shown action
+    "app.pop_screen": "key.back",
+    "shift(-1)": "key.period_prev",
+    "shift(1)": "key.period_next",
+    "type_period": "key.period",
+    "export": "key.export",
+    "notice": "key.notice",
+    "publish": "key.publish",
+    "toggle_live": "key.live",
+    "appeals": "key.appeals",
+}
+
+
 class AssessmentScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [  # footer texts: FOOTER_KEYS
         Binding("escape,q", "app.pop_screen", "back"),
         Binding("left_square_bracket", "shift(-1)", "prev"),
         Binding("right_square_bracket", "shift(1)", "next"),
@@ -134,12 +148,14 @@ class AssessmentScreen(Screen[None]):
         yield LineTable(self._columns(None), self.rows, now=self.cg.now, id="assess-table")
         yield Static(id="assess-ratios")
         yield Sparkline([], id="assess-trend")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_resize(self) -> None:
         self.query_one(LineTable).set_columns(self._columns(self.ranking))
 
     def on_mount(self) -> None:
+        translate_bindings(self, self.lang, FOOTER_KEYS)
+        self.refresh_bindings()
         self.cache = RankingCache(self.cg.client)
         self.period = self.period or this_month(self.cg.now())
         self.query_one(Input).display = False
@@ -160,15 +176,19 @@ class AssessmentScreen(Screen[None]):
             else:
                 ranking = await self.cache.get(self.period, self.family)
         except CitygridError as exc:
+            if not self.is_attached:  # popped, or the app is exiting: nothing to show on
+                return
             self.publication = None
             self.ranking = None
             self.rows = RankingRows()
             self.query_one(LineTable).set_model(self.rows)
             self._head(describe(exc, self.lang))
             return
+        if not self.is_attached:
+            return
         self.publication, self.ranking = publication, ranking
         self._show()
-        if await self.cache.fill_trend(self.period, self.family):
+        if await self.cache.fill_trend(self.period, self.family) and self.is_attached:
             self.query_one(LineTable).set_columns(self._columns(self.ranking))
             self._selected()
 

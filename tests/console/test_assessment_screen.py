@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import pytest
 from textual.widgets import OptionList
 
 from backend_client.assessment import COUNTER_LABELS, Figure, RankedObject, ScoreTerm
@@ -258,3 +259,24 @@ async def test_periods_by_keys_and_by_typing(make_app: Callable[..., CityGridApp
 
 def named(screen: AssessmentScreen) -> str | None:
     return None if screen.ranking is None else screen.ranking.period.name
+
+
+@pytest.mark.parametrize(("lang", "back"), [("zh", "返回"), ("en", "back")])
+async def test_every_footer_key_fits_at_80_columns(
+    make_app: Callable[..., CityGridApp], lang: str, back: str
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from console.screens.assessment import FOOTER_KEYS
+
+    app = make_app("lead", lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.model.loaded)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: assessment(app) is not None)
+        await pilot.pause()
+        keys = list(app.screen.query(FooterKey))
+        assert {k.action for k in keys} == set(FOOTER_KEYS)
+        assert back in {k.description for k in keys}
+        for key in keys:  # on screen, on the footer's one line
+            assert key.region.width > 0 and key.region.right <= 80, key.action

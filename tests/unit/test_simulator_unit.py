@@ -310,3 +310,19 @@ def test_demo_takes_pace(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None
     assert result.exit_code == 0, result.output
     assert (seen["pace"], seen["rate"]) == (2.5, 3.0)
     assert CliRunner().invoke(cli.app, ["demo", "--pace", "0"]).exit_code != 0
+
+
+def test_a_closed_case_awaiting_its_callback_is_called_back_by_an_operator() -> None:
+    waiting = summary(CENTRE, CaseState.CLOSED, stage="callback")
+    reactions = [plan(waiting, Action.VERIFY, seed=s) for s in range(200)]
+    assert all(r is not None and r.request.action is Action.CALLBACK for r in reactions)
+    assert {r.actor for r in reactions if r} <= set(CAST.operators)
+    results = Counter(str(r.request.result) for r in reactions if r)
+    assert set(results) == {"satisfied", "basic", "dissatisfied", "unreachable"}
+    assert results["satisfied"] > results["basic"] > results["unreachable"]
+    assert all(r.expect_state is CaseState.CLOSED for r in reactions if r)
+    # an unreachable reporter is tried again only sometimes; the rest wait in the 回访 queue
+    again = [plan(waiting, Action.CALLBACK, seed=s) for s in range(200)]
+    assert 40 < sum(r is not None for r in again) < 160
+    assert plan(summary(HUMAN, CaseState.CLOSED, stage="callback"), Action.VERIFY) is None
+    assert plan(summary(CENTRE, CaseState.CLOSED), Action.VERIFY) is None  # no contact left

@@ -424,7 +424,7 @@ class _CaseRun:
             if at >= self.gen.end_us - 60 * US:
                 return t
             roll = r()
-            result = next((n for n, upto in B.CALLBACK_RESULTS if roll < upto), "unreachable")
+            result = B.callback_result(roll)
             if self.redone and result == "dissatisfied":
                 result = "basic"
             fields: dict[str, Any] = {"result": result}
