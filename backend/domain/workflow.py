@@ -20,6 +20,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from backend.domain.calendar import WorkingCalendar
+from backend.domain.casejson import (
+    MergeSnapshot,
+    PendingRequest,
+    StagePreview,
+    StageRecord,
+    StoredAttachment,
+)
 from backend.domain.statemachine import ClockEffect, Effect, Outcome, Plan, pending_kind_for
 from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
 from backend_client.eventdata import EventData, ReportData, parse_data
@@ -38,8 +45,6 @@ from backend_client.vocab import (
 DISSATISFIED = CallbackResult.DISSATISFIED.value
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)  # ``due_key`` of a case with no running clock
 WORKING_UNITS = frozenset({TimeUnit.WORKING_HOUR, TimeUnit.WORKING_DAY})
-
-StageRecord = dict[str, Any]  # one stage run, as stored in ``case.deadlines`` (ISO strings)
 
 
 def _iso(value: datetime) -> str:
@@ -123,7 +128,7 @@ class DeadlinePolicy:
         its warn and due instants (UTC, as the calendar returns them)."""
         found = self.stage_limit(subject, stage)
         due, warn = self.policy.due_and_warn(self.calendar, now, found.limit)
-        record = {
+        record: StageRecord = {
             "stage": found.stage,
             "started_at": _iso(now),
             "warn_at": warn.isoformat(),  # the calendar's instants are UTC
@@ -139,7 +144,7 @@ class DeadlinePolicy:
         """The record a stage run started now would have (``done_at``/``paused_at`` unset)."""
         return self.stage_run(subject, stage, now)[0]
 
-    def preview(self, subject: LimitSubject, stage: Stage, now: datetime) -> StageRecord:
+    def preview(self, subject: LimitSubject, stage: Stage, now: datetime) -> StagePreview:
         """What starting ``stage`` now would set, without the run's bookkeeping keys."""
         record = self.stage_record(subject, stage, now)
         del record["done_at"], record["paused_at"]
@@ -167,7 +172,7 @@ class CaseRecord:
     has_contact: bool = False  # a reporter left a phone or email: closing starts a callback
     department_id: int | None = None
     pending_kind: PendingKind | None = None
-    pending_detail: dict[str, Any] | None = None
+    pending_detail: PendingRequest | None = None
     rework_count: int = 0
     return_count: int = 0
     extension_seconds: float = 0.0
@@ -176,8 +181,8 @@ class CaseRecord:
     verified: bool | None = None
     checker_id: int | None = None
     merged_into: str | None = None
-    merge_snapshot: dict[str, Any] | None = None
-    attachments: tuple[dict[str, Any], ...] = ()
+    merge_snapshot: MergeSnapshot | None = None
+    attachments: tuple[StoredAttachment, ...] = ()
     deadlines: tuple[StageRecord, ...] = ()
     closed_at: datetime | None = None
     stage: Stage | None = None
@@ -214,7 +219,7 @@ class Move:
     actor: str = ""
     department: tuple[int, str] | None = None
     checker: tuple[int, str] | None = None
-    attachments: Sequence[dict[str, Any]] = ()
+    attachments: Sequence[StoredAttachment] = ()
 
 
 @dataclass(slots=True)
@@ -278,7 +283,7 @@ def _pause(record: CaseRecord, now: datetime) -> None:
 
 def _resume(record: CaseRecord, now: datetime, policy: DeadlinePolicy) -> None:
     current = record.running
-    if current is None or not current.get("paused_at"):
+    if current is None or not current["paused_at"]:
         return
     unit = TimeUnit(current["unit"])
     paused_at = _dt(current["paused_at"])
@@ -369,7 +374,7 @@ def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) 
 
 def _apply_effects(
     new: CaseRecord, move: Move, now: datetime, data: dict[str, Any]
-) -> dict[str, Any] | None:
+) -> PendingRequest | None:
     """The outcome's book-keeping; returns the pending request a decision answers."""
     plan, fields, effects = move.plan, move.fields, move.plan.effects
     if Effect.SET_DEPARTMENT in effects:
@@ -388,7 +393,7 @@ def _apply_effects(
         }
     asked = new.pending_detail
     if Effect.CLEAR_PENDING in effects:
-        data["request"] = (asked or {}).get("kind")
+        data["request"] = asked["kind"] if asked else None
         new.pending_kind = new.pending_detail = None
     if Effect.CLEAR_DEPARTMENT in effects:
         new.department_id = None
@@ -418,7 +423,7 @@ def _run_clock(
     now: datetime,
     policy: DeadlinePolicy,
     data: dict[str, Any],
-    asked: dict[str, Any],
+    asked: PendingRequest | dict[str, Any],
 ) -> None:
     """The outcome's state and what it does to the stage clock; a closing with a
     reporter's contact starts the callback (回访) stage."""

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
+from backend.domain.casejson import MergeSnapshot, PendingRequest, StageRecord, StoredAttachment
 from backend.models.jsontypes import json_of
-from backend.models.types import json_column
 from backend_client.vocab import CaseState
 from backend_client.wire import Reporter
 
@@ -52,17 +51,23 @@ class CaseRow(SQLModel, table=True):
     lat: float | None = None
     address: str = Field(default="", max_length=256)
     reporters: list[Reporter] = Field(sa_column=json_of(list[Reporter]))
-    attachments: list[dict[str, Any]] = Field(sa_column=json_column())
+    attachments: list[StoredAttachment] = Field(
+        sa_column=json_of(list[StoredAttachment], plain=True)
+    )
     department_id: int | None = Field(default=None, foreign_key="department.id")
     pending_kind: str | None = Field(default=None, max_length=16)
-    pending_detail: dict[str, Any] | None = Field(default=None, sa_column=json_column(True))
+    pending_detail: PendingRequest | None = Field(
+        default=None, sa_column=json_of(PendingRequest, nullable=True, plain=True)
+    )
     rework_count: int = 0
     return_count: int = 0
     extension_seconds: float = 0.0
     supervised: bool = False
     urge_count: int = 0
     merged_into: str | None = Field(default=None, max_length=32)
-    merge_snapshot: dict[str, Any] | None = Field(default=None, sa_column=json_column(True))
+    merge_snapshot: MergeSnapshot | None = Field(
+        default=None, sa_column=json_of(MergeSnapshot, nullable=True, plain=True)
+    )
     verified: bool | None = None
     self_disposed: bool = False
     checker_id: int | None = Field(default=None, foreign_key="app_user.id")
@@ -71,7 +76,7 @@ class CaseRow(SQLModel, table=True):
     deadline_at: datetime | None = None
     paused_at: datetime | None = None
     due_key: datetime
-    deadlines: list[dict[str, Any]] = Field(sa_column=json_column())
+    deadlines: list[StageRecord] = Field(sa_column=json_of(list[StageRecord], plain=True))
     version: int = 1
     created_at: datetime
     updated_at: datetime

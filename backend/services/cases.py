@@ -19,6 +19,7 @@ from backend.core.clock import system_clock
 from backend.core.db import Database
 from backend.core.problems import Conflict, Forbidden, Invalid, NotFound
 from backend.domain import routing, statemachine, workflow
+from backend.domain.casejson import stored_attachment
 from backend.domain.statemachine import Effect, Plan
 from backend.domain.workflow import FAR_FUTURE
 from backend.models import CaseRow, DepartmentRow, EventRow, UserRow
@@ -193,7 +194,7 @@ class CaseService:
                     serial=serial,
                 )
             ],
-            attachments=[a.model_dump(mode="json") for a in body.attachments],
+            attachments=[stored_attachment(a) for a in body.attachments],
             self_disposed=body.self_disposed,
             deadlines=[],
             due_key=FAR_FUTURE,
@@ -333,7 +334,7 @@ class CaseService:
             actor.display_name,
             department,
             checker,
-            [a.model_dump(mode="json") for a in request.attachments],
+            [stored_attachment(a) for a in request.attachments],
         )
         result = workflow.step(record_of(case), move, now, self.clockwork)
         if Effect.MERGE in effects:

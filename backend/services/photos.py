@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.core.db import Database
 from backend.core.problems import Invalid, NotFound, PayloadTooLarge
 from backend.domain import statemachine
+from backend.domain.casejson import stored_attachment
 from backend.domain.imaging import (
     EXTENSIONS,
     PhotoRefused,
@@ -159,7 +160,7 @@ class PhotoService:
             by=actor.display_name,
             at=now,
         )
-        case.attachments = [*case.attachments, attachment.model_dump(mode="json")]
+        case.attachments = [*case.attachments, stored_attachment(attachment)]
         case.version += 1
         case.updated_at = now
         case.last_actor = actor.display_name

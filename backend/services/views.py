@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from backend.domain import statemachine
+from backend.domain.casejson import StagePreview
 from backend.models import CaseRow, EventRow
 from backend.services.access import Actor
 from backend.services.reference import Reference
@@ -86,7 +88,7 @@ def case_detail(
     actor: Actor,
     events: list[EventRow],
     checker_name: str | None,
-    preview: tuple[dict[str, Any], str] | None = None,
+    preview: tuple[StagePreview, str] | None = None,
     now: datetime | None = None,
 ) -> CaseDetail:
     state = CaseState(case.state)
@@ -123,9 +125,12 @@ def case_detail(
     )
 
 
-def _stage_deadline(record: dict[str, Any]) -> StageDeadline:
+def _stage_deadline(record: StagePreview) -> StageDeadline:
+    """A stage run (a StageRecord) or a preview (no ``done_at``/``paused_at``) for clients."""
+    run: Mapping[str, Any] = record
+
     def dt(key: str) -> datetime | None:
-        value = record.get(key)
+        value = run.get(key)
         return datetime.fromisoformat(value) if value else None
 
     return StageDeadline.model_validate(
@@ -135,7 +140,7 @@ def _stage_deadline(record: dict[str, Any]) -> StageDeadline:
             "warn_at": dt("warn_at"),
             "due_at": dt("due_at"),
             "unit": record["unit"],
-            "limit_label": record.get("limit_label", ""),
+            "limit_label": record["limit_label"],
             "done_at": dt("done_at"),
             "paused_at": dt("paused_at"),
         }

@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, cast, insert, select
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, cast, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel, col
 from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
+from backend.domain.casejson import MergeSnapshot, PendingRequest, StageRecord
 from backend.models import EventRow
-from backend.models.jsontypes import EventDataJSON, JSONOf, event_data, plain_json
+from backend.models.jsontypes import EventDataJSON, JSONOf, PlainJSONOf, event_data, plain_json
+from backend.seed.history.rows import to_json
 from backend_client.eventdata import DispatchData, EventData, MergeData, ReportData
 from backend_client.vocab import Source, Urgency
 from backend_client.wire import Reporter, ShiftInfo
@@ -126,3 +128,68 @@ async def test_an_event_row_loads_its_data_as_its_actions_model(event_engine: As
         session.expire(loaded[1])
         await session.refresh(loaded[1])
         assert loaded[1].data == dispatch
+
+
+# The case's JSON columns the workflow core fills: plain dicts in, the seeder's text stored.
+RUN: StageRecord = {
+    "stage": "dispose",
+    "started_at": "2026-12-01T01:00:00+00:00",
+    "warn_at": "2026-12-01T05:00:00+00:00",
+    "due_at": "2026-12-01T09:00:00+00:00",
+    "unit": "working_hour",
+    "limit_label": "8工作小时",
+    "done_at": None,
+    "paused_at": None,
+    "extended_hours": 8.0,  # set before paused_seconds: the order they were set in stays
+    "paused_seconds": 3600.5,
+}
+PENDING: PendingRequest = {
+    "kind": "extension",
+    "reason": "需要协调",
+    "hours": 8.0,
+    "by": "王五",
+    "at": "2026-12-01T02:00:00+00:00",
+}
+SNAPSHOT: MergeSnapshot = {"state": "dispatched", "deadlines": [RUN]}
+
+case_probe = Table(
+    "case_json_probe",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("deadlines", PlainJSONOf(list[StageRecord]), nullable=False),
+    Column("pending", PlainJSONOf(PendingRequest, none_as_json=True), nullable=True),
+    Column("snapshot", PlainJSONOf(MergeSnapshot, none_as_json=True), nullable=True),
+)
+
+
+async def test_case_json_is_stored_as_the_seeder_encodes_it(db: Database) -> None:
+    async with db.writer.begin() as conn:
+        await conn.run_sync(case_probe.metadata.create_all)
+        await conn.execute(
+            insert(case_probe).values(deadlines=[RUN], pending=PENDING, snapshot=SNAPSHOT)
+        )
+        await conn.execute(insert(case_probe).values(deadlines=[], pending=None, snapshot=None))
+    columns = (case_probe.c.deadlines, case_probe.c.pending, case_probe.c.snapshot)
+    async with db.reader.connect() as conn:
+        rows = (await conn.execute(select(*columns).order_by(case_probe.c.id))).all()
+        texts = (
+            await conn.execute(select(*(cast(c, Text) for c in columns)).order_by(case_probe.c.id))
+        ).all()
+    assert [tuple(r) for r in rows] == [([RUN], PENDING, SNAPSHOT), ([], None, None)]
+    assert list(rows[0][0][0]) == list(RUN)  # keys read back in their stored order
+    # None is JSON null, as the plain JSON columns stored it and the seeder writes it
+    assert [tuple(t) for t in texts] == [
+        (to_json([RUN]), to_json(PENDING), to_json(SNAPSHOT)),
+        ("[]", "null", "null"),
+    ]
+
+
+async def test_a_stage_run_with_an_unknown_key_is_refused_when_read(db: Database) -> None:
+    untyped = Table("case_json_probe", MetaData(), Column("id", Integer, primary_key=True),
+                    Column("deadlines", JSON, nullable=False))  # fmt: skip
+    async with db.writer.begin() as conn:
+        await conn.run_sync(case_probe.metadata.create_all)
+        await conn.execute(insert(untyped).values(deadlines=[{**RUN, "colour": "red"}]))
+    with pytest.raises(ValueError, match="colour"):
+        async with db.reader.connect() as conn:
+            (await conn.execute(select(case_probe.c.deadlines))).all()

@@ -34,7 +34,7 @@ from backend.models import CaseRow, EventRow, UserRow
 from backend.seed.history.case import _CaseRun
 from backend.seed.history.generator import _Generator
 from backend.seed.history.reference import _load_reference
-from backend.seed.history.rows import us
+from backend.seed.history.rows import CASE_COLUMNS, us
 from backend.services.access import Actor
 from backend.services.cases import CaseService
 from backend.services.clockwork import Clockwork
@@ -54,6 +54,8 @@ WEIGHTS = {A.COMMENT: 0.05, A.SUPERVISE: 0.1, A.URGE: 0.15, A.VOID: 0.1, A.REOPE
 SKIPPED = {A.REPORT, A.MERGE, A.UNMERGE}  # merging needs a second case: the API tests cover it
 # Delays between actions: minutes, hours, days (weekends and holidays included).
 DELAYS = (90, 1_800, 4 * 3600, 26 * 3600, 3 * 86_400 + 17)
+# The case's JSON columns the workflow core fills (the seeder encodes them itself).
+CORE_JSON = ("attachments", "pending_detail", "merge_snapshot", "deadlines")
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +134,15 @@ class Live:
         async with self.db.write() as session:
             await self.service.act(session, self.actor, self.serial, request, None, now)
 
+    async def stored_json(self) -> dict[str, str]:
+        """The text in the case's JSON columns the workflow core fills."""
+        columns = [cast(getattr(CaseRow, name), Text) for name in CORE_JSON]
+        async with self.db.read() as session:
+            texts = (
+                await session.exec(select(*columns).where(CaseRow.serial == self.serial))
+            ).one()
+        return dict(zip(CORE_JSON, texts, strict=True))
+
     async def last(self) -> tuple[CaseRow, EventRow, str]:
         async with self.db.read() as session:
             case = (await session.exec(select(CaseRow).where(CaseRow.serial == self.serial))).one()
@@ -168,6 +179,12 @@ def _compare(step: str, case: CaseRow, event: EventRow, live_text: str, run: _Ca
                  "supervised", "verified", "department_id"):  # fmt: skip
         assert getattr(case, name) == getattr(record, name), f"{step}: {name}"
     assert case.attachments == list(record.attachments), step
+
+
+def _compare_json(step: str, stored: dict[str, str], run: _CaseRun) -> None:
+    """The case's JSON columns hold the seeder's very bytes (key order, keys left out)."""
+    seeded = dict(zip(CASE_COLUMNS, run.row(), strict=True))
+    assert stored == {name: seeded[name] for name in CORE_JSON}, step
 
 
 async def _actor(db: Database) -> tuple[Actor, int]:
@@ -277,10 +294,12 @@ async def test_service_and_seeder_write_the_same_events_and_deadlines(
         await live.create(run, START)
         case, event, text = await live.last()
         _compare("report", case, event, text, run)
+        _compare_json("report", await live.stored_json(), run)
         for move in _walk(rng, run):
             await live.act(move.action, move.fields, move.now)
             case, event, text = await live.last()
             _compare(move.label, case, event, text, run)
+            _compare_json(move.label, await live.stored_json(), run)
     finally:
         await db.dispose()
 

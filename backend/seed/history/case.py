@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from backend.domain import statemachine
+from backend.domain.casejson import StoredAttachment
 from backend.domain.statemachine import ClockEffect
 from backend.domain.workflow import FAR_FUTURE, CaseRecord, Move, open_case, step
 from backend.seed import behaviour as B
@@ -130,7 +131,7 @@ class _CaseRun:
         *,
         department: _Dept | None = None,
         checker: _User | None = None,
-        attachments: tuple[dict[str, Any], ...] = (),
+        attachments: tuple[StoredAttachment, ...] = (),
     ) -> int:
         """``action`` by ``user`` (the admin when there is none) at ``t`` or just after the
         previous event; returns the event's time."""
@@ -207,7 +208,7 @@ class _CaseRun:
         reporter = self.supervisor if self.by_supervisor else self.operator
         assert reporter is not None
         self.caller = self.phone = ""
-        attachments: tuple[dict[str, Any], ...] = ()
+        attachments: tuple[StoredAttachment, ...] = ()
         if self.by_supervisor or self.source == "video":
             photo = f"photo://{grid.code}/{self.rng.getrandbits(32):08x}-before.jpg"
             attachments = ({"ref": photo, "phase": "before", "note": ""},)
@@ -378,7 +379,7 @@ class _CaseRun:
             "note": B.DISPOSAL_NOTE,
             "attachments": [{"ref": after, "phase": "after"}],
         }
-        stored = ({"ref": after, "phase": "after", "note": ""},)
+        stored: tuple[StoredAttachment, ...] = ({"ref": after, "phase": "after", "note": ""},)
         return self.act(disposed, A.REPORT_DISPOSAL, handler, fields, attachments=stored)
 
     def within(self, start: int, due: int, fraction: float) -> int:
