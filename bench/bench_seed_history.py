@@ -111,10 +111,11 @@ def main() -> None:
         url, count=args.count, seed=args.seed, workers=args.workers, progress=progress
     )
     cpu_after = os.times()
-    cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
-    cpu += (cpu_after.children_user - cpu_before.children_user) + (
+    own = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    workers = (cpu_after.children_user - cpu_before.children_user) + (
         cpu_after.children_system - cpu_before.children_system
     )
+    cpu = own + workers
     rows = report.cases + report.events
     print(f"history: {report.cases:,} cases, {report.events:,} events ({rows:,} rows)")
     print(
@@ -126,6 +127,11 @@ def main() -> None:
     print(f"  events/s  {report.events / report.seconds:10,.0f}")
     print(f"  rows/s    {rows / report.seconds:10,.0f}")
     print(f"  cpu       {cpu:8.1f} s  (all processes; {cpu / report.seconds:.2f} cores busy)")
+    per_case = 1e6 / max(report.cases, 1)
+    print(
+        f"  cpu/case  {cpu * per_case:8.0f} us  (generator processes {workers * per_case:.0f} us,"
+        f" writer {own * per_case:.0f} us)"
+    )
     print(f"  db size   {database_size(url)}")
     plain = baseline(rows, workdir)
     print(

@@ -241,10 +241,10 @@ class WorkingCalendar:
         if base + step > table.total:  # past the table: the general path grows it
             due = self._forward(start, timedelta(microseconds=step))
             return due, self.fraction_point(start, due, unit, fraction)
-        due = _EPOCH + timedelta(microseconds=table.at(base + step))
+        due = _EPOCH + _ONE_US * table.at(base + step)
         if part <= 0:
             return due, start + timedelta(microseconds=part)
-        return due, _EPOCH + timedelta(microseconds=table.at(base + part))
+        return due, _EPOCH + _ONE_US * table.at(base + part)
 
     def shift_after_pause(
         self, due: datetime, paused_at: datetime, resumed_at: datetime, unit: TimeUnit
@@ -290,7 +290,7 @@ class WorkingCalendar:
             days = 2 * days or math.ceil(2 * step / 1e6 / max(self.seconds_per_day, 1.0)) + 7
             table = self._covering(t, t + days * _DAY_US)
             goal = table.pos(t) + step
-        return _EPOCH + timedelta(microseconds=table.at(goal))
+        return _EPOCH + _ONE_US * table.at(goal)
 
     def _covering(self, low: int, high: int) -> _WindowTable:
         """A window table reaching from instant ``low`` to ``high`` (µs since the epoch)."""
