@@ -56,8 +56,11 @@ def add_case(change: Change, facts: CaseFacts, sign: int, day_of: LocalDays) -> 
 
     What is kept is how many times each (day, objects, counts) group came: one dict update
     a group; the per-object counters are summed from that by :func:`by_object`."""
+    last, day = None, ""
     for at, keys, counts in case_groups(facts):
-        change[(day_of(at), keys, counts)] += sign
+        if at != last:  # a case's groups come several to an instant
+            last, day = at, day_of(at)
+        change[(day, keys, counts)] += sign
 
 
 def merge(into: Change, part: Mapping[GroupKey, int]) -> None:
