@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 
 from backend.domain.assessment.counters import COUNTER_FIELDS
 from backend.domain.assessment.facts import CaseFacts
-from backend.domain.assessment.tally import case_groups
+from backend.domain.assessment.tally import Counts, ObjectKey, case_groups
 
 DayKey = tuple[str, str, str]  # local day, object type, object id
-Change = dict[DayKey, dict[str, float]]
+GroupKey = tuple[str, tuple[ObjectKey, ...], Counts]  # local day, objects, counts
+Change = dict[GroupKey, int]  # how many times each group came (taken out: negative)
 DayRow = tuple[str | int | float, ...]  # day, object type, object id, every counter in order
 _UTC_SUFFIXES = ("Z", "+00:00")
 _FLOAT_COUNTERS = frozenset({"extension_hours"})
@@ -47,37 +48,56 @@ class LocalDays:
 
 
 def new_change() -> Change:
-    return defaultdict(lambda: defaultdict(float))
+    return defaultdict(int)
 
 
 def add_case(change: Change, facts: CaseFacts, sign: int, day_of: LocalDays) -> None:
-    """Add (``sign`` +1) or take out (-1) everything ``facts`` counts, by day and object."""
+    """Add (``sign`` +1) or take out (-1) everything ``facts`` counts, by day and object.
+
+    What is kept is how many times each (day, objects, counts) group came: one dict update
+    a group; the per-object counters are summed from that by :func:`by_object`."""
+    last, day = None, ""
     for at, keys, counts in case_groups(facts):
-        day = day_of(at)
-        items = counts.items() if sign == 1 else [(n, -v) for n, v in counts.items()]
+        if at != last:  # a case's groups come several to an instant
+            last, day = at, day_of(at)
+        change[(day, keys, counts)] += sign
+
+
+def merge(into: Change, part: Mapping[GroupKey, int]) -> None:
+    for key, times in part.items():
+        into[key] += times
+
+
+def plain(change: Change) -> dict[GroupKey, int]:
+    """The same groups without the default factory, those that came to nothing left out
+    (so they can cross processes)."""
+    return {key: times for key, times in change.items() if times}
+
+
+def by_object(change: Mapping[GroupKey, int]) -> dict[DayKey, dict[str, float]]:
+    """Each object's counters by day, summed from the groups."""
+    sums: dict[DayKey, dict[str, float]] = {}
+    for (day, keys, counts), times in change.items():
+        if not times:
+            continue
+        if times != 1:
+            counts = tuple((name, value * times) for name, value in counts)
         for kind, ident in keys:
-            bucket = change[(day, kind, ident)]
-            for name, value in items:
-                bucket[name] += value
+            key = (day, kind, ident)
+            bucket = sums.get(key)
+            if bucket is None:
+                sums[key] = dict(counts)
+                continue
+            for name, value in counts:
+                bucket[name] = bucket.get(name, 0) + value
+    return sums
 
 
-def merge(into: Change, part: Mapping[DayKey, Mapping[str, float]]) -> None:
-    for key, counts in part.items():
-        bucket = into[key]
-        for name, value in counts.items():
-            bucket[name] += value
-
-
-def plain(change: Change) -> dict[DayKey, dict[str, float]]:
-    """The same sums without the default factories (so they can cross processes)."""
-    return {key: dict(counts) for key, counts in change.items()}
-
-
-def day_rows(change: Mapping[DayKey, Mapping[str, float]]) -> Iterator[DayRow]:
+def day_rows(change: Mapping[GroupKey, int]) -> Iterator[DayRow]:
     """Full rows, every counter in column order (integers where the column is), leaving
     out the rows whose counts all came to zero."""
     zeros: list[int | float] = [0.0 if name in _FLOAT_COUNTERS else 0 for name in COUNTER_FIELDS]
-    for (day, kind, ident), counts in change.items():
+    for (day, kind, ident), counts in by_object(change).items():
         if any(counts.values()):
             row = zeros.copy()  # a case counts a few counters of each object: set those
             for name, value in counts.items():

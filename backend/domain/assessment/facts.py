@@ -16,17 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from backend.domain.statemachine import ClockEffect, Effect, Outcome, outcome_of
+from backend.domain.statemachine import ClockEffect, Effect, outcome_of
 from backend_client.vocab import Action, CaseState, Stage
 
 A = Action
-# The fold runs once per logged event (millions on a rebuild): look enum members up by
-# value in plain dicts, and remember each (action, state, branch) outcome of the table.
+# The fold runs once per logged event (millions on a rebuild): it works on the plain values
+# (no enum hashing or .value per event) and remembers each (action, state, branch) outcome
+# of the table as the values it sets.
 _ACTIONS: dict[str, Action] = {action.value: action for action in Action}
 _STATES: dict[str, CaseState] = {state.value: state for state in CaseState}
-_OUTCOMES: dict[tuple[Action, CaseState, str], Outcome | None] = {}
+_MOVES: dict[tuple[str, str, str], _Move | None] = {}
 _DEPARTMENT_STAGES = frozenset({Stage.SIGN, Stage.DISPOSE})  # runs timed for a department
-_VALUES: dict[str, str] = {m: m.value for e in (Action, CaseState, Stage) for m in e}  # no .value
+_UNTIMED = frozenset({Action.ATTACH.value, Action.COMMENT.value})
+_REPORT = Action.REPORT.value
+_REPORTED, _SELF_DISPOSED = CaseState.REPORTED.value, CaseState.SELF_DISPOSED.value
+_INTAKE, _CHECK, _CALLBACK = Stage.INTAKE.value, Stage.CHECK.value, Stage.CALLBACK.value
 
 
 class LoggedEvent(NamedTuple):
@@ -38,7 +42,7 @@ class LoggedEvent(NamedTuple):
     action: str
     actor_id: int | None
     actor_role: str
-    at: datetime
+    at: datetime | str  # str: already the instant's ISO text (datetime.isoformat)
     data: Mapping[str, Any]
     grid_code: str
     department_id: int | None  # the case's department after the event
@@ -151,32 +155,32 @@ def apply(facts: CaseFacts, event: LoggedEvent) -> None:
         return
     facts.last_seq = event.seq
     facts.grid_code = event.grid_code
-    action = _ACTIONS.get(event.action) or Action(event.action)
-    if action is A.ATTACH or action is A.COMMENT:
+    name = event.action
+    if name in _UNTIMED:  # attachments and comments count nothing
         return
-    stamp = event.at.isoformat()  # once per event: every stamp below is this one
-    if action is A.REPORT:
+    at = event.at
+    stamp = at if at.__class__ is str else at.isoformat()  # type: ignore[union-attr]
+    if name == _REPORT:
         _report(facts, event, stamp)
         return
-    state = _STATES.get(facts.state) or CaseState(facts.state)
     data = event.data
     branch = str(data.get("outcome", "ok"))
-    outcome = _outcome(action, state, branch)
-    if outcome is None:
+    move = _move(name, facts.state, branch)
+    if move is None:
         return
-    _book(facts, action, branch, event, stamp)
-    facts.steps.append(_step(facts, action, branch, event, stamp))
-    if outcome.state is not None:
-        facts.state = _VALUES[outcome.state]
-    clock = outcome.clock
+    _book(facts, move.action, branch, event, stamp)
+    facts.steps.append(_step(facts, move.value, branch, event, stamp))
+    if move.state is not None:
+        facts.state = move.state
+    clock = move.clock
     if clock is ClockEffect.START:
-        assert outcome.stage is not None
+        assert move.stage is not None
         _finish(facts, event, stamp)
-        _begin(facts, outcome.stage, event, stamp)
+        _begin(facts, move.stage, move.for_department, event, stamp)
     elif clock is ClockEffect.STOP:
         _finish(facts, event, stamp)
-        if Effect.AWAIT_CALLBACK in outcome.effects and data.get("due_at"):
-            _begin(facts, Stage.CALLBACK, event, stamp)  # the reporter left a contact
+        if move.awaits_callback and data.get("due_at"):
+            _begin(facts, _CALLBACK, False, event, stamp)  # the reporter left a contact
     elif clock is ClockEffect.RESTORE:
         _restore(facts)
     elif facts.runs and facts.runs[-1].done_at is None:
@@ -187,23 +191,51 @@ def apply(facts: CaseFacts, event: LoggedEvent) -> None:
             running.due_at = str(data["due_at"])
 
 
-def _outcome(action: Action, state: CaseState, branch: str) -> Outcome | None:
+class _Move(NamedTuple):
+    """An (action, state, branch) outcome of the table, in the plain values the fold sets."""
+
+    action: Action
+    value: str  # the action's value
+    state: str | None  # the state after it (None: unchanged)
+    clock: ClockEffect
+    stage: str | None  # the stage a START begins
+    for_department: bool  # that stage is timed for the case's department
+    awaits_callback: bool
+
+
+def _move(action: str, state: str, branch: str) -> _Move | None:
     key = (action, state, branch)
     try:
-        return _OUTCOMES[key]
+        return _MOVES[key]
     except KeyError:
-        found = _OUTCOMES[key] = outcome_of(action, state, branch)
-        return found
+        pass
+    member = _ACTIONS.get(action) or Action(action)
+    outcome = outcome_of(member, _STATES.get(state) or CaseState(state), branch)
+    found = _MOVES[key] = (
+        None
+        if outcome is None
+        else _Move(
+            member,
+            member.value,
+            None if outcome.state is None else outcome.state.value,
+            outcome.clock,
+            None if outcome.stage is None else outcome.stage.value,
+            outcome.stage in _DEPARTMENT_STAGES,
+            Effect.AWAIT_CALLBACK in outcome.effects,
+        )
+    )
+    return found
 
 
 def _report(facts: CaseFacts, event: LoggedEvent, stamp: str) -> None:
-    facts.source = str(event.data.get("source", ""))
-    facts.category = str(event.data.get("category", ""))
-    facts.self_disposed = bool(event.data.get("self_disposed"))
+    data = event.data
+    facts.source = str(data.get("source", ""))
+    facts.category = str(data.get("category", ""))
+    facts.self_disposed = bool(data.get("self_disposed"))
     facts.reported_at = stamp
     facts.reporter_id, facts.reporter_role = event.actor_id, event.actor_role
-    facts.state = (CaseState.SELF_DISPOSED if facts.self_disposed else CaseState.REPORTED).value
-    _begin(facts, Stage.CHECK if facts.self_disposed else Stage.INTAKE, event, stamp)
+    facts.state = _SELF_DISPOSED if facts.self_disposed else _REPORTED
+    _begin(facts, _CHECK if facts.self_disposed else _INTAKE, False, event, stamp)
 
 
 def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent, stamp: str) -> None:
@@ -238,15 +270,15 @@ def _book(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent, sta
         facts.closed_at = facts.closed_by = None
 
 
-def _step(facts: CaseFacts, action: Action, branch: str, event: LoggedEvent, stamp: str) -> Step:
+def _step(facts: CaseFacts, action: str, branch: str, event: LoggedEvent, stamp: str) -> Step:
     runs = facts.runs
     running = runs[-1] if runs and runs[-1].done_at is None else None
     on_time = None
     if running is not None and running.due_at is not None:
-        on_time = event.at <= _instant(running.due_at)
+        on_time = _instant(stamp) <= _instant(running.due_at)
     concerns = event.department_id
     return Step(  # positional, in field order: the fold makes one per logged action
-        _VALUES[action],
+        action,
         branch,
         stamp,
         event.actor_id,
@@ -266,10 +298,12 @@ def _decision(facts: CaseFacts, branch: str) -> None:
         facts.suspensions += 1
 
 
-def _begin(facts: CaseFacts, stage: Stage, event: LoggedEvent, stamp: str) -> None:
+def _begin(
+    facts: CaseFacts, stage: str, for_department: bool, event: LoggedEvent, stamp: str
+) -> None:
     due = event.data.get("due_at")
-    department = event.department_id if stage in _DEPARTMENT_STAGES else None
-    facts.runs.append(StageRun(_VALUES[stage], stamp, str(due) if due else None, department))
+    department = event.department_id if for_department else None
+    facts.runs.append(StageRun(stage, stamp, str(due) if due else None, department))
 
 
 def _finish(facts: CaseFacts, event: LoggedEvent, stamp: str) -> None:

@@ -62,6 +62,9 @@ class Period:
         return (self.end - self.start).total_seconds() / 86_400
 
 
+Counts = tuple[tuple[str, float], ...]  # (counter, value) pairs: hashable, summed by the million
+
+
 class Delta(NamedTuple):
     """What a case adds to one object's counters, dated by the instant it counts at (a
     tuple: a rebuild makes tens of millions)."""
@@ -71,19 +74,42 @@ class Delta(NamedTuple):
     counts: Mapping[str, float]
 
 
-Group = tuple[str, tuple["ObjectKey", ...], Mapping[str, float]]  # at, objects, counts
+Group = tuple[str, tuple["ObjectKey", ...], Counts]  # at, objects, counts
 
 # Keys are made once each and shared: a case names the same few grids, posts and
 # departments over and over. Bounded by the city (regions, users, departments).
 _REGIONS: dict[str, tuple[ObjectKey, ...]] = {}
 _POSTS: dict[int, tuple[ObjectKey, ...]] = {}
 _DEPARTMENTS: dict[int, tuple[ObjectKey, ...]] = {}
-_ACTIONS: dict[str, Action] = {action.value: action for action in Action}
-_DECISIONS: dict[str, Mapping[str, float]] = {
-    "return:approve": {"returns": 1},
-    "return:reject": {"shirks": 1},
-    "suspension:approve": {"suspended": 1},
+_DECISIONS: dict[str, Counts] = {
+    "return:approve": (("returns", 1),),
+    "return:reject": (("shirks", 1),),
+    "suspension:approve": (("suspended", 1),),
 }
+_CALLBACKS: dict[str, Counts] = {}  # by branch, made once each
+_DISPOSE = Stage.DISPOSE.value
+_SUPERVISOR = Role.SUPERVISOR.value
+_OPERATOR = Role.OPERATOR.value
+# The counts each timed step adds (the due count, and the on-time count when it was).
+_TIMED: dict[str, tuple[str, str]] = {
+    Action.FILE.value: ("filed", "filed_on_time"),
+    Action.DISPATCH.value: ("dispatch_due", "dispatched_on_time"),
+    Action.REQUEST_VERIFICATION.value: ("verify_orders_due", "verify_orders_on_time"),
+    Action.ASSIGN_CHECK.value: ("check_orders_due", "check_orders_on_time"),
+    Action.CONFIRM_REPORT.value: ("verify_due", "verify_on_time"),
+    Action.VERIFY.value: ("check_due", "check_on_time"),
+}
+_LATE: dict[str, Counts] = {action: ((due, 1),) for action, (due, _) in _TIMED.items()}
+_ON_TIME: dict[str, Counts] = {action: ((due, 1), (on, 1)) for action, (due, on) in _TIMED.items()}
+_KNOWN = frozenset(action.value for action in Action)
+_ONE: dict[str, Counts] = {}  # {name: 1}, made once per name
+
+
+def _one(name: str) -> Counts:
+    found = _ONE.get(name)
+    if found is None:
+        found = _ONE[name] = ((name, 1),)
+    return found
 
 
 def tally(facts: Iterable[CaseFacts], period: Period) -> dict[ObjectKey, Counters]:
@@ -101,20 +127,25 @@ def tally(facts: Iterable[CaseFacts], period: Period) -> dict[ObjectKey, Counter
 def case_deltas(case: CaseFacts) -> Iterator[Delta]:
     """Everything one case adds to which objects, and when; the drill-down reads this too."""
     for at, keys, counts in case_groups(case):
+        mapping = dict(counts)
         for key in keys:
-            yield Delta(at, key, counts)
+            yield Delta(at, key, mapping)
 
 
-def case_groups(case: CaseFacts) -> Iterator[Group]:
+def case_groups(case: CaseFacts) -> list[Group]:
     """:func:`case_deltas` with the objects that count the same thing at the same instant
     kept together (what a bulk fold sums: one day lookup per group, not per object)."""
-    yield from _report(case)
+    out: list[Group] = []
+    _report(case, out)
     for step in case.steps:
-        yield from _step(case, step)
-    for run in case.runs:
-        if run.stage == Stage.DISPOSE and run.department_id is not None:
-            yield from _disposal(run)
-    yield from _closing(case)
+        _step(case, step, out)
+    disposals = [run for run in case.runs if run.stage == _DISPOSE]
+    for run in disposals:
+        if run.department_id is not None:
+            _disposal(run, out)
+    if disposals:
+        _closing(case, disposals[-1], out)
+    return out
 
 
 def regions(grid_code: str) -> tuple[ObjectKey, ...]:
@@ -147,122 +178,135 @@ def _department(department: int | None) -> tuple[ObjectKey, ...]:
     return found
 
 
-def _each(at: str, keys: tuple[ObjectKey, ...], counts: Mapping[str, float]) -> Iterator[Group]:
-    if counts and keys:
-        yield at, keys, counts
-
-
-def _report(case: CaseFacts) -> Iterator[Group]:
+def _report(case: CaseFacts, out: list[Group]) -> None:
     at = case.reported_at
     if at is None:
         return
-    patrol = case.reporter_role == Role.SUPERVISOR
-    delta: dict[str, float] = {"patrol_reports" if patrol else "public_reports": 1}
-    if patrol and (case.filed_at or case.voided_at or case.self_disposed):
-        delta["valid_patrol_reports"] = 1
-    yield from _each(at, regions(case.grid_code), delta)
+    patrol = case.reporter_role == _SUPERVISOR
+    counts: Counts
+    if not patrol:
+        counts = _one("public_reports")
+    elif case.filed_at or case.voided_at or case.self_disposed:
+        counts = (("patrol_reports", 1), ("valid_patrol_reports", 1))
+    else:
+        counts = _one("patrol_reports")
+    keys = regions(case.grid_code)
+    if keys:
+        out.append((at, keys, counts))
     if patrol:
-        yield from _each(at, _post(case.reporter_id), delta)
-    elif case.reporter_role == Role.OPERATOR:
-        yield from _each(at, _post(case.reporter_id), {"accepted": 1})
+        keys = _post(case.reporter_id)
+    elif case.reporter_role == _OPERATOR:
+        keys, counts = _post(case.reporter_id), _one("accepted")
+    else:
+        return
+    if keys:
+        out.append((at, keys, counts))
 
 
-def _timed(due: str, on_time: str, step: Step) -> dict[str, float]:
-    return {due: 1, on_time: 1} if step.on_time is not False else {due: 1}
-
-
-def _step(case: CaseFacts, step: Step) -> Iterator[Group]:
-    action, at = _ACTIONS.get(step.action) or Action(step.action), step.at
-    if action is Action.FILE:
-        delta = _timed("filed", "filed_on_time", step)
-        yield from _each(at, _post(step.by) + regions(case.grid_code), delta)
-    elif action is Action.VOID:
-        yield from _each(at, _post(case.filed_by) + regions(case.grid_code), {"voided": 1})
-    elif action is Action.DISPATCH:
-        yield from _each(at, _post(step.by), _timed("dispatch_due", "dispatched_on_time", step))
-        yield from _each(at, _post(step.by), {"dispatched": 1})
-        yield from _each(at, _department(step.department_id), {"filed": 1})
-    elif action is Action.REQUEST_VERIFICATION:
-        yield from _each(
-            at, _post(step.by), _timed("verify_orders_due", "verify_orders_on_time", step)
+def _step(case: CaseFacts, step: Step, out: list[Group]) -> None:
+    action, at = step.action, step.at
+    keys: tuple[ObjectKey, ...]
+    if action in _TIMED:
+        if action == "verify" and step.role != _SUPERVISOR:
+            return
+        counts = (_LATE if step.on_time is False else _ON_TIME)[action]
+        keys = _post(step.by) + regions(case.grid_code) if action == "file" else _post(step.by)
+        if keys:
+            out.append((at, keys, counts))
+        if action == "dispatch":
+            if keys:
+                out.append((at, keys, _one("dispatched")))
+            keys = _department(step.department_id)
+            if keys:
+                out.append((at, keys, _one("filed")))
+        return
+    if action == "void":
+        keys, counts = _post(case.filed_by) + regions(case.grid_code), _one("voided")
+    elif action == "decide":
+        keys, counts = _department(step.department_id), _DECISIONS.get(step.branch, ())
+    elif action == "callback":
+        keys, counts = (
+            _department(step.department_id) + regions(case.grid_code),
+            _callback(step.branch),
         )
-    elif action is Action.ASSIGN_CHECK:
-        yield from _each(
-            at, _post(step.by), _timed("check_orders_due", "check_orders_on_time", step)
-        )
-    elif action is Action.CONFIRM_REPORT:
-        yield from _each(at, _post(step.by), _timed("verify_due", "verify_on_time", step))
-    elif action is Action.VERIFY and step.role == Role.SUPERVISOR:
-        yield from _each(at, _post(step.by), _timed("check_due", "check_on_time", step))
-    elif action is Action.DECIDE:
-        yield from _each(at, _department(step.department_id), _decision(step.branch))
-    elif action is Action.CALLBACK:
-        keys = _department(step.department_id) + regions(case.grid_code)
-        yield from _each(at, keys, _callback(step.branch))
+    else:
+        if action not in _KNOWN:
+            Action(action)  # an unknown action is an error, as it always was
+        return
+    if keys and counts:
+        out.append((at, keys, counts))
 
 
-def _callback(branch: str) -> Mapping[str, float]:
+def _callback(branch: str) -> Counts:
     """A callback's counts; a dissatisfied one counts whether or not it was redone."""
-    result = branch.split(":", 1)[0]
-    if result == CallbackResult.UNREACHABLE:
-        return {"callbacks_unreachable": 1}
-    return {"callbacks_reached": 1, f"callbacks_{result}": 1}
+    found = _CALLBACKS.get(branch)
+    if found is None:
+        result = branch.split(":", 1)[0]
+        if result == CallbackResult.UNREACHABLE:
+            found = (("callbacks_unreachable", 1),)
+        else:
+            found = (("callbacks_reached", 1), (f"callbacks_{result}", 1))
+        _CALLBACKS[branch] = found
+    return found
 
 
-def _decision(branch: str) -> Mapping[str, float]:
-    return _DECISIONS.get(branch, {})
-
-
-def _disposal(run: StageRun) -> Iterator[Group]:
+def _disposal(run: StageRun, out: list[Group]) -> None:
     at = run.due_at
     if at is None:
         return
     keys = _department(run.department_id)
     if run.extended_hours:
-        yield from _each(at, keys, {"extension_hours": run.extended_hours})
+        out.append((at, keys, (("extension_hours", run.extended_hours),)))
     ended_by = run.done_action
-    if ended_by == Action.DECIDE:  # an approved return: the department was not responsible
+    if ended_by == "decide":  # an approved return: the department was not responsible
         return
-    delta: dict[str, float] = {"dispose_due": 1}
-    if ended_by == Action.REPORT_DISPOSAL:
-        delta["disposed"] = 1
-        if run.on_time:
-            delta["disposed_on_time"] = 1
+    counts: Counts
+    if ended_by == "report_disposal":
+        on_time = run.on_time
+        counts = _DISPOSED_ON_TIME if on_time else _DISPOSED
     elif run.done_at is None:
-        delta["overdue_not_disposed"] = 1  # counted on its due day; a later disposal moves it
-    yield from _each(at, keys, delta)
+        counts = _OVERDUE  # counted on its due day; a later disposal moves it
+    else:
+        counts = _DUE
+    out.append((at, keys, counts))
 
 
-def _closing(case: CaseFacts) -> Iterator[Group]:
-    disposals = [run for run in case.runs if run.stage == Stage.DISPOSE]
-    last = disposals[-1] if disposals else None
-    at = last.due_at if last is not None else None
-    if last is None or at is None:
+_DUE: Counts = (("dispose_due", 1),)
+_DISPOSED: Counts = (("dispose_due", 1), ("disposed", 1))
+_DISPOSED_ON_TIME: Counts = (("dispose_due", 1), ("disposed", 1), ("disposed_on_time", 1))
+_OVERDUE: Counts = (("dispose_due", 1), ("overdue_not_disposed", 1))
+
+
+def _closing(case: CaseFacts, last: StageRun, out: list[Group]) -> None:
+    at = last.due_at
+    if at is None:
         return
-    delta: dict[str, float] = {"close_due": 1}
+    delta: list[tuple[str, float]] = [("close_due", 1)]
     if case.reworks:
-        delta["reworks"] = case.reworks
+        delta.append(("reworks", case.reworks))
     if case.failed_checks:
-        delta["failed_checks"] = case.failed_checks
+        delta.append(("failed_checks", case.failed_checks))
+    closing: list[tuple[str, float]] = [("close_due", 1)]
     if case.closed_at:
-        delta["closed"] = 1
+        closing.append(("closed", 1))
         if last.on_time:
-            delta["closed_on_time"] = 1
+            closing.append(("closed_on_time", 1))
         if not case.reworks:
-            delta["closed_first_time"] = 1
+            closing.append(("closed_first_time", 1))
+        delta += closing[1:]
     keys = _department(last.department_id) + regions(case.grid_code)
-    yield from _each(at, keys, delta)
+    if keys:
+        out.append((at, keys, tuple(delta)))
     if case.closed_at:
         lead = _post(case.filed_by)
-        yield from _each(
-            at, lead, {k: v for k, v in delta.items() if k.startswith(("close", "closed"))}
-        )
-        first = next((s for s in case.steps if s.action == Action.DISPATCH), None)
+        if lead:
+            out.append((at, lead, tuple(closing)))
+        first = next((s for s in case.steps if s.action == "dispatch"), None)
         if first is not None:
-            accurate = (
-                {"wrong_dispatches": 1} if case.wrong_dispatch else {"dispatched_accurately": 1}
-            )
-            yield from _each(at, _post(first.by), accurate)
+            keys = _post(first.by)
+            if keys:
+                accurate = "wrong_dispatches" if case.wrong_dispatch else "dispatched_accurately"
+                out.append((at, keys, _one(accurate)))
 
 
 def counters(values: Mapping[str, float]) -> Counters:

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
-from backend.domain.assessment.daily import Change, LocalDays, add_case, new_change
+from backend.domain.assessment.daily import (
+    Change,
+    DayKey,
+    LocalDays,
+    add_case,
+    by_object,
+    new_change,
+)
 from backend.domain.assessment.facts import CaseFacts, LoggedEvent, fold
 from backend.models import (
     AssessmentCursorRow,
@@ -236,15 +243,22 @@ class Projector:
 
     async def _put_days(self, session: AsyncSession, change: Change) -> None:
         """Add ``change`` to the day counters and to their months' counters."""
-        months: Change = new_change()
-        for (day, kind, ident), counts in change.items():
+        days = by_object(change)
+        months: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(int))
+        for (day, kind, ident), counts in days.items():
             bucket = months[(month_of(day), kind, ident)]
             for name, value in counts.items():
                 bucket[name] += value
-        await self._add_to(session, assessment_day, "day", change)
+        await self._add_to(session, assessment_day, "day", days)
         await self._add_to(session, assessment_month, "month", months)
 
-    async def _add_to(self, session: AsyncSession, table: Table, when: str, change: Change) -> None:
+    async def _add_to(
+        self,
+        session: AsyncSession,
+        table: Table,
+        when: str,
+        change: Mapping[DayKey, Mapping[str, float]],
+    ) -> None:
         """Upsert ``change`` into ``table``. A batch of new events moves few counters, so the
         rows are grouped by the counters they move and each group's statement binds and sets
         only those (the others keep their value, or their default 0 on a new row); a batch

@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.domain.assessment.daily import (
-    DayKey,
+    GroupKey,
     LocalDays,
     add_case,
     day_rows,
@@ -48,7 +48,7 @@ _LOGGED = (
     "seq, case_id, action, actor_id, actor_role, at, data, grid_code, department_id, "
     "prev_department_id"
 )  # the event_log columns a LoggedEvent holds, in its field order
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # facts are trees
 _case_of = itemgetter(1)
 _scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # the C scanner json.loads uses
 
@@ -66,7 +66,7 @@ class Task:
 class Folded:
     events: int = 0
     facts: list[FactRow] = field(default_factory=list)
-    days: dict[DayKey, dict[str, float]] = field(default_factory=dict)
+    days: dict[GroupKey, int] = field(default_factory=dict)  # see daily.add_case
 
 
 def rebuild(
@@ -148,13 +148,20 @@ def logged_events(rows: Iterable[tuple[Any, ...]], sqlite: bool) -> Iterator[Log
         for row in rows:
             yield make(LoggedEvent, row)
         return
-    instant = datetime.fromisoformat
     for seq, case, action, actor, role, at, data, grid, department, previous in rows:
         yield make(
             LoggedEvent,
-            (seq, case, action, actor, role, instant(at + "+00:00"), _object(data), grid,
-             department, previous),
+            (seq, case, action, actor, role, _stamp(at), _object(data), grid, department,
+             previous),
         )  # fmt: skip
+
+
+def _stamp(text: str) -> str:
+    """SQLite's naive UTC text as the ISO instant the fold stamps with (what ``isoformat``
+    gives the aware datetime): rewritten in place when it is the usual full form."""
+    if len(text) == 26 and text[10] == " " and text[19] == "." and text[20:] != "000000":
+        return f"{text[:10]}T{text[11:]}+00:00"
+    return datetime.fromisoformat(f"{text}+00:00").isoformat()
 
 
 def _object(text: str) -> Any:
