@@ -15,8 +15,9 @@ from backend.services.assessment.deflate import Deflater
 
 def _parts(rng: random.Random, n: int) -> list[bytes]:
     return [
-        ",".join(f'{{"id":"{rng.randint(0, 99999)}","v":{rng.random():.3f}}}' for _ in range(40))
-        .encode()
+        ",".join(
+            f'{{"id":"{rng.randint(0, 99999)}","v":{rng.random():.3f}}}' for _ in range(40)
+        ).encode()
         for _ in range(n)
     ]
 
