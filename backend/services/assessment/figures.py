@@ -108,6 +108,8 @@ class AssessmentService:
         self._deflater = Deflater()
         self._grid_counts: dict[str, int] = {}
         self._grid_counts_of: object = None  # the regions mapping the counts were made from
+        self._region_subjects: dict[ObjectKey, Subject] = {}
+        self._region_subjects_of: object = None  # likewise, for the regions' subjects
 
     async def _wait(self, after: int | None) -> None:
         if after is None:
@@ -125,8 +127,9 @@ class AssessmentService:
             )
 
     async def _through(self, session: AsyncSession) -> int:
-        cursor = await session.get(AssessmentCursorRow, 1)
-        return cursor.seq if cursor is not None else 0
+        stmt = select(col(AssessmentCursorRow.seq)).where(col(AssessmentCursorRow.id) == 1)
+        seq = (await (await session.connection()).execute(stmt)).scalar()
+        return int(seq) if seq is not None else 0
 
     def period(self, text: str) -> NamedPeriod:
         try:
@@ -395,12 +398,18 @@ class AssessmentService:
 
     def _subject(self, key: ObjectKey, users: dict[str, UserRow]) -> Subject | None:
         if key.type in REGION_PREFIX:
+            if self._region_subjects_of is not self.ref.regions:
+                self._region_subjects, self._region_subjects_of = {}, self.ref.regions
+            if (known := self._region_subjects.get(key)) is not None:
+                return known  # made from the same (frozen) region info
             region = self.ref.regions.get(key.id)
             if region is None:
                 return None
-            return Subject(
+            made = Subject(
                 key, region.name, key.type, "region", region.area_class, self._grids(key)
             )
+            self._region_subjects[key] = made
+            return made
         if key.type == "department":
             department = self.ref.department(int(key.id))
             if department is None:

@@ -177,9 +177,13 @@ class Pieces:
                 self._periods.popitem(last=False)
         self._periods.move_to_end(period)
         found = held.get(subject.key)
-        if found is None or found[0] != stamp or found[1].subject != subject:
+        if found is None or found[0] != stamp or not _same(found[1].subject, subject):
             found = held[subject.key] = (stamp, made())
         return found[1]
+
+
+def _same(held: Subject, subject: Subject) -> bool:
+    return held is subject or held == subject
 
 
 def _bottom(composite: float, composites: list[float], bottom: int) -> bool:
