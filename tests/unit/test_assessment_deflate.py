@@ -6,11 +6,13 @@ from __future__ import annotations
 import gzip
 import random
 import zlib
+from itertools import accumulate
 
 import pytest
 
 from backend.services.assessment import deflate
 from backend.services.assessment.deflate import Deflater
+from backend.services.assessment.ranking_cache import EncodedRanking
 
 
 def _parts(rng: random.Random, n: int) -> list[bytes]:
@@ -45,3 +47,14 @@ def test_parts_gzip_to_the_body_and_shared_parts_are_compressed_once(
     again = deflater.gzip(second)
     assert gzip.decompress(again) == b"".join(second)
     assert calls == [second[0], *second[10:12]]  # only what the first answer lacked
+
+
+def test_an_answer_cut_into_parts_gzips_to_its_body() -> None:
+    parts = [b'{"objects":[', *_parts(random.Random(6), 9), b"]}"]
+    cuts = tuple(accumulate(len(part) for part in parts))
+    body = b"".join(parts)
+    deflater = Deflater()
+    for _ in range(2):  # the second answer reuses every part
+        answer = EncodedRanking(body, '"t"', cuts, deflater)
+        assert gzip.decompress(answer.gzipped) == body
+    assert gzip.decompress(EncodedRanking(body, '"t"').gzipped) == body  # one shot

@@ -169,12 +169,13 @@ class AssessmentService:
         stamps = {obj: (row, None) for obj, row in rows.items()}
         for obj, change in changes.items():  # upheld appeals: their objects' stamps say so
             stamps[obj] = (rows.get(obj), tuple(sorted(change.items())))
+        days, held = period.days, (period.name, self.policy.version)
         pieces = [
             self._pieces.get(
-                (period.name, self.policy.version),
+                held,
                 subject,
                 stamp,
-                partial(self._piece, subject, stamp[0], changes.get(obj), period.days),
+                partial(self._piece, subject, stamp[0], changes.get(obj), days),
             )
             for obj, stamp in stamps.items()
             if (subject := self._subject(obj, users)) is not None

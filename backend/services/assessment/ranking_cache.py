@@ -53,9 +53,9 @@ class EncodedRanking:
         """The body gzip-compressed, made once (a month's regions: ~5 MB of JSON)."""
         if self.deflater is None:
             return gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
-        starts = (0, *self.cuts)
-        parts = [self.body[start:end] for start, end in zip(starts, self.cuts, strict=False)]
-        return self.deflater.gzip(parts)
+        whole, starts = memoryview(self.body), (0, *self.cuts)
+        spans = zip(starts, self.cuts, strict=False)  # no copies: views of the body
+        return self.deflater.gzip([whole[start:end] for start, end in spans])
 
     @cached_property
     def ranking(self) -> Ranking:
