@@ -208,15 +208,19 @@ def test_pieces_are_scored_again_only_when_their_counters_move() -> None:
     subject = Subject(ObjectKey("street", "110112001"), "街道", "street", "region")
     calls: list[Counters] = []
 
-    def scored(counters: Counters) -> Any:
-        return lambda: calls.append(counters) or score(policy, "region", counters)
+    def made(counters: Counters) -> Any:
+        def make() -> Any:
+            calls.append(counters)
+            return piece(policy, subject, counters, score(policy, "region", counters))
+
+        return make
 
     first, moved = Counters(closed=1, close_due=2), Counters(closed=2, close_due=2)
-    one = pieces.get(("2026-11", "v"), subject, first, scored(first), policy)
-    assert pieces.get(("2026-11", "v"), subject, first, scored(first), policy) is one
-    two = pieces.get(("2026-11", "v"), subject, moved, scored(moved), policy)
+    one = pieces.get(("2026-11", "v"), subject, first, made(first))
+    assert pieces.get(("2026-11", "v"), subject, first, made(first)) is one
+    two = pieces.get(("2026-11", "v"), subject, moved, made(moved))
     assert two is not one and calls == [first, moved]
-    pieces.get(("2026-12", "v"), subject, first, scored(first), policy)  # another period
+    pieces.get(("2026-12", "v"), subject, first, made(first))  # another period
     assert calls == [first, moved, first]
 
 

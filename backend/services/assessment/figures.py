@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
+from itertools import accumulate
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from backend.domain.assessment.counters import COUNTER_NAMES, Counters
 from backend.domain.assessment.facts import CaseFacts
 from backend.domain.assessment.periods import BadPeriod, NamedPeriod, parse_period
 from backend.domain.assessment.policy import AssessmentPolicy, ObjectKind
-from backend.domain.assessment.scoring import Score, score
+from backend.domain.assessment.scoring import score
 from backend.domain.assessment.tally import REGION_PREFIX, ObjectKey, case_deltas
 from backend.models import (
     AssessmentCursorRow,
@@ -32,17 +33,27 @@ from backend.models import (
 )
 from backend.services.access import Actor
 from backend.services.assessment.adjusting import adjusted_cases, adjustments_in
+from backend.services.assessment.deflate import Deflater
 from backend.services.assessment.export import csv_bytes, xlsx_bytes
 from backend.services.assessment.notice import draft_notice
 from backend.services.assessment.projector import Projector
-from backend.services.assessment.ranked import Pieces, Subject, encode, ranked, ranked_json
+from backend.services.assessment.ranked import (
+    Piece,
+    Pieces,
+    Subject,
+    encode,
+    in_runs,
+    piece,
+    ranked,
+    ranked_objects,
+)
 from backend.services.assessment.ranking_cache import (
     Adjusted,
     EncodedRanking,
     RankingCache,
     RankingKey,
 )
-from backend.services.assessment.sums import period_sums
+from backend.services.assessment.sums import Row, counters_of, period_rows
 from backend.services.events import head_seq
 from backend.services.reference import Reference
 from backend_client.assessment import (
@@ -94,8 +105,11 @@ class AssessmentService:
         self.projector = projector
         self._cache = RankingCache()
         self._pieces = Pieces()
+        self._deflater = Deflater()
         self._grid_counts: dict[str, int] = {}
         self._grid_counts_of: object = None  # the regions mapping the counts were made from
+        self._region_subjects: dict[ObjectKey, Subject] = {}
+        self._region_subjects_of: object = None  # likewise, for the regions' subjects
 
     async def _wait(self, after: int | None) -> None:
         if after is None:
@@ -113,8 +127,9 @@ class AssessmentService:
             )
 
     async def _through(self, session: AsyncSession) -> int:
-        cursor = await session.get(AssessmentCursorRow, 1)
-        return cursor.seq if cursor is not None else 0
+        stmt = select(col(AssessmentCursorRow.seq)).where(col(AssessmentCursorRow.id) == 1)
+        seq = (await (await session.connection()).execute(stmt)).scalar()
+        return int(seq) if seq is not None else 0
 
     def period(self, text: str) -> NamedPeriod:
         try:
@@ -149,17 +164,21 @@ class AssessmentService:
             )
             if (cached := self._cache.get(key)) is not None:
                 return cached
-            sums = await period_sums(session, period.first, period.last, types, changes)
-        subjects = [subject for key_ in sums if (subject := self._subject(key_, users)) is not None]
+            rows = await period_rows(session, period.first, period.last, types)
+        stamps: dict[ObjectKey, tuple[Row | None, tuple[tuple[str, float], ...] | None]]
+        stamps = {obj: (row, None) for obj, row in rows.items()}
+        for obj, change in changes.items():  # upheld appeals: their objects' stamps say so
+            stamps[obj] = (rows.get(obj), tuple(sorted(change.items())))
+        days, held = period.days, (period.name, self.policy.version)
         pieces = [
             self._pieces.get(
-                (period.name, self.policy.version),
+                held,
                 subject,
-                sums[subject.key],
-                partial(self._score, subject, sums[subject.key], period.days),
-                self.policy,
+                stamp,
+                partial(self._piece, subject, stamp[0], changes.get(obj), days),
             )
-            for subject in subjects
+            for obj, stamp in stamps.items()
+            if (subject := self._subject(obj, users)) is not None
         ]
         envelope = {
             "period": _info(period).model_dump(mode="json"),
@@ -167,16 +186,23 @@ class AssessmentService:
             "family": family,
             "policy_version": self.policy.version,
         }
-        objects = ranked_json(
-            self.policy, pieces, lambda piece: self._sees(actor, piece.subject, users)
+        objects = ranked_objects(
+            self.policy, pieces, lambda item: self._sees(actor, item.subject, users)
         )
-        body = encode(envelope)[:-1] + b',"objects":' + objects + b"}"
-        answer = EncodedRanking(body, key.etag)
+        parts = in_runs(encode(envelope)[:-1] + b',"objects":[', objects, b"]}")
+        cuts = tuple(accumulate(len(part) for part in parts))
+        answer = EncodedRanking(b"".join(parts), key.etag, cuts, self._deflater)
         self._cache.put(key, answer)
         return answer
 
-    def _score(self, subject: Subject, counters: Counters, days: float) -> Score:
-        return score(
+    def _piece(
+        self, subject: Subject, row: Row | None, change: Mapping[str, float] | None, days: float
+    ) -> Piece:
+        """One object scored and encoded from its summed row and its upheld appeals' change."""
+        counters = Counters() if row is None else counters_of(row)
+        if change is not None:
+            counters = adjusted(counters, change)
+        result = score(
             self.policy,
             subject.kind,
             counters,
@@ -184,6 +210,7 @@ class AssessmentService:
             grids=subject.grids,
             period_days=days,
         )
+        return piece(self.policy, subject, counters, result)
 
     async def cases_behind(
         self,
@@ -372,12 +399,18 @@ class AssessmentService:
 
     def _subject(self, key: ObjectKey, users: dict[str, UserRow]) -> Subject | None:
         if key.type in REGION_PREFIX:
+            if self._region_subjects_of is not self.ref.regions:
+                self._region_subjects, self._region_subjects_of = {}, self.ref.regions
+            if (known := self._region_subjects.get(key)) is not None:
+                return known  # made from the same (frozen) region info
             region = self.ref.regions.get(key.id)
             if region is None:
                 return None
-            return Subject(
+            made = Subject(
                 key, region.name, key.type, "region", region.area_class, self._grids(key)
             )
+            self._region_subjects[key] = made
+            return made
         if key.type == "department":
             department = self.ref.department(int(key.id))
             if department is None:

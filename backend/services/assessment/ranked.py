@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from backend.domain.assessment.tally import ObjectKey
 from backend_client.assessment import RankedObject
 
 PERIODS_KEPT = 8  # periods whose pieces are kept (each ~10 MB for a month of regions)
+RUN = 16  # objects per run of a ranking's body, compressed as one part (~40 KB)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,15 @@ def ranked_json(
     rank; the group's bottom units flagged.  Ranks are taken among all ``pieces``; only
     those ``shown`` admits are listed (a street sees its own rows, with their ranks in
     the whole group, as a published ranking gives them)."""
+    return b"[" + b",".join(ranked_objects(policy, pieces, shown)) + b"]"
+
+
+def ranked_objects(
+    policy: AssessmentPolicy,
+    pieces: Iterable[Piece],
+    shown: Callable[[Piece], bool] | None = None,
+) -> list[bytes]:
+    """The JSON of each object :func:`ranked_json` lists, in its order."""
     groups: dict[tuple[str, str], list[Piece]] = {}
     for item in pieces:
         groups.setdefault((item.subject.key.type, item.subject.group), []).append(item)
@@ -129,7 +139,14 @@ def ranked_json(
             place = f',"rank":{first_at[member.composite]},"group_size":{size},'
             place += f'"bottom":{"true" if low else "false"},'
             out.append(member.head + place.encode() + member.tail)
-    return b"[" + b",".join(out) + b"]"
+    return out
+
+
+def in_runs(head: bytes, objects: list[bytes], tail: bytes) -> list[bytes]:
+    """``head``, the objects as a comma-separated list in runs of :data:`RUN`, and ``tail``:
+    joined, a JSON document whose runs a later answer mostly shares (see ``deflate``)."""
+    runs = [b",".join(objects[start : start + RUN]) for start in range(0, len(objects), RUN)]
+    return [head, *(b"," + run if index else run for index, run in enumerate(runs)), tail]
 
 
 def ranked(policy: AssessmentPolicy, scored: Iterable[Scored]) -> list[RankedObject]:
@@ -142,15 +159,16 @@ class Pieces:
     """The pieces of the last rankings of a few periods, per object."""
 
     def __init__(self) -> None:
-        self._periods: OrderedDict[tuple[str, str], dict[ObjectKey, Piece]] = OrderedDict()
+        self._periods: OrderedDict[tuple[str, str], dict[ObjectKey, tuple[Hashable, Piece]]] = (
+            OrderedDict()
+        )
 
     def get(
         self,
         period: tuple[str, str],  # the period's name and the policy version
         subject: Subject,
-        counters: Counters,
-        scored: Callable[[], Score],
-        policy: AssessmentPolicy,
+        stamp: Hashable,  # what the object's counters are made from: equal stamps, equal counters
+        made: Callable[[], Piece],
     ) -> Piece:
         held = self._periods.get(period)
         if held is None:
@@ -159,9 +177,13 @@ class Pieces:
                 self._periods.popitem(last=False)
         self._periods.move_to_end(period)
         found = held.get(subject.key)
-        if found is None or found.counters != counters or found.subject != subject:
-            found = held[subject.key] = piece(policy, subject, counters, scored())
-        return found
+        if found is None or found[0] != stamp or not _same(found[1].subject, subject):
+            found = held[subject.key] = (stamp, made())
+        return found[1]
+
+
+def _same(held: Subject, subject: Subject) -> bool:
+    return held is subject or held == subject
 
 
 def _bottom(composite: float, composites: list[float], bottom: int) -> bool:

@@ -60,6 +60,41 @@ def _by_day(types: Sequence[ObjectType], first: date, last: date) -> Select[Any]
     )
 
 
+Row = tuple[Any, ...]
+"""An object's counters as the database sums them, in ``COUNTER_COLUMNS`` order: equal rows
+make equal :class:`Counters` (a ranking reuses what it made from an unchanged row)."""
+
+
+async def period_rows(
+    session: AsyncSession, first: date, last: date, types: Sequence[ObjectType]
+) -> dict[ObjectKey, Row]:
+    """Every object's summed counter row for the days ``first``..``last``."""
+    months, ragged = split(first, last)
+    parts = [_by_day(types, start, end) for start, end in ragged]
+    if months:
+        parts.append(_by_month(types, months))
+    if len(parts) == 1 and len(months) == 1:  # one month: one row per object already
+        stmt: Select[Any] = parts[0]
+    else:
+        both = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+        stmt = select(
+            both.c.object_type,
+            both.c.object_id,
+            *(func.sum(both.c[name]) for name in COUNTER_COLUMNS),
+        ).group_by(both.c.object_type, both.c.object_id)
+    rows = (await (await session.connection()).execute(stmt)).all()
+    return {ObjectKey(row[0], row[1]): tuple(row[2:]) for row in rows}
+
+
+def counters_of(row: Row) -> Counters:
+    """The counters a summed row holds (a sum over no rows is 0)."""
+    counts: dict[str, Any] = {
+        name: float(v or 0) if name == _FLOAT else int(v or 0)
+        for name, v in zip(COUNTER_COLUMNS, row, strict=True)
+    }
+    return Counters(**counts)
+
+
 async def period_sums(
     session: AsyncSession,
     first: date,
@@ -69,24 +104,8 @@ async def period_sums(
 ) -> dict[ObjectKey, Counters]:
     """Every object's counters for the days ``first``..``last``, with ``changes`` (upheld
     appeals) added."""
-    months, ragged = split(first, last)
-    parts = [_by_day(types, start, end) for start, end in ragged]
-    if months:
-        parts.append(_by_month(types, months))
-    both = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    stmt = select(
-        both.c.object_type,
-        both.c.object_id,
-        *(func.sum(both.c[name]) for name in COUNTER_COLUMNS),
-    ).group_by(both.c.object_type, both.c.object_id)
-    rows = (await (await session.connection()).execute(stmt)).all()
-    sums: dict[ObjectKey, Counters] = {}
-    for kind, ident, *values in rows:
-        counts: dict[str, Any] = {
-            name: float(v or 0) if name == _FLOAT else int(v or 0)
-            for name, v in zip(COUNTER_COLUMNS, values, strict=True)
-        }
-        sums[ObjectKey(kind, ident)] = Counters(**counts)
+    rows = await period_rows(session, first, last, types)
+    sums = {key: counters_of(row) for key, row in rows.items()}
     for key, change in changes.items():
         sums[key] = adjusted(sums.get(key, Counters()), change)
     return sums
