@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend.api.deps import Services
-from backend.api.main import api_router
+from backend.api.main import API_ROUTERS, install_routes
 from backend.api.openapi import install_openapi
 from backend.core.clock import Clock, system_clock
 from backend.core.config import Settings, get_settings, photo_root
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         upload_paths=("/attachments", *OPEN311_UPLOADS),
         refuse=refusal_for,
     )
-    app.include_router(api_router, prefix=API_PREFIX)
-    app.include_router(open311_router)
+    install_routes(app.router, API_ROUTERS, API_PREFIX)
+    install_routes(app.router, [open311_router])
     install_openapi(app)
     return app

@@ -53,11 +53,18 @@ class Services:
         return self.clock()
 
 
+def services_of(request: Request) -> Services:
+    """The app's services.  The floor routes (``/time``, ``/health``) call this on the
+    request they take instead of depending on :func:`get_services`: a sub-dependency
+    costs FastAPI a second dependency solve, about a fifth of such a route's CPU."""
+    services: Services = request.app.state.services
+    return services
+
+
 async def get_services(request: Request) -> Services:
     """A coroutine on purpose: FastAPI runs a plain ``def`` dependency in its thread pool,
     a thread hop on every request."""
-    services: Services = request.app.state.services
-    return services
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
