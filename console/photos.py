@@ -25,7 +25,6 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
@@ -35,6 +34,7 @@ from textual.widgets import Static
 from backend_client.errors import CitygridError
 from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import Attachment, CaseDetail, TimelineEntry
+from console.background import screen_work
 from console.i18n import t
 from console.localtime import day_time
 
@@ -223,7 +223,7 @@ class PhotoScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="photo")
+    @screen_work(exclusive=True, group="photo")
     async def load(self) -> None:
         await load_into(self.query(PhotoView), self.fetch, self.lang)
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from backend_client.errors import CitygridError
 from backend_client.publication import Appeal, AppealCreate, AppealDecision
 from backend_client.vocab import Role
+from console.background import screen_work, shown
 from console.errors import describe
 from console.i18n import as_key, t
 from console.localtime import day_time
@@ -97,7 +98,7 @@ class FormDialog(ModalScreen[bool]):
             return
         self.send(values)
 
-    @work(exclusive=True, group="form")
+    @screen_work(exclusive=True, group="form")
     async def send(self, values: Values) -> None:
         if self.busy:
             return
@@ -253,7 +254,7 @@ class AppealsScreen(Screen[None]):
         self.query_one(OptionList).focus()
         self.load()
 
-    @work(exclusive=True, group="appeals")
+    @screen_work(exclusive=True, group="appeals")
     async def load(self) -> None:
         lang = self.cg.settings.lang
         head = self.query_one("#appeals-head", Static)
@@ -263,7 +264,7 @@ class AppealsScreen(Screen[None]):
         except CitygridError as exc:
             head.update(describe(exc, lang))
             return
-        if not self.is_attached:  # popped, or the app is exiting
+        if not shown(self):  # popped, or the app is exiting
             return
         self.appeals = sorted(appeals, key=lambda a: (a.state != "pending", -a.id))
         head.update(f"{t('appeal.title', lang)}  ({len(self.appeals)})")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -37,6 +37,7 @@ from console.assessment_data import (
     spark,
     this_month,
 )
+from console.background import screen_work, shown
 from console.errors import describe
 from console.i18n import Key, as_key, t
 from console.keymap import translate_bindings
@@ -164,7 +165,7 @@ class AssessmentScreen(Screen[None]):
 
     # --- data -------------------------------------------------------------------------------
 
-    @work(exclusive=True, group="assessment")
+    @screen_work(exclusive=True, group="assessment")
     async def load(self) -> None:
         assert self.cache is not None
         self._head(t("assess.loading", self.lang))
@@ -176,7 +177,7 @@ class AssessmentScreen(Screen[None]):
             else:
                 ranking = await self.cache.get(self.period, self.family)
         except CitygridError as exc:
-            if not self.is_attached:  # popped, or the app is exiting: nothing to show on
+            if not shown(self):  # popped, or the app is exiting: nothing to show on
                 return
             self.publication = None
             self.ranking = None
@@ -184,11 +185,11 @@ class AssessmentScreen(Screen[None]):
             self.query_one(LineTable).set_model(self.rows)
             self._head(describe(exc, self.lang))
             return
-        if not self.is_attached:
+        if not shown(self):
             return
         self.publication, self.ranking = publication, ranking
         self._show()
-        if await self.cache.fill_trend(self.period, self.family) and self.is_attached:
+        if await self.cache.fill_trend(self.period, self.family) and shown(self):
             self.query_one(LineTable).set_columns(self._columns(self.ranking))
             self._selected()
 
@@ -357,7 +358,7 @@ class AssessmentScreen(Screen[None]):
         if obj is not None:
             self.app.push_screen(FigureCasesScreen(self.period, obj))
 
-    @work(group="export")
+    @screen_work(group="export")
     async def action_export(self) -> None:
         try:
             body = await self.cg.client.assessment_export(self.period, "xlsx")
@@ -372,7 +373,7 @@ class AssessmentScreen(Screen[None]):
             return
         self.notify(t("assess.exported", self.lang, path=str(path)), timeout=10)
 
-    @work(group="notice")
+    @screen_work(group="notice")
     async def action_notice(self) -> None:
         from console.screens.figure_cases import NoticeScreen
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -18,6 +17,7 @@ from backend_client.errors import CitygridError
 from backend_client.labels import label
 from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import CaseDetail
+from console.background import screen_work
 from console.errors import describe
 from console.i18n import as_key, t
 from console.keymap import translate_bindings
@@ -89,7 +89,7 @@ class CaseDetailScreen(Screen[None]):
     def action_reload(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="detail")
+    @screen_work(exclusive=True, group="detail")
     async def load(self) -> None:
         try:
             case = await self.cg.client.case(self.serial)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from backend_client.labels import label
 from backend_client.vocab import Action, AttachmentPhase
 from backend_client.wire import ActionRequest, CaseDetail, Department
+from console.background import screen_work
 from console.i18n import t
 from console.localtime import day_time
 from console.photos import (
@@ -77,7 +78,7 @@ class ActionDialog(ModalScreen[bool]):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
-    @work(exclusive=True, group="submit")
+    @screen_work(exclusive=True, group="submit")
     async def send(self, request: ActionRequest) -> None:
         if self.busy:
             return
@@ -223,7 +224,7 @@ class VerifyDialog(ActionDialog):
         if self.fetch is not None:
             self.load_photos(self.fetch)
 
-    @work(exclusive=True, group="photos")
+    @screen_work(exclusive=True, group="photos")
     async def load_photos(self, fetch: Fetch) -> None:
         await load_into(self.query(PhotoView), fetch, self.lang)
 

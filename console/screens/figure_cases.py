@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from backend_client.assessment import RankedObject, counter_label
 from backend_client.errors import CitygridError
 from console.assessment_data import CASE_SET_MAX, figure_serials, rows_of
+from console.background import screen_work
 from console.errors import describe
 from console.i18n import t
 from console.model import FigureRef
@@ -75,7 +76,7 @@ class FigureCasesScreen(Screen[None]):
         if ident.startswith(COUNTER_PREFIX):
             self.open_in_queue(ident.removeprefix(COUNTER_PREFIX))
 
-    @work(exclusive=True, group="drill")
+    @screen_work(exclusive=True, group="drill")
     async def open_in_queue(self, counter: str) -> None:
         """The cases behind ``counter``, fetched by serial, shown in the queue."""
         lang = self.cg.settings.lang

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -23,6 +23,7 @@ from backend_client.errors import CitygridError
 from backend_client.labels import label
 from backend_client.vocab import CaseState, PendingKind, Role
 from backend_client.wire import CaseRef, CheckEntry, CurrentShift, Handover, HandoverCreate
+from console.background import screen_work
 from console.errors import describe
 from console.i18n import Key, as_key, t
 from console.localtime import day_time, local
@@ -146,7 +147,7 @@ class HandoverScreen(Screen[None]):
 
     # --- loading ------------------------------------------------------------------------------
 
-    @work(exclusive=True, group="handover-screen")
+    @screen_work(exclusive=True, group="handover-screen")
     async def load(self) -> None:
         client = self.cg.client
         try:
@@ -277,7 +278,7 @@ class HandoverScreen(Screen[None]):
         elif name in ("save", "sign", "acknowledge"):
             self.write(name)
 
-    @work(exclusive=True, group="handover-write")
+    @screen_work(exclusive=True, group="handover-write")
     async def write(self, name: str) -> None:
         if self.busy or self.handover is None:
             return

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -21,6 +21,7 @@ from backend_client.labels import label
 from backend_client.text import is_digits
 from backend_client.vocab import Action, CategoryKind, Source, Urgency
 from backend_client.wire import ActionRequest, CaseCreate, CaseSummary, Category
+from console.background import screen_work
 from console.catalogue_search import fuzzy_rank
 from console.errors import describe
 from console.i18n import t
@@ -110,7 +111,7 @@ class IntakeScreen(Screen[None]):
         self.query_one("#category", Input).focus()
         self.load_catalogue()
 
-    @work(exclusive=True, group="catalogue")
+    @screen_work(exclusive=True, group="catalogue")
     async def load_catalogue(self) -> None:
         try:
             categories = await self.cg.client.catalogue()
@@ -217,7 +218,7 @@ class IntakeScreen(Screen[None]):
         self.query_one("#resolved", Static).update(f"→ {code} {self.cg.region_names.get(code, '')}")
         self.find_duplicates()
 
-    @work(exclusive=True, group="resolve")
+    @screen_work(exclusive=True, group="resolve")
     async def resolve(self, text: str) -> None:
         text = text.strip()
         resolved = self.query_one("#resolved", Static)
@@ -242,7 +243,7 @@ class IntakeScreen(Screen[None]):
 
     # --- duplicates ----------------------------------------------------------------------------
 
-    @work(exclusive=True, group="duplicates")
+    @screen_work(exclusive=True, group="duplicates")
     async def find_duplicates(self) -> None:
         options = self.query_one("#duplicates", OptionList)
         options.clear_options()
@@ -310,7 +311,7 @@ class IntakeScreen(Screen[None]):
             return
         self.send(merge_into=self.duplicates[options.highlighted].serial)
 
-    @work(exclusive=True, group="send")
+    @screen_work(exclusive=True, group="send")
     async def send(self, merge_into: str | None) -> None:
         body = self.build()
         if body is None:

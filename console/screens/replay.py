@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -14,6 +13,7 @@ from textual.widgets import Footer, Static
 from backend_client.errors import CitygridError
 from backend_client.labels import label
 from backend_client.wire import CaseGone, Event, FeedItem, Handover
+from console.background import screen_work
 from console.errors import describe
 from console.i18n import t
 from console.localtime import local
@@ -76,7 +76,7 @@ class ReplayScreen(Screen[None]):
     def on_resize(self, _event: Resize) -> None:
         self.paint()
 
-    @work(exclusive=True, group="replay")
+    @screen_work(exclusive=True, group="replay")
     async def load(self) -> None:
         after, items = 0, list[FeedItem]()
         try:

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
@@ -37,6 +36,7 @@ from console.assessment_data import (
     this_month,
     today,
 )
+from console.background import screen_work
 from console.i18n import Key, t
 from console.localtime import hhmm, local
 from console.model import Changes, Tick
@@ -285,7 +285,7 @@ class WallboardScreen(TerseScreen):
 
     # --- figures from the API, on a slow timer ----------------------------------------------
 
-    @work(exclusive=True, group="wallboard")
+    @screen_work(exclusive=True, group="wallboard")
     async def refresh_figures(self) -> None:
         assert self.cache is not None
         now = self.cg.now()

@@ -3,9 +3,15 @@ the stream, pauses, has no action keys, and is the leader's first screen."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+from textual import events
+from textual.message import Message
+
+from backend_client.assessment import Ranking
 from console.app import CityGridApp
 from console.assessment_data import percent_text, this_month, today
 from console.screens.wallboard import PANELS, WallboardScreen
@@ -112,3 +118,39 @@ async def test_the_leader_opens_on_the_wallboard(make_app: Callable[..., CityGri
         await wait_for(pilot, lambda: wallboard(app) is not None)
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "QueueScreen")
+
+
+async def test_figures_that_arrive_after_the_leader_left_are_dropped_quietly(
+    make_app: Callable[..., CityGridApp],
+) -> None:
+    app = make_app("leader", lang="en")
+    gone = asyncio.Event()
+    tiles: list[Ticker] = []
+    resumed: list[bool] = []
+
+    def note_tiles_gone(message: Message) -> None:
+        if tiles and isinstance(message, events.Unmount) and not tiles[0].is_attached:
+            gone.set()
+
+    async with app.run_test(size=(120, 40), message_hook=note_tiles_gone) as pilot:
+        await wait_for(pilot, lambda: wallboard(app) is not None)
+        screen = wallboard(app)
+        assert screen is not None
+        await wait_for(pilot, lambda: screen.streets is not None)  # the first load is done
+        assert screen.cache is not None
+        tiles.append(screen.query_one("#tile-reports-value", Ticker))
+        fetch = screen.cache.get
+
+        async def ranking_after_leaving(*args: Any, **kwargs: Any) -> Ranking:
+            answer = await fetch(*args, **kwargs)
+            app.pop_screen()  # the leader leaves while the last answer is on its way
+            await gone.wait()  # the screen's widgets are gone; its worker still runs
+            resumed.append(True)
+            return answer
+
+        screen.cache.get = ranking_after_leaving  # type: ignore[method-assign]
+        screen.refresh_figures()
+        await wait_for(pilot, lambda: bool(resumed))
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "QueueScreen")
+        await pilot.pause()
+    assert app.return_code in (None, 0)  # nothing failed while the screen went
