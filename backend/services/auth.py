@@ -6,8 +6,11 @@ bumped with every user or token change by :mod:`backend.services.admin`) every
 ``auth_poll_interval`` seconds, and on PostgreSQL also wakes on ``NOTIFY`` from
 :data:`~backend.services.admin.AUTH_CHANNEL`.  When the generation moves the cache is
 dropped and every open stream's token is checked again; a stream whose token was
-revoked or expired, or whose user was disabled, is closed.  If the task cannot read
-the generation for a while, the cache is not trusted and each request looks up its
+revoked or expired, or whose user was disabled, is closed.  A cached sign-in is only
+used while the last read of the generation began less than three poll intervals ago;
+when the watcher falls behind (a saturated event loop), the next request reads the
+generation itself, one read shared by every request waiting for it, instead of each
+looking up its token.  If the generation cannot be read, each request looks up its
 token.  Last-use times are written in the background, at most about once a minute
 per token and worker.
 """
@@ -18,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,10 +101,18 @@ class StreamGuard:
 
 
 class AuthGate:
-    def __init__(self, db: Database, poll_interval: float, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        poll_interval: float,
+        clock: Clock = system_clock,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._db = db
         self._interval = poll_interval
         self._clock = clock
+        self._monotonic = monotonic
+        self._reading = asyncio.Lock()  # one read of the generation at a time
         self._cache: dict[str, SignIn] = {}
         self._streams: set[StreamGuard] = set()
         self._used: dict[int, datetime] = {}
@@ -136,12 +147,34 @@ class AuthGate:
 
     def trusted(self) -> bool:
         """The cache is only as good as the last look at the generation."""
-        return time.monotonic() - self._checked_at < 3 * self._interval
+        return self._fresh_for(self._monotonic())
+
+    def _fresh_for(self, arrived: float) -> bool:
+        """Did a read of the generation begin less than three poll intervals before
+        ``arrived``?  (It saw every change committed before it began.)"""
+        return arrived - self._checked_at < 3 * self._interval
+
+    async def vouch(self) -> bool:
+        """Whether the cache may serve a request arriving now: if the last look is too
+        old, look now.  Requests waiting here share one read (it began after they
+        arrived, so it vouches for each of them however long it took)."""
+        arrived = self._monotonic()
+        if self._fresh_for(arrived):
+            return True
+        try:
+            async with self._reading:
+                if not self._fresh_for(arrived):
+                    before = self.generation
+                    if await self._read_generation() != before and self._streams:
+                        self._wake.set()  # the watcher checks the open streams again
+        except Exception as exc:
+            log.debug("cannot read the auth generation (%s); looking the token up", exc)
+        return self._fresh_for(arrived)
 
     async def authenticate(self, token: str) -> SignIn:
         digest = hash_token(token)
         now = self._clock()
-        signin = self._cache.get(digest) if self.trusted() else None
+        signin = self._cache.get(digest) if await self.vouch() else None
         if signin is None:
             generation = self.generation
             signin = await self._lookup(digest, now, generation)
@@ -203,13 +236,8 @@ class AuthGate:
 
     async def refresh(self) -> None:
         """Look at the auth generation now; drop the cache and check streams if it moved."""
-        async with self._db.read() as session:
-            state = await session.get(AuthStateRow, 1)
-        generation = state.generation if state else 0
-        if generation != self.generation:
-            self.generation = generation
-            self._cache.clear()
-        self._checked_at = time.monotonic()
+        async with self._reading:
+            generation = await self._read_generation()
         now = self._clock()
         for guard in list(self._streams):
             expires = guard.signin.expires_at
@@ -220,6 +248,19 @@ class AuthGate:
         ]
         if stale:
             await self._recheck(stale, generation, now)
+
+    async def _read_generation(self) -> int:
+        """Read the generation (hold ``_reading``: reads must finish in the order they
+        began) and drop the cache if it moved."""
+        started = self._monotonic()  # the read sees every change committed before this
+        async with self._db.read() as session:
+            state = await session.get(AuthStateRow, 1)
+        generation = state.generation if state else 0
+        if generation != self.generation:
+            self.generation = generation
+            self._cache.clear()
+        self._checked_at = started
+        return generation
 
     async def _recheck(self, guards: list[StreamGuard], generation: int, now: datetime) -> None:
         ids = {g.signin.token_id for g in guards}

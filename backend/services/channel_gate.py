@@ -2,8 +2,8 @@
 
 Keys are looked up by hash and cached like bearer tokens, on the same terms: the cache
 holds only while the :class:`~backend.services.auth.AuthGate` vouches for it (it read
-the auth generation recently, and the generation has not moved since the key was
-cached).  Revoking a key bumps the generation, so every worker refuses it within the
+the auth generation recently, or reads it now, and the generation has not moved since
+the key was cached).  Revoking a key bumps the generation, so every worker refuses it within the
 auth poll interval.  The rate limit is a token bucket per key and worker.
 """
 
@@ -51,7 +51,8 @@ class ChannelGate:
         """The key's sign-in, with one request taken from its rate."""
         if not api_key:
             raise KeyRefused("Send your channel's api_key; 'citygrid keys add' issues one.")
-        if self._auth.generation != self._generation or not self._auth.trusted():
+        trusted = await self._auth.vouch()
+        if self._auth.generation != self._generation or not trusted:
             self._cache.clear()
             self._generation = self._auth.generation
         digest = hash_token(api_key)

@@ -1,9 +1,11 @@
 """The worker's sign-in cache against a real SQLite database, driven step by step: a
 change by the admin functions is seen at the next look at the generation, an open
-stream is closed, and last use is written at most once a minute."""
+stream is closed, a stale look is renewed by one read rather than a token lookup per
+request, and last use is written at most once a minute."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
 from backend.core.clock import FrozenClock
@@ -29,12 +32,34 @@ START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 @dataclass
+class Ticks:
+    """The gate's monotonic clock, moved by hand."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
 class World:
     url: str
+    db: Database
     gate: AuthGate
     clock: FrozenClock
+    ticks: Ticks
     token: str
     token_id: int
+
+    def statements(self) -> list[str]:
+        """Every statement the gate's reads run from now on."""
+        seen: list[str] = []
+
+        def _seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            seen.append(statement)
+
+        event.listen(self.db.reader.sync_engine, "before_cursor_execute", _seen)
+        return seen
 
     def change(self, fn: Callable[..., T], *args: object) -> T:
         engine = sync_engine(self.url)
@@ -73,10 +98,11 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         session.commit()
     engine.dispose()
     clock = FrozenClock(START)
+    ticks = Ticks()
     db = Database(url)
-    gate = AuthGate(db, poll_interval=3600, clock=clock)  # looks only when told to
+    gate = AuthGate(db, poll_interval=3600, clock=clock, monotonic=ticks)  # looks when told to
     await gate.refresh()
-    yield World(url, gate, clock, issued.token, issued.token_id)
+    yield World(url, db, gate, clock, ticks, issued.token, issued.token_id)
     await db.dispose()
 
 
@@ -86,6 +112,47 @@ async def test_a_revocation_is_seen_at_the_next_look(world: World) -> None:
     world.change(admin.revoke_token, world.token_id)
     assert (await world.gate.authenticate(world.token)).token_id == world.token_id  # cached
     await world.gate.refresh()
+    with pytest.raises(Unauthorized, match="revoked"):
+        await world.gate.authenticate(world.token)
+
+
+async def test_a_stale_look_is_renewed_once_not_by_a_lookup_per_request(world: World) -> None:
+    """The watcher starved (a busy event loop): the requests that find the last look too
+    old share one read of the generation, and then sign in from the cache."""
+    await world.gate.authenticate(world.token)
+    world.ticks.now += 3 * 3600  # three poll intervals without a look
+    assert not world.gate.trusted()
+    seen = world.statements()
+    signins = await asyncio.gather(*(world.gate.authenticate(world.token) for _ in range(20)))
+    assert {s.token_id for s in signins} == {world.token_id}
+    reads = [s for s in seen if s != "BEGIN"]
+    assert len(reads) == 1 and "FROM auth_state" in reads[0], seen
+    assert world.gate.trusted()
+
+
+async def test_a_read_slower_than_the_window_still_vouches_for_who_waited(world: World) -> None:
+    """A read that takes longer than three poll intervals (a very busy machine) is stale
+    once it ends, yet it began after the waiting requests arrived: one read serves them."""
+    await world.gate.authenticate(world.token)
+    world.ticks.now += 3 * 3600
+    seen = world.statements()
+
+    def _slow(*_: object) -> None:
+        world.ticks.now += 4 * 3600
+
+    event.listen(world.db.reader.sync_engine, "before_cursor_execute", _slow)
+    signins = await asyncio.gather(*(world.gate.authenticate(world.token) for _ in range(20)))
+    assert {s.token_id for s in signins} == {world.token_id}
+    assert len([s for s in seen if "FROM auth_state" in s]) == 1, seen
+    assert not [s for s in seen if "api_token" in s], seen
+
+
+async def test_a_revocation_is_seen_by_the_first_request_after_a_stale_look(
+    world: World,
+) -> None:
+    await world.gate.authenticate(world.token)
+    world.change(admin.revoke_token, world.token_id)
+    world.ticks.now += 3 * 3600
     with pytest.raises(Unauthorized, match="revoked"):
         await world.gate.authenticate(world.token)
 
