@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.domain.workflow import CaseRecord
 from backend.models import CaseRow
 from backend_client.vocab import (
@@ -54,27 +56,35 @@ def record_of(row: CaseRow) -> CaseRecord:
     )
 
 
+def record_columns(record: CaseRecord) -> dict[str, Any]:
+    """The row's columns that a transition may change, as ``record`` has them (new lists:
+    JSON columns only notice assignments)."""
+    return {
+        "state": record.state.value,
+        "department_id": record.department_id,
+        "pending_kind": record.pending_kind.value if record.pending_kind else None,
+        "pending_detail": record.pending_detail,
+        "rework_count": record.rework_count,
+        "return_count": record.return_count,
+        "extension_seconds": record.extension_seconds,
+        "supervised": record.supervised,
+        "urge_count": record.urge_count,
+        "verified": record.verified,
+        "checker_id": record.checker_id,
+        "merged_into": record.merged_into,
+        "merge_snapshot": record.merge_snapshot,
+        "attachments": list(record.attachments),
+        "deadlines": list(record.deadlines),
+        "closed_at": record.closed_at,
+        "stage": record.stage.value if record.stage else None,
+        "warn_at": record.warn_at,
+        "deadline_at": record.deadline_at,
+        "paused_at": record.paused_at,
+        "due_key": record.due_key,
+    }
+
+
 def write_record(row: CaseRow, record: CaseRecord) -> None:
-    """Copy what a transition may change onto the row (new lists: JSON columns only
-    notice assignments)."""
-    row.state = record.state.value
-    row.department_id = record.department_id
-    row.pending_kind = record.pending_kind.value if record.pending_kind else None
-    row.pending_detail = record.pending_detail
-    row.rework_count = record.rework_count
-    row.return_count = record.return_count
-    row.extension_seconds = record.extension_seconds
-    row.supervised = record.supervised
-    row.urge_count = record.urge_count
-    row.verified = record.verified
-    row.checker_id = record.checker_id
-    row.merged_into = record.merged_into
-    row.merge_snapshot = record.merge_snapshot
-    row.attachments = list(record.attachments)
-    row.deadlines = list(record.deadlines)
-    row.closed_at = record.closed_at
-    row.stage = record.stage.value if record.stage else None
-    row.warn_at = record.warn_at
-    row.deadline_at = record.deadline_at
-    row.paused_at = record.paused_at
-    row.due_key = record.due_key
+    """Copy what a transition may change onto the row."""
+    for name, value in record_columns(record).items():
+        setattr(row, name, value)

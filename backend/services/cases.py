@@ -23,11 +23,12 @@ from backend.domain.casejson import stored_attachment
 from backend.domain.statemachine import Effect, Plan
 from backend.domain.workflow import FAR_FUTURE
 from backend.models import CaseRow, DepartmentRow, EventRow, UserRow
+from backend.models.plain import row_of
 from backend.services.access import Actor
-from backend.services.caserecord import record_of, write_record
+from backend.services.caserecord import record_columns, record_of, write_record
 from backend.services.clockwork import Clockwork
 from backend.services.events import Outbox, append_event
-from backend.services.newcase import insert_row, next_serial
+from backend.services.newcase import insert_case, next_serial
 from backend.services.reference import Reference
 from backend.services.views import case_detail, case_summary
 from backend_client.eventdata import EventData, MergeData, UnmergeData
@@ -169,23 +170,23 @@ class CaseService:
         serial = await next_serial(
             session, self.db.is_sqlite, self.clockwork.calendar.tz, grid_code[:6], now
         )
-        case = CaseRow(
-            serial=serial,
-            state=(outcome.state or CaseState.REPORTED).value,
-            source=body.source.value,
-            category_kind=body.category_kind.value,
-            category_code=body.category_code,
-            description=body.description,
-            urgency=body.urgency.value,
-            grid_code=grid_code,
-            community_code=grid_code[:12],
-            street_code=grid_code[:9],
-            district_code=grid_code[:6],
-            area_class=grid.area_class,
-            lon=body.lon,
-            lat=body.lat,
-            address=body.address,
-            reporters=[
+        values = {
+            "serial": serial,
+            "state": (outcome.state or CaseState.REPORTED).value,
+            "source": body.source.value,
+            "category_kind": body.category_kind.value,
+            "category_code": body.category_code,
+            "description": body.description,
+            "urgency": body.urgency.value,
+            "grid_code": grid_code,
+            "community_code": grid_code[:12],
+            "street_code": grid_code[:9],
+            "district_code": grid_code[:6],
+            "area_class": grid.area_class,
+            "lon": body.lon,
+            "lat": body.lat,
+            "address": body.address,
+            "reporters": [
                 Reporter(
                     name=body.reporter_name,
                     phone=body.reporter_phone,
@@ -194,17 +195,17 @@ class CaseService:
                     serial=serial,
                 )
             ],
-            attachments=[stored_attachment(a) for a in body.attachments],
-            self_disposed=body.self_disposed,
-            deadlines=[],
-            due_key=FAR_FUTURE,
-            created_at=now,
-            updated_at=now,
-            last_actor=actor.display_name,
-        )
-        opened = workflow.open_case(record_of(case), outcome, now, self.clockwork)
-        write_record(case, opened.record)
-        await insert_row(session, case)
+            "attachments": [stored_attachment(a) for a in body.attachments],
+            "self_disposed": body.self_disposed,
+            "deadlines": [],
+            "due_key": FAR_FUTURE,
+            "created_at": now,
+            "updated_at": now,
+            "last_actor": actor.display_name,
+        }
+        reported = record_of(row_of(CaseRow, values))
+        opened = workflow.open_case(reported, outcome, now, self.clockwork)
+        case = await insert_case(session, values | record_columns(opened.record))
         data = opened.data
         event = await append_event(
             session,

@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
 from backend.models import CaseRow, EventRow
+from backend.models.plain import columns_of, row_of
 from backend.services.access import Actor, Sight
 from backend.services.reference import Reference
 from backend.services.sse import Published, publish, sight_of
@@ -79,26 +80,29 @@ async def append_event(
     prev_department_id: int | None,
     outbox: Outbox | None = None,
 ) -> EventRow:
-    """Append the event in one Core statement (no ORM flush).  Call it as the last
-    statement of the transaction where possible: on PostgreSQL every other append waits
-    from here until this transaction commits."""
+    """Append the event in one Core statement (no ORM instance events or flush).  Call it
+    as the last statement of the transaction where possible: on PostgreSQL every other
+    append waits from here until this transaction commits."""
     assert case.id is not None
-    row = EventRow(
-        case_id=case.id,
-        serial=case.serial,
-        action=action.value,
-        actor_id=actor.id,
-        actor_name=actor.display_name,
-        actor_role=actor.role.value,
-        at=at,
-        data=data,
-        grid_code=case.grid_code,
-        department_id=case.department_id,
-        prev_department_id=prev_department_id,
+    row = row_of(
+        EventRow,
+        {
+            "case_id": case.id,
+            "serial": case.serial,
+            "action": action.value,
+            "actor_id": actor.id,
+            "actor_name": actor.display_name,
+            "actor_role": actor.role.value,
+            "at": at,
+            "data": data,
+            "grid_code": case.grid_code,
+            "department_id": case.department_id,
+            "prev_department_id": prev_department_id,
+        },
     )
-    values = {c.name: getattr(row, c.name) for c in _INSERT_COLUMNS}
     # On SQLite the single writer already orders the appends.
     stmt = SQLITE_APPEND if db.is_sqlite else POSTGRES_APPEND
+    values = columns_of(EVENT_TABLE, row, skip="seq")
     row.seq = (await (await session.connection()).execute(stmt, values)).scalar_one()
     if outbox is not None:
         outbox.add(row, case)
