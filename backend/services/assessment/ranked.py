@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -49,6 +51,10 @@ class Piece:
     composite: float
     head: bytes  # {"type":…,"kind":…   (no closing brace)
     tail: bytes  # "composite":…,"terms":[…]}
+    order: tuple[float, str] = field(init=False, repr=False, compare=False)  # best first
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "order", (-self.composite, self.subject.key.id))
 
 
 Scored = tuple[Subject, Counters, Score]
@@ -126,7 +132,7 @@ def ranked_objects(
     out: list[bytes] = []
     bottom = policy.notice.bottom
     for _, members in sorted(groups.items()):
-        members.sort(key=lambda item: (-item.composite, item.subject.key.id))
+        members.sort(key=_ORDER)
         size = len(members)
         composites = [member.composite for member in members]
         first_at: dict[float, int] = {}
@@ -136,10 +142,18 @@ def ranked_objects(
             if shown is not None and not shown(member):
                 continue
             low = _bottom(member.composite, composites, bottom)
-            place = f',"rank":{first_at[member.composite]},"group_size":{size},'
-            place += f'"bottom":{"true" if low else "false"},'
-            out.append(member.head + place.encode() + member.tail)
+            out.append(member.head + _place(first_at[member.composite], size, low) + member.tail)
     return out
+
+
+_ORDER = attrgetter("order")
+
+
+@lru_cache(maxsize=16_384)
+def _place(rank: int, size: int, low: bool) -> bytes:
+    """The JSON of an object's place in its group (the same few for every object)."""
+    place = f',"rank":{rank},"group_size":{size},"bottom":{"true" if low else "false"},'
+    return place.encode()
 
 
 def in_runs(head: bytes, objects: list[bytes], tail: bytes) -> list[bytes]:
