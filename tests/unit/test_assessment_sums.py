@@ -5,12 +5,13 @@ its model; and the ranking cache answers only for exactly the same inputs."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backend.core.db import Database
 from backend.core.schema import upgrade
@@ -31,6 +32,7 @@ from backend.services.assessment.ranked import (
 from backend.services.assessment.ranking_cache import EncodedRanking, RankingCache, RankingKey
 from backend.services.assessment.sums import month_of, period_sums, split
 from backend_client.assessment import PeriodInfo, Ranking
+from tests.conftest import drop_pg_database, fresh_pg_database
 
 D = date
 
@@ -65,24 +67,20 @@ async def _random_counters(db: Database, rng: random.Random) -> None:
             counts = {name: rng.randint(0, 4) for name in COUNTER_COLUMNS}
             counts["extension_hours"] = rng.choice((0.0, 4.0, 16.5))
             rows.append({"day": day, "object_type": "street", "object_id": ident, **counts})
-    sums = select(
-        func.substr(assessment_day.c.day, 1, 7),
-        assessment_day.c.object_type,
-        assessment_day.c.object_id,
-        *(func.sum(assessment_day.c[name]) for name in COUNTER_COLUMNS),
-    ).group_by(
-        func.substr(assessment_day.c.day, 1, 7),
-        assessment_day.c.object_type,
-        assessment_day.c.object_id,
-    )
+    months: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["day"][:7], row["object_type"], row["object_id"])
+        held = months.setdefault(key, dict.fromkeys(COUNTER_COLUMNS, 0))
+        for name in COUNTER_COLUMNS:
+            held[name] += row[name]
+    month_rows = [
+        {"month": month, "object_type": kind, "object_id": ident, **counts}
+        for (month, kind, ident), counts in months.items()
+    ]
     async with db.write() as session:
         connection = await session.connection()
         await connection.execute(assessment_day.insert(), rows)
-        await connection.execute(
-            assessment_month.insert().from_select(
-                ["month", "object_type", "object_id", *COUNTER_COLUMNS], sums
-            )
-        )
+        await connection.execute(assessment_month.insert(), month_rows)
 
 
 async def _day_by_day(db: Database, first: date, last: date) -> dict[ObjectKey, Counters]:
@@ -102,9 +100,20 @@ async def _day_by_day(db: Database, first: date, last: date) -> dict[ObjectKey, 
     return found
 
 
-async def test_months_and_ragged_days_sum_to_the_days(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'sums.db'}"
-    upgrade(url)
+@pytest.fixture
+def sums_url(backend_name: str, tmp_path: Path) -> Iterator[str]:
+    """An empty, upgraded database on each backend (the sums are read as SQL-built text)."""
+    url = f"sqlite:///{tmp_path / 'sums.db'}" if backend_name == "sqlite" else fresh_pg_database()
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        if backend_name == "postgres":
+            drop_pg_database(url)
+
+
+async def test_months_and_ragged_days_sum_to_the_days(sums_url: str) -> None:
+    url = sums_url
     db = Database(url)
     try:
         await _random_counters(db, random.Random(8))
