@@ -5,16 +5,18 @@ its model; and the ranking cache answers only for exactly the same inputs."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
 from backend.core.schema import upgrade
+from backend.domain.assessment.adjustments import adjusted
 from backend.domain.assessment.counters import Counters
 from backend.domain.assessment.policy import AssessmentPolicy, ObjectKind
 from backend.domain.assessment.scoring import score
@@ -30,8 +32,8 @@ from backend.services.assessment.ranked import (
     ranked_json,
 )
 from backend.services.assessment.ranking_cache import EncodedRanking, RankingCache, RankingKey
-from backend.services.assessment.sums import month_of, period_sums, split
-from backend_client.assessment import PeriodInfo, Ranking
+from backend.services.assessment.sums import counters_of, month_of, period_rows, split
+from backend_client.assessment import ObjectType, PeriodInfo, Ranking
 from tests.conftest import drop_pg_database, fresh_pg_database
 
 D = date
@@ -110,6 +112,22 @@ def sums_url(backend_name: str, tmp_path: Path) -> Iterator[str]:
     finally:
         if backend_name == "postgres":
             drop_pg_database(url)
+
+
+async def period_sums(
+    session: AsyncSession,
+    first: date,
+    last: date,
+    types: Sequence[ObjectType],
+    changes: Mapping[ObjectKey, Mapping[str, float]],
+) -> dict[ObjectKey, Counters]:
+    """Every object's counters for the days ``first``..``last``, with ``changes`` (upheld
+    appeals) added, composed as the figures service composes them."""
+    rows = await period_rows(session, first, last, types)
+    sums = {key: counters_of(row) for key, row in rows.items()}
+    for key, change in changes.items():
+        sums[key] = adjusted(sums.get(key, Counters()), change)
+    return sums
 
 
 async def test_months_and_ragged_days_sum_to_the_days(sums_url: str) -> None:

@@ -3,7 +3,7 @@ whole from ``assessment_month``, its ragged ends from ``assessment_day``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +13,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.domain.assessment.adjustments import adjusted
 from backend.domain.assessment.counters import Counters
 from backend.domain.assessment.tally import ObjectKey
 from backend.models import assessment_day, assessment_month
@@ -134,19 +133,3 @@ def counters_of(row: Row) -> Counters:
     values: list[Any] = [int(v) for v in whole[1:-1].split(",")]
     values.insert(_FLOAT_AT, float(hours or 0))
     return Counters(**dict(zip(COUNTER_COLUMNS, values, strict=True)))
-
-
-async def period_sums(
-    session: AsyncSession,
-    first: date,
-    last: date,
-    types: Sequence[ObjectType],
-    changes: Mapping[ObjectKey, Mapping[str, float]],
-) -> dict[ObjectKey, Counters]:
-    """Every object's counters for the days ``first``..``last``, with ``changes`` (upheld
-    appeals) added."""
-    rows = await period_rows(session, first, last, types)
-    sums = {key: counters_of(row) for key, row in rows.items()}
-    for key, change in changes.items():
-        sums[key] = adjusted(sums.get(key, Counters()), change)
-    return sums
