@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ from backend.services.clockwork import Clockwork
 from backend.services.reference import Reference
 from backend_client.vocab import Role
 from backend_client.wire import CaseCreate
-from tests.conftest import REPO
+from tests.conftest import seed_database
 
 NOW = datetime(2026, 3, 2, 1, 17, 5, 250_000, tzinfo=UTC)
 
@@ -41,11 +39,7 @@ NOW = datetime(2026, 3, 2, 1, 17, 5, 250_000, tzinfo=UTC)
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("plain")
     path = tmp / "city.db"
-    subprocess.run(
-        [sys.executable, "-m", "console", "seed", "--database", f"sqlite:///{path}",
-         "--tokens-out", str(tmp / "tokens.json")],
-        check=True, cwd=REPO, capture_output=True,
-    )  # fmt: skip
+    seed_database(f"sqlite:///{path}", tmp)
     return path
 
 

@@ -12,8 +12,6 @@ import json
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,7 +40,7 @@ from backend.services.reference import Reference
 from backend_client.eventdata import parse_data
 from backend_client.vocab import Action, CallbackResult, CaseState, Role
 from backend_client.wire import ActionRequest, AttachmentRef, CaseCreate
-from tests.conftest import REPO
+from tests.conftest import seed_database
 
 A = Action
 START = datetime(2026, 3, 2, 1, 17, 5, 250_000, tzinfo=UTC)  # a Monday, in office hours
@@ -62,11 +60,7 @@ CORE_JSON = ("attachments", "pending_detail", "merge_snapshot", "deadlines")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("equivalence")
     path = tmp / "city.db"
-    subprocess.run(
-        [sys.executable, "-m", "console", "seed", "--database", f"sqlite:///{path}",
-         "--tokens-out", str(tmp / "tokens.json")],
-        check=True, cwd=REPO, capture_output=True,
-    )  # fmt: skip
+    seed_database(f"sqlite:///{path}", tmp)
     return path
 
 
