@@ -44,6 +44,7 @@ def serve(
     """Run the REST API (upgrades the database schema first)."""
     url = database_url(database)
     os.environ["CITYGRID_DATABASE_URL"] = url
+    os.environ.setdefault("CITYGRID_FREEZE_HEAP", "true")  # see backend.core.heap
     if workers > 1 and url.startswith("sqlite"):
         raise fail("SQLite has a single writer: run one worker, or use PostgreSQL for --workers.")
     import uvicorn

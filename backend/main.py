@@ -14,6 +14,7 @@ from backend.api.openapi import install_openapi
 from backend.core.clock import Clock, system_clock
 from backend.core.config import Settings, get_settings, photo_root
 from backend.core.db import Database
+from backend.core.heap import freeze_start_up
 from backend.core.problems import BodyLimitMiddleware, install_problem_handlers
 from backend.domain.assessment.policy import AssessmentPolicy
 from backend.domain.calendar import WorkingCalendar
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             publications=publications,
             appeals=Appeals(figures, publications, calendar),
         )
+        if settings.freeze_heap:
+            freeze_start_up()
         log.info("citygrid API ready on %s", db.dialect)
         try:
             yield

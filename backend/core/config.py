@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Fold the log into the assessment figures in this process (off: figures read only, e.g.
     # a reporting replica, or a benchmark's baseline without the projection).
     assessment_fold: bool = True
+    # After start-up, take what is alive out of the garbage collector's scans (see
+    # backend.core.heap): on for `citygrid serve`, off for apps made in-process (tests).
+    freeze_heap: bool = False
     max_body_bytes: int = 256 * 1024
     # The request line and headers together (answered 431 beyond; see backend.core.http).
     max_header_bytes: int = 32 * 1024
