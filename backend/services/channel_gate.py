@@ -3,8 +3,8 @@
 Keys are looked up by hash and cached like bearer tokens, on the same terms: the cache
 holds only while the :class:`~backend.services.auth.AuthGate` vouches for it (it read
 the auth generation recently, or reads it now, and the generation has not moved since
-the key was cached).  Revoking a key bumps the generation, so every worker refuses it within the
-auth poll interval.  The rate limit is a token bucket per key and worker.
+the key was cached).  Revoking a key bumps the generation, so every worker refuses it
+within the auth poll interval.  The rate limit is a token bucket per key and worker.
 """
 
 from __future__ import annotations
