@@ -14,7 +14,7 @@ only carries out an outcome's effects and clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -31,6 +31,7 @@ from backend.domain.statemachine import ClockEffect, Effect, Outcome, Plan, pend
 from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
 from backend_client.eventdata import EventData, ReportData, parse_data
 from backend_client.vocab import (
+    Action,
     AreaClass,
     CallbackResult,
     CaseState,
@@ -53,6 +54,9 @@ def _iso(value: datetime) -> str:
 
 def _dt(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+DataTyper = Callable[[Action, dict[str, Any]], EventData]
 
 
 class LimitSubject(Protocol):
@@ -354,8 +358,15 @@ def open_case(
     return Result(new, data)
 
 
-def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) -> Result:
-    """Carry out ``move`` on ``record`` at ``now``: the new record and the event's data."""
+def step(
+    record: CaseRecord,
+    move: Move,
+    now: datetime,
+    policy: DeadlinePolicy,
+    typed: DataTyper = parse_data,
+) -> Result:
+    """Carry out ``move`` on ``record`` at ``now``: the new record and the event's data
+    (``typed`` makes the model from the action and the data's JSON values)."""
     plan = move.plan
     new = record.copy()
     data: dict[str, Any] = dict(move.fields)
@@ -369,7 +380,7 @@ def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) 
     _run_clock(new, plan.outcome, now, policy, data, asked or {})
     if new.deadline_at is not None:  # the running stage's due
         data["due_at"] = new.deadline_at
-    return Result(new, parse_data(plan.rule.action, data))
+    return Result(new, typed(plan.rule.action, data))
 
 
 def _apply_effects(

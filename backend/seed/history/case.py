@@ -149,7 +149,7 @@ class _CaseRun:
             attachments,
         )
         now = instant(t)
-        result = step(record, move, now, self.gen.policy)
+        result = step(record, move, now, self.gen.policy, self.gen.encoder)
         if plan.outcome.clock is ClockEffect.START:
             self.started = t  # the running stage's start
         self._emit(t, action, who, result.data, result.record)
@@ -167,7 +167,7 @@ class _CaseRun:
                 who.name,
                 who.role,
                 sql_us(t),
-                data.json_text(),  # what the service stores (``EventData.wire()``)
+                self.gen.encoder.text(data),  # what the service stores (``EventData.wire()``)
                 self.grid.code,
                 record.department_id,
                 self.record.department_id,
