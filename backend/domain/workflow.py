@@ -29,7 +29,7 @@ from backend.domain.casejson import (
 )
 from backend.domain.statemachine import ClockEffect, Effect, Outcome, Plan, pending_kind_for
 from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
-from backend_client.eventdata import EventData, ReportData, parse_data
+from backend_client.eventdata import EventData, parse_data
 from backend_client.vocab import (
     Action,
     AreaClass,
@@ -340,22 +340,27 @@ def _restore(record: CaseRecord) -> None:
 
 
 def open_case(
-    record: CaseRecord, outcome: Outcome, now: datetime, policy: DeadlinePolicy
+    record: CaseRecord,
+    outcome: Outcome,
+    now: datetime,
+    policy: DeadlinePolicy,
+    typed: DataTyper = parse_data,
 ) -> Result:
-    """A new case (``record`` with no deadlines yet) reported at ``now``."""
+    """A new case (``record`` with no deadlines yet) reported at ``now`` (``typed`` as
+    for :func:`step`)."""
     new = record.copy()
     if outcome.state is not None:
         new.state = outcome.state
     assert outcome.clock is ClockEffect.START and outcome.stage is not None
     _start(new, outcome.stage, now, policy)
-    data = ReportData(
-        source=new.source,
-        urgency=new.urgency,
-        category=f"{new.category_kind.value}:{new.category_code}",
-        self_disposed=new.self_disposed,
-        due_at=new.deadline_at,  # the first stage's deadline, as every later step records it
-    )
-    return Result(new, data)
+    data: dict[str, Any] = {
+        "source": new.source,
+        "urgency": new.urgency,
+        "category": f"{new.category_kind.value}:{new.category_code}",
+        "self_disposed": new.self_disposed,
+        "due_at": new.deadline_at,  # the first stage's deadline, as every later step records it
+    }
+    return Result(new, typed(Action.REPORT, data))
 
 
 def step(

@@ -232,7 +232,7 @@ class _CaseRun:
         self.record.attachments = attachments
         outcome = statemachine.plan_report(Role(reporter.role), self.self_disposed)
         now = instant(t0)
-        opened = open_case(self.record, outcome, now, self.gen.policy)
+        opened = open_case(self.record, outcome, now, self.gen.policy, self.gen.encoder)
         self._emit(t0, A.REPORT, reporter, opened.data, opened.record)
         return t0
 

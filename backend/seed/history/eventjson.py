@@ -49,6 +49,23 @@ def _day(days: int) -> str:
     return text
 
 
+_UNKNOWN: Any = object()
+_set = object.__setattr__
+
+
+def _with_due(template: EventData, due: datetime) -> EventData:
+    """``template`` with ``due_at`` set to ``due`` (a valid aware instant, the field's type),
+    as ``BaseModel.__copy__`` makes a copy (the frozen model's set of fields is shared)."""
+    model = object.__new__(type(template))
+    values = template.__dict__.copy()
+    values["due_at"] = due
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", template.__pydantic_fields_set__)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
 class EventEncoder:
     """A ``typed`` for the workflow core that remembers shapes; :meth:`text` gives the
     JSON text of the data it made last (what ``EventData.json_text`` would)."""
@@ -69,22 +86,20 @@ class EventEncoder:
             items = items[:-1]
         try:
             key = (action, due is None, items)
-            known = key in self._shapes
+            shape = self._shapes.get(key, _UNKNOWN)
         except TypeError:  # a list (attachments): no shape to remember
             return self._made(parse_data(action, data))
-        if not known:
+        if shape is _UNKNOWN:
             model = parse_data(action, data)
             self._shapes[key] = self._shape(model, due)
             return self._made(model)
-        shape = self._shapes[key]
         if shape is None:
             return self._made(parse_data(action, data))
         template, before, after = shape
         if due is None:
             self._last, self._last_text = template, before
             return template
-        model = template.__copy__()
-        model.__dict__["due_at"] = due  # a valid aware instant: the template's type
+        model = _with_due(template, due)
         self._last = model
         self._last_text = f"{before}{json_instant(due)}{after}"
         return model
