@@ -49,7 +49,7 @@ def _day(days: int) -> str:
     return text
 
 
-_UNKNOWN: Any = object()
+_UNKNOWN = object()
 _set = object.__setattr__
 
 
@@ -93,7 +93,7 @@ class EventEncoder:
             model = parse_data(action, data)
             self._shapes[key] = self._shape(model, due)
             return self._made(model)
-        if shape is None:
+        if not isinstance(shape, tuple):  # a due the serialiser renders otherwise
             return self._made(parse_data(action, data))
         template, before, after = shape
         if due is None:
