@@ -95,13 +95,14 @@ class EventEncoder:
             return self._made(model)
         if not isinstance(shape, tuple):  # a due the serialiser renders otherwise
             return self._made(parse_data(action, data))
-        template, before, after = shape
+        template: EventData = shape[0]
+        before: str = shape[1]
         if due is None:
             self._last, self._last_text = template, before
             return template
         model = _with_due(template, due)
         self._last = model
-        self._last_text = f"{before}{json_instant(due)}{after}"
+        self._last_text = f"{before}{json_instant(due)}{shape[2]}"
         return model
 
     def text(self, data: EventData) -> str:
