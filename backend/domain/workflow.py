@@ -14,7 +14,7 @@ only carries out an outcome's effects and clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -29,9 +29,8 @@ from backend.domain.casejson import (
 )
 from backend.domain.statemachine import ClockEffect, Effect, Outcome, Plan, pending_kind_for
 from backend.domain.timelimits import Deadline, Limit, TimeLimitPolicy
-from backend_client.eventdata import EventData, parse_data
+from backend_client.eventdata import EventData, ReportData, parse_data
 from backend_client.vocab import (
-    Action,
     AreaClass,
     CallbackResult,
     CaseState,
@@ -54,9 +53,6 @@ def _iso(value: datetime) -> str:
 
 def _dt(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-DataTyper = Callable[[Action, dict[str, Any]], EventData]
 
 
 class LimitSubject(Protocol):
@@ -340,38 +336,26 @@ def _restore(record: CaseRecord) -> None:
 
 
 def open_case(
-    record: CaseRecord,
-    outcome: Outcome,
-    now: datetime,
-    policy: DeadlinePolicy,
-    typed: DataTyper = parse_data,
+    record: CaseRecord, outcome: Outcome, now: datetime, policy: DeadlinePolicy
 ) -> Result:
-    """A new case (``record`` with no deadlines yet) reported at ``now`` (``typed`` as
-    for :func:`step`)."""
+    """A new case (``record`` with no deadlines yet) reported at ``now``."""
     new = record.copy()
     if outcome.state is not None:
         new.state = outcome.state
     assert outcome.clock is ClockEffect.START and outcome.stage is not None
     _start(new, outcome.stage, now, policy)
-    data: dict[str, Any] = {
-        "source": new.source,
-        "urgency": new.urgency,
-        "category": f"{new.category_kind.value}:{new.category_code}",
-        "self_disposed": new.self_disposed,
-        "due_at": new.deadline_at,  # the first stage's deadline, as every later step records it
-    }
-    return Result(new, typed(Action.REPORT, data))
+    data = ReportData(
+        source=new.source,
+        urgency=new.urgency,
+        category=f"{new.category_kind.value}:{new.category_code}",
+        self_disposed=new.self_disposed,
+        due_at=new.deadline_at,  # the first stage's deadline, as every later step records it
+    )
+    return Result(new, data)
 
 
-def step(
-    record: CaseRecord,
-    move: Move,
-    now: datetime,
-    policy: DeadlinePolicy,
-    typed: DataTyper = parse_data,
-) -> Result:
-    """Carry out ``move`` on ``record`` at ``now``: the new record and the event's data
-    (``typed`` makes the model from the action and the data's JSON values)."""
+def step(record: CaseRecord, move: Move, now: datetime, policy: DeadlinePolicy) -> Result:
+    """Carry out ``move`` on ``record`` at ``now``: the new record and the event's data."""
     plan = move.plan
     new = record.copy()
     data: dict[str, Any] = dict(move.fields)
@@ -385,7 +369,7 @@ def step(
     _run_clock(new, plan.outcome, now, policy, data, asked or {})
     if new.deadline_at is not None:  # the running stage's due
         data["due_at"] = new.deadline_at
-    return Result(new, typed(plan.rule.action, data))
+    return Result(new, parse_data(plan.rule.action, data))
 
 
 def _apply_effects(

@@ -149,7 +149,7 @@ class _CaseRun:
             attachments,
         )
         now = instant(t)
-        result = step(record, move, now, self.gen.policy, self.gen.encoder)
+        result = step(record, move, now, self.gen.policy)
         if plan.outcome.clock is ClockEffect.START:
             self.started = t  # the running stage's start
         self._emit(t, action, who, result.data, result.record)
@@ -167,7 +167,7 @@ class _CaseRun:
                 who.name,
                 who.role,
                 sql_us(t),
-                self.gen.encoder.text(data),  # what the service stores (``EventData.wire()``)
+                data.json_text(),  # what the service stores (``EventData.wire()``)
                 self.grid.code,
                 record.department_id,
                 self.record.department_id,
@@ -232,7 +232,7 @@ class _CaseRun:
         self.record.attachments = attachments
         outcome = statemachine.plan_report(Role(reporter.role), self.self_disposed)
         now = instant(t0)
-        opened = open_case(self.record, outcome, now, self.gen.policy, self.gen.encoder)
+        opened = open_case(self.record, outcome, now, self.gen.policy)
         self._emit(t0, A.REPORT, reporter, opened.data, opened.record)
         return t0
 

@@ -14,7 +14,6 @@ from backend.domain import statemachine
 from backend.domain.workflow import CaseRecord, DeadlinePolicy
 from backend.seed import behaviour as B
 from backend.seed.history.case import _CaseRun
-from backend.seed.history.eventjson import EventEncoder
 from backend.seed.history.plan import _Chunk
 from backend.seed.history.reference import _Category, _Dept, _Reference, _Rule, _User, route
 from backend.seed.history.rows import (
@@ -63,7 +62,6 @@ class _Generator:
         self._routes: dict[tuple[str, str, str], _Dept | None] = {}
         self._plans: dict[tuple[Any, ...], statemachine.Plan] = {}
         self._blanks: dict[tuple[str, str, str, bool, str], CaseRecord] = {}
-        self.encoder = EventEncoder()
         self.categories, self.category_cum = self._category_mix(ref.categories)
         self.source_cum = _cumulative(w for _, w in B.SOURCES)
 
