@@ -249,7 +249,8 @@ DATA_MODELS: dict[Action, type[EventData]] = {
 
 def parse_data(action: Action | str, data: Any) -> EventData:
     """``data`` (a JSON object, or already a model) as the model for ``action``."""
-    model = DATA_MODELS[Action(action)]
+    # ``Action(action)`` is a Python call the workflow core would pay per step.
+    model = DATA_MODELS[action if isinstance(action, Action) else Action(action)]
     if isinstance(data, model):
         return data
     if isinstance(data, EventData):
