@@ -23,7 +23,7 @@ class AssessmentFactRow(SQLModel, table=True):
     __tablename__ = "assessment_fact"
 
     case_id: int = Field(primary_key=True, foreign_key="case_file.id")
-    facts: dict[str, Any] = Field(sa_column=json_column())
+    facts: list[Any] | dict[str, Any] = Field(sa_column=json_column())  # see CaseFacts.to_json
     last_seq: int = Field(sa_type=BigId)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -239,3 +240,33 @@ def test_folding_in_two_parts_equals_folding_at_once(seed: int, cut: int) -> Non
     stored = CaseFacts.from_json(first.to_json())  # as the projection keeps it
     assert fold(events[cut:], stored) == whole
     assert fold(events, CaseFacts.from_json(whole.to_json())) == whole  # replays change nothing
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_stored_facts_read_back_equal_through_json_text(seed: int) -> None:
+    facts = fold(_random_walk(seed).events)
+    stored = json.loads(json.dumps(facts.to_json()))
+    assert isinstance(stored, list)  # positional: no key names in every row
+    assert CaseFacts.from_json(stored) == facts
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_facts_stored_as_keyed_objects_still_read(seed: int) -> None:
+    facts = fold(_random_walk(seed).events)
+    keyed = json.loads(json.dumps(asdict(facts)))  # the form stored before positions
+    assert CaseFacts.from_json(keyed) == facts
+
+
+def test_facts_stored_before_a_field_was_added_read_with_its_default() -> None:
+    facts = fold(_random_walk(7).events)
+    older = facts.to_json()[:-1]  # as if the last field had not existed yet
+    older[_RUNS_AT] = [run[:-1] for run in older[_RUNS_AT]]
+    read = CaseFacts.from_json(older)
+    assert read.merge_snapshot is None
+    assert [run.extended_hours for run in read.runs] == [0.0] * len(facts.runs)
+    assert read.runs[0].stage == facts.runs[0].stage and read.state == facts.state
+
+
+_RUNS_AT = [f.name for f in fields(CaseFacts)].index("runs")

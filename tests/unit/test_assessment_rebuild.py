@@ -16,7 +16,13 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.core.db import Database
-from backend.models import AssessmentCursorRow, AssessmentFactRow, EventRow, assessment_day
+from backend.models import (
+    AssessmentCursorRow,
+    AssessmentFactRow,
+    EventRow,
+    assessment_day,
+    assessment_month,
+)
 from backend.services.assessment.projector import Projector
 from backend.services.assessment.rebuild import rebuild
 from tests.conftest import REPO, drop_pg_database, fresh_pg_database
@@ -41,24 +47,33 @@ def url(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             drop_pg_database(target)
 
 
-async def _snapshot(db: Database) -> tuple[dict[int, Any], list[tuple[Any, ...]], int | None]:
+Snapshot = tuple[dict[int, Any], list[tuple[Any, ...]], list[tuple[Any, ...]], int | None]
+
+
+async def _snapshot(db: Database) -> Snapshot:
     async with db.read() as session:
         facts = {
             row.case_id: (row.facts, row.last_seq)
             for row in (await session.exec(select(AssessmentFactRow))).scalars()  # type: ignore[call-overload]
         }
-        days = (
-            await (await session.connection()).execute(
-                select(assessment_day).order_by(*assessment_day.primary_key.columns)
-            )
-        ).all()
+        sums = [
+            (
+                await (await session.connection()).execute(
+                    select(table).order_by(*table.primary_key.columns)
+                )
+            ).all()
+            for table in (assessment_day, assessment_month)
+        ]
         cursor = await session.get(AssessmentCursorRow, 1)
-    counters = [
-        (*row[:3], *(round(value, 6) for value in row[3:]))
-        for row in days
-        if any(row[3:])  # taking a case's old contribution out may leave a row of zeros
-    ]
-    return facts, counters, cursor.seq if cursor is not None else None
+    days, months = (
+        [
+            (*row[:3], *(round(value, 6) for value in row[3:]))
+            for row in rows
+            if any(row[3:])  # taking a case's old contribution out may leave a row of zeros
+        ]
+        for rows in sums
+    )
+    return facts, days, months, cursor.seq if cursor is not None else None
 
 
 async def test_rebuilt_in_parallel_and_alone_equals_incremental(url: str) -> None:
@@ -75,7 +90,7 @@ async def test_rebuilt_in_parallel_and_alone_equals_incremental(url: str) -> Non
                 await session.exec(select(func.max(EventRow.seq), func.count()))  # type: ignore[call-overload]
             ).one()
         assert len(incremental[0]) >= HISTORY and incremental[1]
-        assert incremental[2] == head
+        assert incremental[3] == head and incremental[2]
 
         parallel = rebuild(db.url, TZ, workers=2, range_cases=17, parallel_from=0)
         assert await _snapshot(db) == incremental

@@ -18,6 +18,7 @@ from backend.core.db import Database
 from backend.core.schema import upgrade
 from backend.domain.assessment.adjustments import adjusted
 from backend.domain.assessment.counters import Counters
+from backend.domain.assessment.daily import month_of
 from backend.domain.assessment.policy import AssessmentPolicy, ObjectKind
 from backend.domain.assessment.scoring import score
 from backend.domain.assessment.tally import ObjectKey
@@ -32,7 +33,7 @@ from backend.services.assessment.ranked import (
     ranked_json,
 )
 from backend.services.assessment.ranking_cache import EncodedRanking, RankingCache, RankingKey
-from backend.services.assessment.sums import counters_of, month_of, period_rows, split
+from backend.services.assessment.sums import counters_of, period_rows, split
 from backend_client.assessment import ObjectType, PeriodInfo, Ranking
 from tests.conftest import drop_pg_database, fresh_pg_database
 

@@ -6,7 +6,7 @@ counters are one sum however the log was folded.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,8 @@ from backend.domain.assessment.counters import COUNTER_FIELDS
 from backend.domain.assessment.facts import CaseFacts
 from backend.domain.assessment.tally import Counts, ObjectKey, case_groups
 
-DayKey = tuple[str, str, str]  # local day, object type, object id
+DayKey = tuple[str, str, str]  # local day (or month), object type, object id
+Sums = dict[DayKey, dict[str, float]]  # each object's counters by day (or month)
 GroupKey = tuple[str, tuple[ObjectKey, ...], Counts]  # local day, objects, counts
 Change = dict[GroupKey, int]  # how many times each group came (taken out: negative)
 DayRow = tuple[str | int | float, ...]  # day, object type, object id, every counter in order
@@ -93,13 +94,46 @@ def by_object(change: Mapping[GroupKey, int]) -> dict[DayKey, dict[str, float]]:
     return sums
 
 
-def day_rows(change: Mapping[GroupKey, int]) -> Iterator[DayRow]:
-    """Full rows, every counter in column order (integers where the column is), leaving
-    out the rows whose counts all came to zero."""
+def month_of(day: str) -> str:
+    """The month row a day's counters also count in: 2026-11-30 → 2026-11."""
+    return day[:7]
+
+
+def add_sums(into: Sums, part: Mapping[DayKey, Mapping[str, float]]) -> None:
+    """Add one part's per-object counters (:func:`by_object` of its groups) to ``into``."""
+    for key, counts in part.items():
+        bucket = into.get(key)
+        if bucket is None:
+            into[key] = dict(counts)
+            continue
+        for name, value in counts.items():
+            bucket[name] = bucket.get(name, 0) + value
+
+
+def by_month(days: Mapping[DayKey, Mapping[str, float]]) -> Sums:
+    """The same counters summed per local month (the ``assessment_month`` rows)."""
+    months: Sums = {}
+    for (day, kind, ident), counts in days.items():
+        key = (month_of(day), kind, ident)
+        bucket = months.get(key)
+        if bucket is None:
+            months[key] = dict(counts)
+            continue
+        for name, value in counts.items():
+            bucket[name] = bucket.get(name, 0) + value
+    return months
+
+
+def rows_of(sums: Mapping[DayKey, Mapping[str, float]]) -> list[DayRow]:
+    """Full rows in key order (what the table's primary key sorts by, so they go in as
+    appends), every counter in column order (integers where the column is), leaving out
+    the rows whose counts all came to zero."""
     zeros: list[int | float] = [0.0 if name in _FLOAT_COUNTERS else 0 for name in COUNTER_FIELDS]
-    for (day, kind, ident), counts in by_object(change).items():
+    rows: list[DayRow] = []
+    for (when, kind, ident), counts in sorted(sums.items()):
         if any(counts.values()):
             row = zeros.copy()  # a case counts a few counters of each object: set those
             for name, value in counts.items():
                 row[_INDEX[name]] = float(value) if name in _FLOAT_COUNTERS else round(value)
-            yield (day, kind, ident, *row)
+            rows.append((when, kind, ident, *row))
+    return rows

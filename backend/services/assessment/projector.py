@@ -33,6 +33,7 @@ from backend.domain.assessment.daily import (
     DayKey,
     LocalDays,
     add_case,
+    by_month,
     by_object,
     new_change,
 )
@@ -48,7 +49,6 @@ from backend.models.assessment import COUNTER_COLUMNS
 from backend.models.jsontypes import plain_json
 from backend.services.assessment.rebuild import rebuild as rebuild_projection
 from backend.services.assessment.rebuild_store import FOLD_LOCK_KEY
-from backend.services.assessment.sums import month_of
 
 log = logging.getLogger("citygrid.assessment")
 BATCH = 5_000
@@ -244,13 +244,8 @@ class Projector:
     async def _put_days(self, session: AsyncSession, change: Change) -> None:
         """Add ``change`` to the day counters and to their months' counters."""
         days = by_object(change)
-        months: dict[DayKey, dict[str, float]] = defaultdict(lambda: defaultdict(int))
-        for (day, kind, ident), counts in days.items():
-            bucket = months[(month_of(day), kind, ident)]
-            for name, value in counts.items():
-                bucket[name] += value
         await self._add_to(session, assessment_day, "day", days)
-        await self._add_to(session, assessment_month, "month", months)
+        await self._add_to(session, assessment_month, "month", by_month(days))
 
     async def _add_to(
         self,

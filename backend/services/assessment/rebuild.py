@@ -30,16 +30,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.domain.assessment.daily import (
-    GroupKey,
     LocalDays,
+    Sums,
     add_case,
-    day_rows,
-    merge,
+    add_sums,
+    by_month,
+    by_object,
     new_change,
-    plain,
+    rows_of,
 )
 from backend.domain.assessment.facts import LoggedEvent, fold
-from backend.services.assessment.rebuild_store import FactRow, Store, writer_for
+from backend.services.assessment.rebuild_store import FactRow, Store, stage_facts, writer_for
 
 RANGE_CASES = 4_000  # case ids a worker folds per task
 PARALLEL_FROM = 50_000  # case ids; below, spawning workers (~1 s of imports each) costs more
@@ -60,13 +61,15 @@ class Task:
     first: int  # case id, inclusive
     end: int  # case id, exclusive
     through: int  # the last seq folded
+    stage: str | None = None  # SQLite: the file the facts go to, not back to the caller
 
 
 @dataclass
 class Folded:
     events: int = 0
-    facts: list[FactRow] = field(default_factory=list)
-    days: dict[GroupKey, int] = field(default_factory=dict)  # see daily.add_case
+    facts: list[FactRow] = field(default_factory=list)  # empty when staged
+    staged: str | None = None  # the task's stage file, with its facts in table ``fact``
+    days: Sums = field(default_factory=dict)  # each object's counters by day
 
 
 def rebuild(
@@ -86,17 +89,20 @@ def rebuild(
         folded = 0
         if through is not None:
             tasks = [
-                Task(store, tz.key, start, min(start + range_cases, last + 1), through)
+                Task(
+                    store, tz.key, start, min(start + range_cases, last + 1), through,
+                    writer.stage_for(start),
+                )
                 for start in range(first, last + 1, range_cases)
-            ]
-            change = new_change()
+            ]  # fmt: skip
+            days: Sums = {}
             for part in _fold_all(tasks, workers if last - first >= parallel_from else 1):
-                writer.put_facts(part.facts)
-                merge(change, part.days)
+                writer.put_facts(part.facts, part.staged)
+                add_sums(days, part.days)
                 folded += part.events
-            writer.finish(day_rows(change), through)
+            writer.finish(rows_of(days), rows_of(by_month(days)), through)
         else:
-            writer.finish((), None)
+            writer.finish((), (), None)
     finally:
         writer.close()
     return folded
@@ -114,7 +120,9 @@ def _fold_all(tasks: Sequence[Task], workers: int) -> Iterator[Folded]:
 
 
 def fold_range(task: Task) -> Folded:
-    """Fold the cases with ids in [first, end) over the log up to ``through``."""
+    """Fold the cases with ids in [first, end) over the log up to ``through``; the facts
+    are written to the task's stage file if it has one. The day counters come back summed
+    per object, so the caller only adds parts where they meet (ranges follow time)."""
     conn = task.store.connect()
     try:
         rows = read_events(conn, task)
@@ -127,7 +135,10 @@ def fold_range(task: Task) -> Folded:
         case = fold(events)
         add_case(change, case, +1, day_of)
         facts.append((case_id, _encode(case.to_json()), case.last_seq))
-    return Folded(len(rows), facts, plain(change))
+    if task.stage is None:
+        return Folded(len(rows), facts, None, by_object(change))
+    stage_facts(task.stage, facts)
+    return Folded(len(rows), [], task.stage, by_object(change))
 
 
 def read_events(conn: Any, task: Task) -> list[tuple[Any, ...]]:

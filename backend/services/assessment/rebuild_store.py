@@ -1,9 +1,10 @@
 """Where a rebuild reads the log and writes the projection, with the plain drivers.
 
-SQLite has one writer, and the server must keep writing while a rebuild folds: the facts
-are staged in a scratch file beside the database as they come, and the write lock is
+SQLite has one writer, and the server must keep writing while a rebuild folds: each
+worker writes its range's facts to a file of its own beside the database, this process
+copies each into one scratch file as it comes (inside SQLite), and the write lock is
 taken only at the end, for one transaction that clears the projection, copies the staged
-facts in (inside SQLite), adds the day rows and sets the cursor. The log is folded up to
+facts in, adds the day and month rows and sets the cursor. The log is folded up to
 its last seq when the rebuild started; whatever came after is the incremental fold's.
 
 PostgreSQL writes in one transaction that holds the projector's advisory lock from the
@@ -29,6 +30,7 @@ FOLD_LOCK_KEY = 47_678_0008  # the advisory lock every assessment fold takes (Po
 SQLITE_BUSY_MS = 60_000
 PROJECTION = ("assessment_day", "assessment_month", "assessment_fact", "assessment_cursor")
 DAY_COLUMNS = ("day", "object_type", "object_id", *COUNTER_FIELDS)
+MONTH_COLUMNS = ("month", "object_type", "object_id", *COUNTER_FIELDS)
 FACT_COLUMNS = ("case_id", "facts", "last_seq")
 FactRow = tuple[int, str, int]  # case id, facts as JSON text, last seq
 Head = tuple[int | None, int, int]  # the log's last seq (None: empty), lowest and highest case id
@@ -64,21 +66,27 @@ class Store:
 
 class Writer(Protocol):
     def start(self) -> Head: ...
-    def put_facts(self, rows: Sequence[FactRow]) -> None: ...
-    def finish(self, days: Iterable[DayRow], through: int | None) -> None: ...
+    def stage_for(self, first: int) -> str | None:
+        """The file a worker writes the facts of the range from case ``first`` to (None:
+        it hands them back)."""
+
+    def put_facts(self, rows: Sequence[FactRow], staged: str | None) -> None: ...
+    def finish(
+        self, days: Iterable[DayRow], months: Iterable[DayRow], through: int | None
+    ) -> None: ...
     def close(self) -> None: ...
 
 
-def month_sums(schema: str = "") -> str:
-    """The statement that fills ``assessment_month`` from the day rows just written (the
-    incremental fold keeps both; a rebuild writes the days, then sums them)."""
-    names = ", ".join(COUNTER_FIELDS)
-    sums = ", ".join(f"SUM({name})" for name in COUNTER_FIELDS)
-    return (
-        f"INSERT INTO {schema}assessment_month (month, object_type, object_id, {names}) "
-        f"SELECT substr(day, 1, 7), object_type, object_id, {sums} FROM {schema}assessment_day "
-        "GROUP BY substr(day, 1, 7), object_type, object_id"
-    )
+def stage_facts(path: str, rows: Sequence[FactRow]) -> None:
+    """Write one range's facts to a file of their own (in a worker process)."""
+    stage = _sqlite(path, "PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF")
+    try:
+        stage.execute(_STAGE_TABLE)
+        stage.execute("BEGIN")
+        stage.executemany("INSERT INTO fact VALUES (?, ?, ?)", rows)
+        stage.execute("COMMIT")
+    finally:
+        stage.close()
 
 
 def writer_for(store: Store) -> Writer:
@@ -91,19 +99,26 @@ class _SqliteWriter:
         self.path = Path(f"{store.target}.rebuild-{os.getpid()}")
         self.path.unlink(missing_ok=True)
         self.stage = _sqlite(str(self.path), "PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF")
-        self.stage.execute(
-            "CREATE TABLE fact (case_id INTEGER PRIMARY KEY, facts TEXT, last_seq INTEGER)"
-        )
-        self.stage.execute("BEGIN")
+        self.stage.execute(_STAGE_TABLE)
 
     def start(self) -> Head:
         return _head(self.conn)  # no lock: the log only grows, and is read up to here
 
-    def put_facts(self, rows: Sequence[FactRow]) -> None:
-        self.stage.executemany("INSERT INTO fact VALUES (?, ?, ?)", rows)
+    def stage_for(self, first: int) -> str:
+        return f"{self.path}-{first}"
 
-    def finish(self, days: Iterable[DayRow], through: int | None) -> None:
-        self.stage.execute("COMMIT")
+    def put_facts(self, rows: Sequence[FactRow], staged: str | None) -> None:
+        if staged is None:
+            self.stage.executemany("INSERT INTO fact VALUES (?, ?, ?)", rows)
+            return
+        self.stage.execute("ATTACH DATABASE ? AS part", (staged,))
+        try:
+            self.stage.execute("INSERT INTO fact SELECT * FROM part.fact ORDER BY case_id")
+        finally:
+            self.stage.execute("DETACH DATABASE part")
+            Path(staged).unlink()
+
+    def finish(self, days: Iterable[DayRow], months: Iterable[DayRow], through: int | None) -> None:
         self.stage.close()
         conn = self.conn
         conn.execute("ATTACH DATABASE ? AS staged", (str(self.path),))
@@ -116,12 +131,8 @@ class _SqliteWriter:
                 f"INSERT INTO main.assessment_fact ({columns}) "
                 f"SELECT {columns} FROM staged.fact ORDER BY case_id"
             )
-            marks = ", ".join("?" * len(DAY_COLUMNS))
-            conn.executemany(
-                f"INSERT INTO main.assessment_day ({', '.join(DAY_COLUMNS)}) VALUES ({marks})",
-                days,
-            )
-            conn.execute(month_sums("main."))
+            conn.executemany(_insert_sums("main.assessment_day", DAY_COLUMNS), days)
+            conn.executemany(_insert_sums("main.assessment_month", MONTH_COLUMNS), months)
             if through is not None:
                 conn.execute(
                     "INSERT INTO main.assessment_cursor (id, seq) VALUES (1, ?)", (through,)
@@ -137,6 +148,8 @@ class _SqliteWriter:
         self.stage.close()
         self.conn.close()
         self.path.unlink(missing_ok=True)
+        for part in self.path.parent.glob(f"{self.path.name}-*"):  # a failed rebuild's
+            part.unlink(missing_ok=True)
 
 
 class _PostgresWriter:
@@ -150,12 +163,15 @@ class _PostgresWriter:
             self.conn.execute(f"DELETE FROM {table}")
         return head
 
-    def put_facts(self, rows: Sequence[FactRow]) -> None:
+    def stage_for(self, first: int) -> None:
+        return None  # the facts stream into COPY from here
+
+    def put_facts(self, rows: Sequence[FactRow], staged: str | None) -> None:
         self._copy("assessment_fact", FACT_COLUMNS, rows)
 
-    def finish(self, days: Iterable[DayRow], through: int | None) -> None:
+    def finish(self, days: Iterable[DayRow], months: Iterable[DayRow], through: int | None) -> None:
         self._copy("assessment_day", DAY_COLUMNS, days)
-        self.conn.execute(month_sums())
+        self._copy("assessment_month", MONTH_COLUMNS, months)
         if through is not None:
             self.conn.execute("INSERT INTO assessment_cursor (id, seq) VALUES (1, %s)", (through,))
         self.conn.commit()
@@ -171,6 +187,14 @@ class _PostgresWriter:
         ):
             for row in rows:
                 copy.write_row(row)
+
+
+_STAGE_TABLE = "CREATE TABLE fact (case_id INTEGER PRIMARY KEY, facts TEXT, last_seq INTEGER)"
+
+
+def _insert_sums(table: str, columns: Sequence[str]) -> str:
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
 def _sqlite(path: str, *pragmas: str) -> sqlite3.Connection:

@@ -24,11 +24,6 @@ _WHOLE = tuple(name for name in COUNTER_COLUMNS if name != _FLOAT)
 _FLOAT_AT = COUNTER_COLUMNS.index(_FLOAT)
 
 
-def month_of(day: str) -> str:
-    """The month row a day's counters also count in: 2026-11-30 → 2026-11."""
-    return day[:7]
-
-
 def split(first: date, last: date) -> tuple[list[str], list[tuple[date, date]]]:
     """The months wholly inside ``first``..``last`` (both included), and the day ranges
     left over (at most one at each end)."""
