@@ -6,7 +6,7 @@ counters are one sum however the log was folded.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -75,22 +75,16 @@ def plain(change: Change) -> dict[GroupKey, int]:
     return {key: times for key, times in change.items() if times}
 
 
-def by_object(change: Mapping[GroupKey, int]) -> dict[DayKey, dict[str, float]]:
+def by_object(change: Mapping[GroupKey, int]) -> Sums:
     """Each object's counters by day, summed from the groups."""
-    sums: dict[DayKey, dict[str, float]] = {}
+    sums: Sums = {}
     for (day, keys, counts), times in change.items():
         if not times:
             continue
         if times != 1:
             counts = tuple((name, value * times) for name, value in counts)
         for kind, ident in keys:
-            key = (day, kind, ident)
-            bucket = sums.get(key)
-            if bucket is None:
-                sums[key] = dict(counts)
-                continue
-            for name, value in counts:
-                bucket[name] = bucket.get(name, 0) + value
+            _add(sums, (day, kind, ident), counts)
     return sums
 
 
@@ -102,26 +96,24 @@ def month_of(day: str) -> str:
 def add_sums(into: Sums, part: Mapping[DayKey, Mapping[str, float]]) -> None:
     """Add one part's per-object counters (:func:`by_object` of its groups) to ``into``."""
     for key, counts in part.items():
-        bucket = into.get(key)
-        if bucket is None:
-            into[key] = dict(counts)
-            continue
-        for name, value in counts.items():
-            bucket[name] = bucket.get(name, 0) + value
+        _add(into, key, counts.items())
 
 
 def by_month(days: Mapping[DayKey, Mapping[str, float]]) -> Sums:
     """The same counters summed per local month (the ``assessment_month`` rows)."""
     months: Sums = {}
     for (day, kind, ident), counts in days.items():
-        key = (month_of(day), kind, ident)
-        bucket = months.get(key)
-        if bucket is None:
-            months[key] = dict(counts)
-            continue
-        for name, value in counts.items():
-            bucket[name] = bucket.get(name, 0) + value
+        _add(months, (month_of(day), kind, ident), counts.items())
     return months
+
+
+def _add(sums: Sums, key: DayKey, counts: Iterable[tuple[str, float]]) -> None:
+    bucket = sums.get(key)
+    if bucket is None:
+        sums[key] = dict(counts)
+        return
+    for name, value in counts:
+        bucket[name] = bucket.get(name, 0) + value
 
 
 def rows_of(sums: Mapping[DayKey, Mapping[str, float]]) -> list[DayRow]:

@@ -108,9 +108,7 @@ class _SqliteWriter:
         return f"{self.path}-{first}"
 
     def put_facts(self, rows: Sequence[FactRow], staged: str | None) -> None:
-        if staged is None:
-            self.stage.executemany("INSERT INTO fact VALUES (?, ?, ?)", rows)
-            return
+        assert staged is not None and not rows  # stage_for gave every task a file
         self.stage.execute("ATTACH DATABASE ? AS part", (staged,))
         try:
             self.stage.execute("INSERT INTO fact SELECT * FROM part.fact ORDER BY case_id")
