@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from backend.models import (
 )
 from backend.services.assessment.projector import Projector
 from backend.services.assessment.rebuild import rebuild
+from backend.services.assessment.rebuild_store import Store, stage_facts, writer_for
 from tests.conftest import REPO, drop_pg_database, fresh_pg_database
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -99,3 +101,15 @@ async def test_rebuilt_in_parallel_and_alone_equals_incremental(url: str) -> Non
         assert parallel == alone == events
     finally:
         await db.dispose()
+
+
+def test_a_failed_rebuild_leaves_no_stage_files_beside_the_database(url: str) -> None:
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL stages nothing on disk")
+    database = Path(Store.of(url).target)
+    writer = writer_for(Store.of(url))
+    written = writer.stage_for(1)
+    assert written is not None
+    stage_facts(written, [(1, "[]", 1)])  # a worker got this far, then the rebuild failed
+    writer.close()
+    assert not list(database.parent.glob(f"{database.name}.rebuild-*"))
