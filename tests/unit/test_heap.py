@@ -57,8 +57,12 @@ def test_serve_turns_the_freeze_on_unless_told_otherwise(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str | None] = []
-    monkeypatch.setattr(DeadlineServer, "run", lambda self: seen.append(_freeze_setting()))
-    monkeypatch.setenv("CITYGRID_DATABASE_URL", "")  # serve sets it; restored after
+
+    def record(server: DeadlineServer) -> None:
+        seen.append(os.environ.get("CITYGRID_FREEZE_HEAP"))
+
+    monkeypatch.setattr(DeadlineServer, "run", record)
+    monkeypatch.delenv("CITYGRID_DATABASE_URL", raising=False)  # serve sets it: undone after
     url = f"sqlite:///{tmp_path / 'citygrid.db'}"
     for preset in (None, "false"):
         if preset is None:
@@ -68,7 +72,3 @@ def test_serve_turns_the_freeze_on_unless_told_otherwise(
         result = CliRunner().invoke(cli, ["serve", "--database", url, "--port", "0"])
         assert result.exit_code == 0, result.output
     assert seen == ["true", "false"]
-
-
-def _freeze_setting() -> str | None:
-    return os.environ.get("CITYGRID_FREEZE_HEAP")
