@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -24,7 +26,6 @@ from sqlalchemy import Dialect, Table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.db import Database
@@ -41,14 +42,13 @@ from backend.domain.assessment.facts import CaseFacts, LoggedEvent, fold
 from backend.models import (
     AssessmentCursorRow,
     AssessmentFactRow,
-    EventRow,
     assessment_day,
     assessment_month,
 )
 from backend.models.assessment import COUNTER_COLUMNS
-from backend.models.jsontypes import plain_json
+from backend.services.assessment.rebuild import LOGGED, encode, logged_events
 from backend.services.assessment.rebuild import rebuild as rebuild_projection
-from backend.services.assessment.rebuild_store import FOLD_LOCK_KEY
+from backend.services.assessment.rebuild_store import FOLD_LOCK_KEY, FactRow
 
 log = logging.getLogger("citygrid.assessment")
 BATCH = 5_000
@@ -60,28 +60,20 @@ MAX_SHAPES = 16  # more distinct sets of moved counters than this: write whole r
 T = TypeVar("T")
 FACT_TABLE: Table = AssessmentFactRow.__table__  # type: ignore[attr-defined]
 CURSOR_TABLE: Table = AssessmentCursorRow.__table__  # type: ignore[attr-defined]
-LOGGED_COLUMNS = tuple(  # the event_log columns a LoggedEvent holds, in its field order
-    plain_json(EventRow.data) if name == "data" else col(getattr(EventRow, name))
-    for name in (
-        "seq",
-        "case_id",
-        "action",
-        "actor_id",
-        "actor_role",
-        "at",
-        "data",
-        "grid_code",
-        "department_id",
-        "prev_department_id",
-    )
-)  # fmt: skip  (the fold reads data as the plain JSON object, not as models)
+_READ = (  # the new events, as the driver gives them (no result processing per row)
+    f"SELECT {LOGGED} FROM event_log WHERE seq > {{mark}} ORDER BY seq LIMIT {{mark}}"
+)
+_FACT_COLUMNS = ("case_id", "facts", "last_seq")
+_KEY_COLUMNS = ("object_type", "object_id")
 
 
 class Projector:
     def __init__(self, db: Database, tz: ZoneInfo, poll_interval: float = 1.0) -> None:
         self.db, self.tz, self.poll_interval = db, tz, poll_interval
         self._wake = asyncio.Event()
-        self._upserts: dict[tuple[str, tuple[str, ...]], SQLCompiler] = {}
+        self._upserts: dict[tuple[str, tuple[str, ...]], _Upsert] = {}
+        self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # counters as met → sorted
+        self._read = _READ.format(mark="?" if db.is_sqlite else "%s")
         self._urgent = asyncio.Event()  # a read is waiting for the figures: fold now
         self._task: asyncio.Task[None] | None = None
         self._day = LocalDays(tz)  # instant → local day, for the instants seen lately
@@ -158,17 +150,11 @@ class Projector:
                 return 0
             cursor = await session.get(AssessmentCursorRow, 1)
             start = cursor.seq if cursor is not None else 0
-            rows = (
-                await (await session.connection()).execute(
-                    select(*LOGGED_COLUMNS)
-                    .where(col(EventRow.seq) > start)
-                    .order_by(col(EventRow.seq))
-                    .limit(limit)
-                )
-            ).all()
+            connection = await session.connection()
+            rows = (await connection.exec_driver_sql(self._read, (start, limit))).all()
             if not rows:
                 return 0
-            events = [LoggedEvent(*row) for row in rows]  # plain rows: no ORM objects
+            events = list(logged_events(rows, self.db.is_sqlite))
             await self._fold(session, events)
             last = events[-1].seq
             if cursor is None:
@@ -202,7 +188,7 @@ class Projector:
             by_case[event.case_id].append(event)
         stored = await self._facts(session, list(by_case))
         change = new_change()
-        rows: list[dict[str, Any]] = []
+        rows: list[FactRow] = []
         for count, (case_id, case_events) in enumerate(by_case.items(), start=1):
             if count % YIELD_EVERY == 0:  # a backlog's batch: let requests run meanwhile
                 await asyncio.sleep(0)
@@ -211,35 +197,44 @@ class Projector:
                 add_case(change, old, -1, self._day)
             new = fold(case_events, old)  # old's contributions are already taken out
             add_case(change, new, +1, self._day)
-            rows.append({"case_id": case_id, "facts": new.to_json(), "last_seq": new.last_seq})
+            rows.append((case_id, encode(new.to_json()), new.last_seq))
         await self._put_facts(session, rows)
         await self._put_days(session, change)
 
     async def _facts(self, session: AsyncSession, case_ids: list[int]) -> dict[int, CaseFacts]:
         found: dict[int, CaseFacts] = {}
         connection = await session.connection()
+        mark = "?" if self.db.is_sqlite else "%s"
         for chunk in _chunks(case_ids):
-            rows = await connection.execute(
-                select(col(AssessmentFactRow.case_id), col(AssessmentFactRow.facts)).where(
-                    col(AssessmentFactRow.case_id).in_(chunk)
+            marks = ", ".join(mark for _ in chunk)
+            sql = f"SELECT case_id, facts FROM assessment_fact WHERE case_id IN ({marks})"
+            rows = await connection.exec_driver_sql(sql, tuple(chunk))
+            # SQLite gives the facts as JSON text; PostgreSQL's driver has parsed them
+            for case_id, facts in cast(list[tuple[int, Any]], rows.all()):
+                found[case_id] = CaseFacts.from_json(
+                    json.loads(facts) if isinstance(facts, str) else facts
                 )
-            )
-            for case_id, facts in rows.all():  # plain rows: no ORM objects
-                found[case_id] = CaseFacts.from_json(facts)
         return found
 
     def _insert(self) -> Any:
         return sqlite_insert if self.db.is_sqlite else pg_insert
 
-    async def _put_facts(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    async def _put_facts(self, session: AsyncSession, rows: list[FactRow]) -> None:
+        """Upsert the facts rows (case id, facts as JSON text, last seq)."""
         if not rows:
             return
-        stmt = self._insert()(FACT_TABLE)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["case_id"],
-            set_={"facts": stmt.excluded.facts, "last_seq": stmt.excluded.last_seq},
-        )
-        await (await session.connection()).execute(stmt, rows)
+        connection = await session.connection()
+        upsert = self._upserts.get(("facts", ()))
+        if upsert is None:
+            stmt = self._insert()(FACT_TABLE)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["case_id"],
+                set_={"facts": stmt.excluded.facts, "last_seq": stmt.excluded.last_seq},
+            )
+            upsert = self._upserts[("facts", ())] = _Upsert.of(
+                stmt, connection.dialect, _FACT_COLUMNS
+            )
+        await upsert.run(connection, rows)
 
     async def _put_days(self, session: AsyncSession, change: Change) -> None:
         """Add ``change`` to the day counters and to their months' counters."""
@@ -258,47 +253,86 @@ class Projector:
         rows are grouped by the counters they move and each group's statement binds and sets
         only those (the others keep their value, or their default 0 on a new row); a batch
         that moves many different sets (a rebuild's) writes whole rows in one statement."""
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        shapes: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
         for (at, kind, ident), counts in change.items():
-            names = tuple(sorted(name for name, value in counts.items() if value))
-            if names:
-                row = {when: at, "object_type": kind, "object_id": ident}
-                shapes[names].append(row | {name: counts[name] for name in names})
+            if 0 in counts.values():  # a case taken out and put back: leave out what is 0
+                counts = {name: value for name, value in counts.items() if value}
+                if not counts:
+                    continue
+            names = self._sorted(tuple(counts))
+            shapes[names].append((at, kind, ident, *map(counts.__getitem__, names)))
         if len(shapes) > MAX_SHAPES:
-            zero = dict.fromkeys(COUNTER_COLUMNS, 0)
-            shapes = {COUNTER_COLUMNS: [zero | row for rows in shapes.values() for row in rows]}
+            shapes = {
+                COUNTER_COLUMNS: [
+                    _whole(names, row) for names, rows in shapes.items() for row in rows
+                ]
+            }
         connection = await session.connection()
         for names, rows in shapes.items():
-            compiled = self._upsert(connection.dialect, table, when, names)
-            if compiled.positiontup is not None:  # SQLite's ?: the values in bind order
-                order = compiled.positiontup
-                await connection.exec_driver_sql(
-                    compiled.string, [tuple(row[name] for name in order) for row in rows]
-                )
-            else:
-                await connection.exec_driver_sql(compiled.string, rows)
+            await self._upsert(connection.dialect, table, when, names).run(connection, rows)
 
-    def _upsert(
-        self, dialect: Dialect, table: Table, when: str, names: tuple[str, ...]
-    ) -> SQLCompiler:
+    def _sorted(self, met: tuple[str, ...]) -> tuple[str, ...]:
+        """The counters a row moves, in one order whatever order they were met in."""
+        names = self._shapes.get(met)
+        if names is None:
+            names = self._shapes[met] = tuple(sorted(met))
+        return names
+
+    def _upsert(self, dialect: Dialect, table: Table, when: str, names: tuple[str, ...]) -> _Upsert:
         """The upsert that adds ``names`` to a row of ``table``, compiled once per shape and
         run through the driver as it is (no statement to build, key or look up per batch)."""
         key = (table.name, names)
-        compiled = self._upserts.get(key)
-        if compiled is None:
+        upsert = self._upserts.get(key)
+        if upsert is None:
             stmt = self._insert()(table)
             stmt = stmt.on_conflict_do_update(
-                index_elements=[when, "object_type", "object_id"],
+                index_elements=[when, *_KEY_COLUMNS],
                 set_={name: table.c[name] + stmt.excluded[name] for name in names},
             )
-            compiled = cast(
-                SQLCompiler,
-                stmt.compile(
-                    dialect=dialect, column_keys=[when, "object_type", "object_id", *names]
-                ),
+            upsert = self._upserts[key] = _Upsert.of(stmt, dialect, (when, *_KEY_COLUMNS, *names))
+        return upsert
+
+
+_ZERO_ROW = tuple(0 for _ in COUNTER_COLUMNS)
+_COUNTER_INDEX = {name: i for i, name in enumerate(COUNTER_COLUMNS)}
+
+
+def _whole(names: tuple[str, ...], row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row of the counters ``names`` as a row of every counter (the others 0)."""
+    counters = list(_ZERO_ROW)
+    for name, value in zip(names, row[3:], strict=True):
+        counters[_COUNTER_INDEX[name]] = value
+    return (*row[:3], *counters)
+
+
+@dataclass(frozen=True)
+class _Upsert:
+    """A compiled statement run through the driver with rows given as tuples of
+    ``columns``: SQLite's ``?`` binds them in its own order, PostgreSQL's named binds."""
+
+    sql: str
+    columns: tuple[str, ...]
+    order: tuple[int, ...] | None  # SQLite: the row's positions in bind order
+
+    @classmethod
+    def of(cls, stmt: Any, dialect: Dialect, columns: tuple[str, ...]) -> _Upsert:
+        compiled = cast(SQLCompiler, stmt.compile(dialect=dialect, column_keys=list(columns)))
+        binds = compiled.positiontup
+        order = None if binds is None else tuple(columns.index(name) for name in binds)
+        return cls(compiled.string, columns, order)
+
+    async def run(self, connection: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        if self.order is None:
+            await connection.exec_driver_sql(
+                self.sql, [dict(zip(self.columns, row, strict=True)) for row in rows]
             )
-            self._upserts[key] = compiled
-        return compiled
+        elif self.order == tuple(range(len(self.columns))):
+            await connection.exec_driver_sql(self.sql, list(rows))
+        else:
+            order = self.order
+            await connection.exec_driver_sql(
+                self.sql, [tuple(row[i] for i in order) for row in rows]
+            )
 
 
 def _chunks(items: Iterable[T], size: int = _IN_CHUNK) -> Iterable[list[T]]:

@@ -45,11 +45,11 @@ from backend.services.assessment.rebuild_store import FactRow, Store, stage_fact
 RANGE_CASES = 4_000  # case ids a worker folds per task
 PARALLEL_FROM = 50_000  # case ids; below, spawning workers (~1 s of imports each) costs more
 WORKERS = 2
-_LOGGED = (
+LOGGED = (
     "seq, case_id, action, actor_id, actor_role, at, data, grid_code, department_id, "
     "prev_department_id"
 )  # the event_log columns a LoggedEvent holds, in its field order
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # facts are trees
+encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # facts are trees
 _case_of = itemgetter(1)
 _scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # the C scanner json.loads uses
 
@@ -134,7 +134,7 @@ def fold_range(task: Task) -> Folded:
     for case_id, events in groupby(logged_events(rows, task.store.sqlite), key=_case_of):
         case = fold(events)
         add_case(change, case, +1, day_of)
-        facts.append((case_id, _encode(case.to_json()), case.last_seq))
+        facts.append((case_id, encode(case.to_json()), case.last_seq))
     if task.stage is None:
         return Folded(len(rows), facts, None, by_object(change))
     stage_facts(task.stage, facts)
@@ -144,7 +144,7 @@ def fold_range(task: Task) -> Folded:
 def read_events(conn: Any, task: Task) -> list[tuple[Any, ...]]:
     mark = "?" if task.store.sqlite else "%s"
     sql = (
-        f"SELECT {_LOGGED} FROM event_log WHERE case_id >= {mark} AND case_id < {mark} "
+        f"SELECT {LOGGED} FROM event_log WHERE case_id >= {mark} AND case_id < {mark} "
         f"AND seq <= {mark} ORDER BY case_id, seq"
     )
     rows: list[tuple[Any, ...]] = conn.execute(sql, (task.first, task.end, task.through)).fetchall()
