@@ -6,11 +6,13 @@ end so the incremental fold carries on from there.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -108,8 +110,21 @@ def test_a_failed_rebuild_leaves_no_stage_files_beside_the_database(url: str) ->
         pytest.skip("PostgreSQL stages nothing on disk")
     database = Path(Store.of(url).target)
     writer = writer_for(Store.of(url))
+    writer.start()
     written = writer.stage_for(1)
     assert written is not None
     stage_facts(written, [(1, "[]", 1)])  # a worker got this far, then the rebuild failed
+    shadow = cast(Any, writer).shadow  # the new facts, until the swap
+    assert _tables(database, "assessment_fact%") == ["assessment_fact", shadow]
     writer.close()
     assert not list(database.parent.glob(f"{database.name}.rebuild-*"))
+    assert _tables(database, "assessment_fact%") == ["assessment_fact"]  # no shadow left
+
+
+def _tables(database: Path, like: str) -> list[str]:
+    with closing(sqlite3.connect(database)) as conn:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ORDER BY name",
+            (like,),
+        ).fetchall()
+    return [name for (name,) in rows]
