@@ -6,10 +6,11 @@ nothing, so it needs none of that. It reads the log with the database driver as 
 tuples, case-id range by range in (case, seq) order, folds each case once with the same
 :func:`~backend.domain.assessment.facts.fold` and :func:`~backend.domain.assessment.daily.add_case`
 the incremental path uses, and bulk-writes the facts and the summed day rows (SQLite:
-``executemany``; PostgreSQL: ``COPY``). Ranges are folded by a pool of worker processes
-when the log is large; this process writes what they return, in case order.
+each range's facts into a shadow table, the day rows with ``executemany``; PostgreSQL:
+``COPY``). Ranges are folded by a pool of worker processes when the log is large; this
+process writes what they return, in case order.
 
-The new projection replaces the old in one write transaction
+The new projection replaces the old in one last write transaction
 (:mod:`~backend.services.assessment.rebuild_store`), so readers see the old one until
 the new one commits whole. The log is folded up to its last seq when the rebuild began;
 the cursor is set there, and the incremental fold carries on from it.
