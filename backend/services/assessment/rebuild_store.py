@@ -170,7 +170,12 @@ class _SqliteWriter:
                 part.unlink(missing_ok=True)
 
     def _drop_shadow(self) -> None:
-        self.conn.execute(f"DROP TABLE IF EXISTS main.{self.shadow}")
+        found = self.conn.execute(
+            "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (self.shadow,)
+        ).fetchone()
+        if found:  # emptied first, for the reason given in ``finish``
+            self.conn.execute(f"DELETE FROM main.{self.shadow}")
+            self.conn.execute(f"DROP TABLE main.{self.shadow}")
 
 
 class _PostgresWriter:
