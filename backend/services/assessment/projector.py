@@ -73,7 +73,8 @@ class Projector:
         self._wake = asyncio.Event()
         self._upserts: dict[tuple[str, tuple[str, ...]], _Upsert] = {}
         self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # counters as met → sorted
-        self._read = _READ.format(mark="?" if db.is_sqlite else "%s")
+        self._mark = "?" if db.is_sqlite else "%s"  # the driver's parameter marker
+        self._read = _READ.format(mark=self._mark)
         self._urgent = asyncio.Event()  # a read is waiting for the figures: fold now
         self._task: asyncio.Task[None] | None = None
         self._day = LocalDays(tz)  # instant → local day, for the instants seen lately
@@ -204,9 +205,8 @@ class Projector:
     async def _facts(self, session: AsyncSession, case_ids: list[int]) -> dict[int, CaseFacts]:
         found: dict[int, CaseFacts] = {}
         connection = await session.connection()
-        mark = "?" if self.db.is_sqlite else "%s"
         for chunk in _chunks(case_ids):
-            marks = ", ".join(mark for _ in chunk)
+            marks = ", ".join(self._mark for _ in chunk)
             sql = f"SELECT case_id, facts FROM assessment_fact WHERE case_id IN ({marks})"
             rows = await connection.exec_driver_sql(sql, tuple(chunk))
             # SQLite gives the facts as JSON text; PostgreSQL's driver has parsed them

@@ -114,7 +114,8 @@ class _SqliteWriter:
         ).fetchone()
         name = re.compile(rf'^(CREATE TABLE\s+)"?{FACT_TABLE}"?', re.IGNORECASE)
         shadow_ddl, found = name.subn(rf"\g<1>main.{self.shadow}", ddl, count=1)
-        assert found == 1, ddl
+        if not found:
+            raise RuntimeError(f"cannot read the definition of {FACT_TABLE}: {ddl}")
         self.conn.execute(shadow_ddl)  # the same columns, keys and constraints
         return _head(self.conn)  # no lock: the log only grows, and is read up to here
 
