@@ -148,10 +148,11 @@ class Database:
                 await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
 
-    async def listen(self, channel: str, on_notify: Callable[[], None]) -> None:
-        """PostgreSQL: call ``on_notify`` for every NOTIFY on ``channel``, and once each
-        time the LISTEN connection is (re)established (a notification may have been
-        missed meanwhile).  Runs until cancelled, reconnecting with a backoff."""
+    async def listen(self, channel: str, on_notify: Callable[[str | None], None]) -> None:
+        """PostgreSQL: call ``on_notify`` with the payload of every NOTIFY on ``channel``,
+        and with ``None`` each time the LISTEN connection is (re)established (a
+        notification may have been missed meanwhile).  Runs until cancelled, reconnecting
+        with a backoff."""
         import psycopg
 
         dsn = make_url(self.url).set(drivername="postgresql").render_as_string(False)
@@ -161,10 +162,10 @@ class Database:
                 conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
                 async with conn:
                     await conn.execute(f"LISTEN {channel}")
-                    on_notify()
+                    on_notify(None)
                     backoff = 1.0
-                    async for _ in conn.notifies():
-                        on_notify()
+                    async for notification in conn.notifies():
+                        on_notify(notification.payload)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

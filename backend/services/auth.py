@@ -129,7 +129,8 @@ class AuthGate:
         if not self._db.is_sqlite:
             self._tasks.append(
                 asyncio.create_task(
-                    self._db.listen(AUTH_CHANNEL, self._wake.set), name="auth-listen"
+                    self._db.listen(AUTH_CHANNEL, lambda _payload: self._wake.set()),
+                    name="auth-listen",
                 )
             )
 

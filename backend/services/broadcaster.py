@@ -207,7 +207,14 @@ class Broadcaster:
             del self._seqs[:-size]
 
     async def _listen(self) -> None:
-        await self._db.listen(NOTIFY_CHANNEL, self.poke)
+        await self._db.listen(NOTIFY_CHANNEL, self._notified)
+
+    def _notified(self, payload: str | None) -> None:
+        """A NOTIFY carries the seq of the event committed.  Seqs commit in order, so one
+        at or below the head is already in the ring (this worker offered it): no read."""
+        if payload is not None and payload.isdigit() and int(payload) <= self.head_seq:
+            return
+        self.poke()
 
     async def _read_range(self, actor: Actor, after: int, upto: int) -> tuple[list[bytes], int]:
         """The frames ``actor`` receives of events in (after, upto], up to the end of

@@ -87,3 +87,15 @@ async def test_a_stalled_client_that_falls_too_far_behind_gets_resync_and_is_clo
         rest = [chunk async for chunk in stream]  # ends: the server closes the stream
     assert len(rest) == 1 and b"event: resync" in rest[0]
     assert ids(rest[0]) == [110]
+
+
+def test_a_notify_for_an_event_already_in_the_ring_reads_nothing_from_the_table() -> None:
+    hub = broadcaster()
+    hub.offer([item(1), item(2)])
+    for payload in ("1", "2"):
+        hub._notified(payload)
+        assert not hub._wake.is_set(), f"NOTIFY {payload} woke the pump for an offered event"
+    for payload in ("3", None, "not-a-seq"):
+        hub._notified(payload)
+        assert hub._wake.is_set(), f"NOTIFY {payload!r} did not wake the pump"
+        hub._wake.clear()
