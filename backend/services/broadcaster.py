@@ -120,6 +120,8 @@ class Broadcaster:
         self.head_seq = 0
         self._news = asyncio.Event()  # replaced by a fresh one each time the head moves
         self._wake = asyncio.Event()
+        self._must_read = False  # a wake-up that needs the table whatever the head says
+        self._notified_upto = 0  # the highest seq a NOTIFY has announced
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -139,6 +141,7 @@ class Broadcaster:
 
     def poke(self) -> None:
         """Something was committed elsewhere: look for new events now."""
+        self._must_read = True
         self._wake.set()
 
     def offer(self, items: list[Published]) -> None:
@@ -168,10 +171,14 @@ class Broadcaster:
 
     async def _pump(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
+            try:
                 async with asyncio.timeout(self._settings.stream_poll_interval):
                     await self._wake.wait()
+            except TimeoutError:
+                self._must_read = True
             self._wake.clear()
+            if not self._needs_read():
+                continue
             try:
                 await self._fetch_new()
             except asyncio.CancelledError:
@@ -200,6 +207,13 @@ class Broadcaster:
                 return
             await asyncio.sleep(0)  # a burst from other workers: let requests in between
 
+    def _needs_read(self) -> bool:
+        """Whether the pump's wake-up needs the table (and forget the reason): not when
+        every event a NOTIFY announced was offered meanwhile by this worker."""
+        needed = self._must_read or self.head_seq < self._notified_upto
+        self._must_read = False
+        return needed
+
     def _trim(self) -> None:
         size = self._settings.stream_ring_size
         if len(self._ring) > 2 * size:
@@ -211,10 +225,16 @@ class Broadcaster:
 
     def _notified(self, payload: str | None) -> None:
         """A NOTIFY carries the seq of the event committed.  Seqs commit in order, so one
-        at or below the head is already in the ring (this worker offered it): no read."""
-        if payload is not None and payload.isdigit() and int(payload) <= self.head_seq:
+        at or below the head is already in the ring: no read.  One above wakes the pump,
+        which reads only if this worker has not offered it by the time the pump runs
+        (its own commit's hand-off often lands between the two)."""
+        if payload is None or not payload.isdigit():
+            self.poke()  # (re)connected, or a NOTIFY of unknown form: read the table
             return
-        self.poke()
+        seq = int(payload)
+        if seq > self.head_seq:
+            self._notified_upto = max(self._notified_upto, seq)
+            self._wake.set()
 
     async def _read_range(self, actor: Actor, after: int, upto: int) -> tuple[list[bytes], int]:
         """The frames ``actor`` receives of events in (after, upto], up to the end of

@@ -89,13 +89,29 @@ async def test_a_stalled_client_that_falls_too_far_behind_gets_resync_and_is_clo
     assert ids(rest[0]) == [110]
 
 
-def test_a_notify_for_an_event_already_in_the_ring_reads_nothing_from_the_table() -> None:
+def test_a_notify_for_an_event_this_worker_offers_reads_nothing_from_the_table() -> None:
     hub = broadcaster()
     hub.offer([item(1), item(2)])
     for payload in ("1", "2"):
         hub._notified(payload)
         assert not hub._wake.is_set(), f"NOTIFY {payload} woke the pump for an offered event"
-    for payload in ("3", None, "not-a-seq"):
+
+    hub._notified("3")  # announced before this worker's own hand-off of seq 3
+    assert hub._wake.is_set()
+    hub.offer([item(3)])
+    assert not hub._needs_read(), "seq 3 was offered, yet the pump would read the table"
+
+    hub._notified("5")
+    hub.offer([item(4)])
+    assert hub._needs_read(), "seq 5 is not in the ring, yet the pump would not read"
+
+
+def test_a_reconnect_or_an_unknown_notify_or_a_gap_always_reads_the_table() -> None:
+    hub = broadcaster()
+    hub.offer([item(1)])
+    for payload in (None, "not-a-seq"):
         hub._notified(payload)
-        assert hub._wake.is_set(), f"NOTIFY {payload!r} did not wake the pump"
-        hub._wake.clear()
+        assert hub._wake.is_set() and hub._needs_read(), f"NOTIFY {payload!r} read nothing"
+        assert not hub._needs_read(), "the reason to read was not forgotten after one read"
+    hub.offer([item(3)])  # seq 2 is missing: another worker's, or a late hand-off
+    assert hub._needs_read()
