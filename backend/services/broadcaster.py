@@ -185,6 +185,7 @@ class Broadcaster:
                 raise
             except Exception:
                 log.exception("event pump failed; retrying")
+                self._must_read = True  # the next turn reads again, whatever wakes it
                 await asyncio.sleep(1.0)
 
     async def _fetch_new(self) -> None:
