@@ -96,6 +96,7 @@ class Broadcaster:
     the pump reads the table for everything else (other workers, gaps, restarts)."""
 
     FETCH_BATCH = 200  # events the pump reads (and encodes) at a time
+    READ_RETRY_S = 1.0  # the pump's pause after a failed read, before it reads again
     BLOCK = 200  # seqs per catch-up read from the table
     ENCODE_BATCH = 10  # events encoded between turns for other requests
     RING_BATCH = 256  # events per step through the ring
@@ -186,7 +187,7 @@ class Broadcaster:
             except Exception:
                 log.exception("event pump failed; retrying")
                 self._must_read = True  # the next turn reads again, whatever wakes it
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(self.READ_RETRY_S)
 
     async def _fetch_new(self) -> None:
         while True:

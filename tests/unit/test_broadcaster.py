@@ -4,6 +4,7 @@ steps, the one visibility rule, and a stalled client that fell too far behind.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from contextlib import aclosing
 from typing import cast
@@ -115,3 +116,32 @@ def test_a_reconnect_or_an_unknown_notify_or_a_gap_always_reads_the_table() -> N
         assert not hub._needs_read(), "the reason to read was not forgotten after one read"
     hub.offer([item(3)])  # seq 2 is missing: another worker's, or a late hand-off
     assert hub._needs_read()
+
+
+async def test_a_failed_read_is_read_again_on_the_next_wake_up_whatever_it_is() -> None:
+    hub = broadcaster(stream_poll_interval=3600)  # no poll: only wake-ups run the pump
+    hub.READ_RETRY_S = 0.0
+    hub.offer([item(1)])
+    failed, read_again = asyncio.Event(), asyncio.Event()
+    reads: list[int] = []
+
+    async def fetch_new() -> None:
+        reads.append(hub.head_seq)
+        if len(reads) == 1:
+            failed.set()
+            raise OSError("the database went away")
+        read_again.set()
+
+    hub._fetch_new = fetch_new  # type: ignore[method-assign]
+    pump = asyncio.create_task(hub._pump())
+    try:
+        hub._notified("2")  # above the head: the pump reads, and the read fails
+        await failed.wait()
+        hub.offer([item(2)])  # the NOTIFY's event arrives by hand-off after all...
+        hub._wake.set()  # ...and a wake-up that alone would need no read
+        await asyncio.wait_for(read_again.wait(), 10)  # bounds a failure; no pacing
+        assert reads == [1, 2]
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
