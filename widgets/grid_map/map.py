@@ -309,9 +309,8 @@ class GridMap(Widget, can_focus=True):
         self.refresh()
 
     def _padding(self) -> tuple[int, int]:
-        width, height = self._map_size()
-        pl = self._placement
-        return max((width - pl.char_width) // 2, 0), max((height - pl.char_height) // 2, 0)
+        frame = self._frame()
+        return frame.x, frame.y
 
     def _follow_cursor(self) -> bool:
         """Scroll so the cursor's block is in view (with a margin); True if the view moved."""
@@ -328,13 +327,20 @@ class GridMap(Widget, can_focus=True):
         self._view = view
         return moved
 
-    def _slot_region(self, slot: tuple[int, int]) -> Region:
-        pl = self._placement
-        px, py = self._padding()
-        x = px + slot[0] * pl.cell_w - self._view[0]
-        y = py + slot[1] * pl.cell_h - self._view[1]
+    def _slot_region(self, slot: tuple[int, int], frame: Region | None = None) -> Region:
+        """Where ``slot`` is on the widget (``frame``: :meth:`_frame`, for many slots)."""
+        frame = self._frame() if frame is None else frame
+        pl, (vx, vy) = self._placement, self._view
+        x, y = frame.x + slot[0] * pl.cell_w - vx, frame.y + slot[1] * pl.cell_h - vy
+        return Region(x, y, pl.cell_w, pl.cell_h).intersection(Region(0, 0, *frame.size))
+
+    def _frame(self) -> Region:
+        """The padding as (x, y) and the map's size (a widget's size is worked out anew on
+        each read, which thousands of changed grids in one update should not repeat)."""
         width, height = self._map_size()
-        return Region(x, y, pl.cell_w, pl.cell_h).intersection(Region(0, 0, width, height))
+        pl = self._placement
+        px, py = max((width - pl.char_width) // 2, 0), max((height - pl.char_height) // 2, 0)
+        return Region(px, py, width, height)
 
     def _slot_at(self, x: int, y: int) -> tuple[int, int] | None:
         pl = self._placement
@@ -356,11 +362,12 @@ class GridMap(Widget, can_focus=True):
     def _repaint_grids(self, codes: Iterable[str]) -> None:
         regions = []
         pos = self._placement.pos
+        frame = self._frame()
         for code in codes:
             slot = pos.get(code)
             if slot is not None:
                 self._forget_slot(slot)
-                regions.append(self._slot_region(slot))
+                regions.append(self._slot_region(slot, frame))
             if code == self._cursor:
                 regions.append(self._caption_region())
         regions = [r for r in regions if r]
