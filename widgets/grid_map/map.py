@@ -282,7 +282,8 @@ class GridMap(Widget, can_focus=True):
         )
 
     def _map_size(self) -> tuple[int, int]:
-        return self.size.width, max(self.size.height - 1, 0)
+        size = self.size  # worked out anew on each read
+        return size.width, max(size.height - 1, 0)
 
     def _relayout(self) -> None:
         if self._zoom == "district" or not self._base.pos:
@@ -413,11 +414,10 @@ class GridMap(Widget, can_focus=True):
         return style
 
     def render_line(self, y: int) -> Strip:
-        width, height = self._map_size()
+        px, py, width, height = self._frame()
         if y == height:
             return self._caption_strip(width)
         base = self.rich_style
-        px, py = self._padding()
         cy = y - py + self._view[1]
         pl = self._placement
         if y > height or cy < 0 or cy >= pl.char_height:
