@@ -30,6 +30,7 @@ from backend_client.wire import GridCell, Handover
 from console.actions import CaseActions
 from console.config import ConsoleSettings, save_preference, token_file_warning
 from console.connection import run_link
+from console.driver import ConsoleDriver
 from console.handover_status import HANDOVER_POLL_SECONDS, HandoverWatch
 from console.i18n import t
 from console.keymap import validate_keymap
@@ -80,7 +81,8 @@ class CityGridApp(App[int]):
     ) -> None:
         self.profile = profile_for(os.environ, ascii=settings.ascii, ansi=_ansi_terminal())
         super().__init__(
-            ansi_color=_ansi_terminal(), driver_class=PlainDriver if self.profile.plain else None
+            ansi_color=_ansi_terminal(),
+            driver_class=PlainDriver if self.profile.plain else ConsoleDriver,
         )
         self.settings = settings.with_(ascii=True) if self.profile.ascii else settings
         self.no_color = self.no_color or self.profile.colours == "none"

@@ -26,8 +26,9 @@ from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
-from textual.drivers.linux_driver import LinuxDriver
 from textual.filter import LineFilter
+
+from console.driver import ConsoleDriver
 
 Colours = Literal["none", "16", "many"]
 
@@ -199,8 +200,8 @@ def _strip(style: Style) -> Style:
 _PRIVATE_MODE = re.compile(r"\x1b\[\?(?!25[hl])[0-9;]*(?:[hl]|\$p)")
 
 
-class PlainDriver(LinuxDriver):
-    """A Linux driver that sends no alternate-screen, mouse or other private modes."""
+class PlainDriver(ConsoleDriver):
+    """The console's driver, but it sends no alternate-screen, mouse or other private modes."""
 
     def write(self, data: str) -> None:
         super().write(_PRIVATE_MODE.sub("", data))
