@@ -4,13 +4,16 @@ missing or doubling an event; a handler's snapshot is their department's cases."
 
 from __future__ import annotations
 
+import gc
 import gzip
 from typing import Any
 
 import httpx
+import pytest
 from textual.message import Message
 
 from backend_client.client import CitygridClient
+from backend_client.errors import Unauthorized
 from backend_client.snapshot import SNAPSHOT_COLUMNS, SNAPSHOT_MEDIA_TYPE, parse_line
 from backend_client.wire import CaseSummary
 from console.connection import _load_snapshot
@@ -97,10 +100,12 @@ async def test_the_console_loads_the_snapshot_then_the_stream_misses_nothing(api
     """The console's own loader, then the stream from its seq while others act: its view
     equals the server's, and no event arrives twice."""
     posted: list[SnapshotLoaded] = []
+    collecting: list[bool] = []
 
     def post(message: Message) -> None:
         assert isinstance(message, SnapshotLoaded)
         posted.append(message)
+        collecting.append(gc.isenabled())
 
     async with (
         CitygridClient(api.server.url, api.seeded.tokens["lead"]) as client,
@@ -111,7 +116,10 @@ async def test_the_console_loads_the_snapshot_then_the_stream_misses_nothing(api
         for _ in range(3):  # cases the snapshot will hold and the churn will move on
             await report(op, grid)
         me = await client.me()
+        assert gc.isenabled()
         as_of = await _load_snapshot(client, me, 0.0, post)
+        # The cyclic collector pauses while the rows are made, and is back on after.
+        assert collecting == [False] * len(posted) and gc.isenabled()
         assert posted[0].first and posted[-1].last and not any(m.last for m in posted[:-1])
         assert {m.as_of_seq for m in posted} == {as_of}
         view = {c.serial: (c.state.value, c.version) for m in posted for c in m.cases}
@@ -131,3 +139,13 @@ async def test_the_console_loads_the_snapshot_then_the_stream_misses_nothing(api
         expected = {r["serial"]: (r["state"], r["version"]) for r in await listed(lead)}
     assert {s: v for s, v in view.items() if s in expected} == expected
     assert all(view[s][0] == "filed" for s in made)
+
+
+async def test_a_failed_load_turns_the_collector_back_on(api: Api) -> None:
+    """The server refuses the snapshot: the loader raises, the collector is on again."""
+    async with CitygridClient(api.server.url, api.seeded.tokens["lead"]) as client:
+        me = await client.me()
+    async with CitygridClient(api.server.url, "cg_not-a-token") as refused:
+        with pytest.raises(Unauthorized):
+            await _load_snapshot(refused, me, 0.0, lambda _message: None)
+    assert gc.isenabled()
