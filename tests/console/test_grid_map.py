@@ -301,6 +301,24 @@ async def test_stats_change_the_glyph_and_repaint_only_that_grid(
         assert char_at(grid_map, code) == "·"
 
 
+async def test_a_hidden_map_shows_the_counts_it_was_given_while_hidden() -> None:
+    app = MapApp(ascii=True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        grid_map = app.query_one(GridMap)
+        code = inner_grid(grid_map.placement)
+        grid_map.move_to(code)
+        await pilot.pause()
+        assert char_at(grid_map, code) == "."  # drawn, and its line kept
+        grid_map.display = False
+        await pilot.pause()
+        grid_map.update_stat(code, 4, 0, 0)
+        grid_map.set_stats({code: GridStat(grid_code=code, open=4, overdue=1, supervised=0)})
+        grid_map.display = True
+        await pilot.pause()
+        assert char_at(grid_map, code) == "!"
+        assert "超期 1" in grid_map.render_line(grid_map.size.height - 1).text
+
+
 async def test_ascii_mode_draws_only_ascii() -> None:
     app = MapApp(ascii=True)
     async with app.run_test(size=(100, 40)) as pilot:

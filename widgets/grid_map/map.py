@@ -361,6 +361,8 @@ class GridMap(Widget, can_focus=True):
             self._lines.pop(cy, None)
 
     def _repaint_grids(self, codes: Iterable[str]) -> None:
+        if not self.display:  # hidden; shown again (a style update) it draws every line anew
+            return
         regions = []
         pos = self._placement.pos
         frame = self._frame()
@@ -486,15 +488,9 @@ class GridMap(Widget, can_focus=True):
             return Strip.blank(width, style)
         counts = self._stats.get(code, ZERO)
         status = status_of(counts)
+        colour = self.get_component_rich_style(STATUS_CLASS[status], partial=True)
         text = caption_text(
-            code,
-            self._names,
-            counts,
-            self._zoom,
-            self.lang,
-            self._glyphs,
-            self.get_component_rich_style(STATUS_CLASS[status], partial=True),
-            style,
+            code, self._names, counts, self._zoom, self.lang, self._glyphs, colour, style
         )
         text.truncate(width, overflow="ellipsis", pad=True)
         return Strip(list(text.render(self.app.console))).crop_extend(0, width, style)
