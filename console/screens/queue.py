@@ -200,7 +200,8 @@ class QueueScreen(TerseScreen):
                 grid_map.set_cells(self.cg.grid_cells, self.cg.region_names)
         else:
             self.table.model_changed()
-        grid_map.set_stats(self.model.tally.stats())
+        if grid_map.display or not self.model.loading:  # hidden, it takes them once loaded
+            grid_map.set_stats(self.model.tally.stats())
         self.refresh_tabs()
         self.refresh_status()
 
@@ -446,6 +447,7 @@ class QueueScreen(TerseScreen):
         self.map_on = not self.map_on
         self._fit(self.size.width, self.size.height)
         if self.map_on:
+            self.query_one(GridMap).set_stats(self.model.tally.stats())  # loading, it may lag
             self.query_one(GridMap).focus()
         else:
             self.table.focus()

@@ -598,6 +598,26 @@ async def test_map_enter_filters_the_queue_to_the_grid(make_app: MakeApp, http: 
         assert screen.table.display and screen.table.has_focus  # back to the queue
 
 
+async def test_the_map_shown_after_the_load_holds_every_grids_counts(
+    make_app: MakeApp, http: Http
+) -> None:
+    """Hidden while the snapshot loads, the map takes the counts once, at the end."""
+    lead = http("lead")
+    for _ in range(2):
+        await reported(lead, await fresh_grid(lead))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app)
+        await wait_for(pilot, lambda: not app.model.loading)
+        grid_map = queue_screen(app).query_one(GridMap)
+        stats = app.model.tally.stats()
+        assert not grid_map.display
+        assert stats and {code: grid_map.counts(code) for code in stats} == stats
+        await pilot.press("0", "M")
+        assert grid_map.display
+        assert {code: grid_map.counts(code) for code in stats} == stats
+
+
 # --- 9. conflict -------------------------------------------------------------------------------
 
 
