@@ -447,7 +447,8 @@ class QueueScreen(TerseScreen):
         self.map_on = not self.map_on
         self._fit(self.size.width, self.size.height)
         if self.map_on:
-            self.query_one(GridMap).set_stats(self.model.tally.stats())  # loading, it may lag
+            # A hidden map takes the counts only when a load ends: M may come mid-load.
+            self.query_one(GridMap).set_stats(self.model.tally.stats())
             self.query_one(GridMap).focus()
         else:
             self.table.focus()
