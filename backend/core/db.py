@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,6 +34,15 @@ SQLITE_PRAGMAS = (
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=MEMORY",
 )
+
+
+class HintingSQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler, writing a table hint (``with_hint(table, "INDEXED BY …",
+    "sqlite")``) after the table's name. SQLAlchemy's own drops every table hint on
+    SQLite: it writes them only for MySQL, Oracle and SQL Server."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
 
 
 def async_url(url: str) -> str:
@@ -72,6 +82,8 @@ def sync_engine(url: str) -> Engine:
 
 
 def _sqlite_hooks(engine: AsyncEngine, inline_writer: bool) -> None:
+    engine.sync_engine.dialect.statement_compiler = HintingSQLiteCompiler
+
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself

@@ -246,7 +246,8 @@ async def list_cases(
     by_deadline = sort.lstrip("-") == "deadline"
     if by_deadline and flt.is_open_snapshot():
         # SQLite's planner prefers a state index plus a sort; the partial index of open
-        # cases is already in deadline order (3x faster at 20k open cases).
+        # cases is already in deadline order (a page 7x faster at 20,000 open among a
+        # million cases).
         stmt = stmt.with_hint(CASE_TABLE, "INDEXED BY ix_case_open_due", "sqlite")
     if cursor:
         values = decode_cursor(cursor, sort)
