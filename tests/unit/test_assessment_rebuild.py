@@ -28,7 +28,7 @@ from backend.models import (
 )
 from backend.services.assessment.projector import Projector
 from backend.services.assessment.rebuild import rebuild
-from backend.services.assessment.rebuild_store import Store, stage_facts, writer_for
+from backend.services.assessment.rebuild_store import HEAD_SQL, Store, stage_facts, writer_for
 from tests.conftest import REPO, drop_pg_database, fresh_pg_database
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -128,3 +128,16 @@ def _tables(database: Path, like: str) -> list[str]:
             (like,),
         ).fetchall()
     return [name for (name,) in rows]
+
+
+def test_the_logs_head_is_read_from_its_indexes_not_by_a_scan(tmp_path: Path) -> None:
+    with closing(sqlite3.connect(tmp_path / "log.db")) as conn:
+        conn.execute(
+            "CREATE TABLE event_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER)"
+        )
+        conn.execute("CREATE INDEX ix_event_log_case_id ON event_log (case_id)")
+        assert conn.execute(HEAD_SQL).fetchone() == (None, None, None)
+        conn.executemany("INSERT INTO event_log (case_id) VALUES (?)", [(3,), (1,), (2,)])
+        assert conn.execute(HEAD_SQL).fetchone() == (3, 1, 3)
+        plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {HEAD_SQL}")]
+    assert not [step for step in plan if step.startswith("SCAN event_log")], plan

@@ -231,8 +231,14 @@ def _sqlite(path: str, *pragmas: str) -> sqlite3.Connection:
     return conn
 
 
+# One aggregate a subquery: SQLite answers a lone min() or max() from an index, but three
+# in one SELECT scan the whole log (1.6 s at 7.7 million events).
+HEAD_SQL = (
+    "SELECT (SELECT max(seq) FROM event_log), (SELECT min(case_id) FROM event_log),"
+    " (SELECT max(case_id) FROM event_log)"
+)
+
+
 def _head(conn: Any) -> Head:
-    seq, first, last = conn.execute(
-        "SELECT max(seq), min(case_id), max(case_id) FROM event_log"
-    ).fetchone()
+    seq, first, last = conn.execute(HEAD_SQL).fetchone()
     return seq, first or 0, last or 0
