@@ -24,6 +24,10 @@ class CaseRow(SQLModel, table=True):
         Index("ix_case_dept_state_due", "department_id", "state", "due_key", "id"),
         Index("ix_case_state_due", "state", "due_key", "id"),
         Index("ix_case_grid_state", "grid_code", "state"),
+        # The cases reported in a period, and those sent back for rework again and again
+        # (the monthly notice counts and names them).
+        Index("ix_case_created", "created_at"),
+        Index("ix_case_rework", "rework_count"),
         # Open cases in deadline order (the console's start-up snapshot walks this).
         Index(
             "ix_case_open_due",

@@ -5,10 +5,13 @@ on-site check the policy's number of times or more, with a Chinese text a leader
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +31,7 @@ from backend_client.assessment import (
 from backend_client.labels import zh
 from backend_client.vocab import Source
 
+Counts = dict[str, int]
 NOT_INTAKE = ("merged",)  # a merged report is counted once, under the case it joined
 
 
@@ -55,11 +59,7 @@ async def draft_notice(
         col(CaseRow.grid_code).startswith(scope_prefix),
         col(CaseRow.state).not_in(NOT_INTAKE),
     )
-    by_source = await _count(session, col(CaseRow.source), reported)
-    categories = await _count(
-        session, col(CaseRow.category_kind) + ":" + col(CaseRow.category_code), reported
-    )
-    grids = await _count(session, col(CaseRow.grid_code), reported)
+    by_source, categories, grids = await _intake(session, reported)
     streets = [o for o in regions.objects if o.type == "street"]
     totals = {
         name: int(sum(o.counters.get(name, 0) for o in streets))
@@ -156,10 +156,30 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}%"
 
 
-async def _count(session: AsyncSession, key: object, where: Sequence[object]) -> dict[str, int]:
-    stmt = select(key, func.count()).where(*where).group_by(key)  # type: ignore[call-overload]
-    rows = (await (await session.connection()).execute(stmt)).all()
-    return {str(name): int(count) for name, count in rows}
+async def _intake(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]]
+) -> tuple[Counts, Counts, Counts]:
+    """The cases ``where`` picks counted by source, by category (``kind:code``) and by
+    grid, in one read of the period's cases (through ``ix_case_created``)."""
+    stmt = intake_query(where)
+    by_source: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    grids: Counter[str] = Counter()
+    for source, kind, code, grid, count in await (await session.connection()).execute(stmt):
+        by_source[source] += count
+        categories[f"{kind}:{code}"] += count
+        grids[grid] += count
+    return dict(sorted(by_source.items())), dict(categories), dict(grids)
+
+
+def intake_query(where: Sequence[ColumnElement[bool]]) -> Select[str, str, str, str, int]:
+    keys = (
+        col(CaseRow.source),
+        col(CaseRow.category_kind),
+        col(CaseRow.category_code),
+        col(CaseRow.grid_code),
+    )
+    return select(*keys, func.count()).where(*where).group_by(*keys)
 
 
 def _top(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
@@ -179,6 +199,16 @@ def _unit(item: RankedObject) -> NamedUnit:
     )
 
 
+def failing_query(scope_prefix: str, threshold: int) -> Select[Any]:
+    """The cases sent back ``threshold`` times or more (through ``ix_case_rework``)."""
+    return (
+        select(col(CaseRow.serial), col(AssessmentFactRow.facts))
+        .join(AssessmentFactRow, col(AssessmentFactRow.case_id) == col(CaseRow.id))
+        .where(col(CaseRow.rework_count) >= threshold)
+        .where(col(CaseRow.grid_code).startswith(scope_prefix))
+    )
+
+
 async def _failing(
     session: AsyncSession,
     ref: Reference,
@@ -186,12 +216,7 @@ async def _failing(
     scope_prefix: str,
     threshold: int,
 ) -> list[FailedChecksCase]:
-    stmt = (
-        select(col(CaseRow.serial), col(AssessmentFactRow.facts))
-        .join(AssessmentFactRow, col(AssessmentFactRow.case_id) == col(CaseRow.id))
-        .where(col(CaseRow.rework_count) >= threshold)
-        .where(col(CaseRow.grid_code).startswith(scope_prefix))
-    )
+    stmt = failing_query(scope_prefix, threshold)
     found: list[FailedChecksCase] = []
     for serial, body in (await (await session.connection()).execute(stmt)).all():
         facts = CaseFacts.from_json(body)
