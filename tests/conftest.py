@@ -91,7 +91,8 @@ class Seeded:
         raise LookupError(f"no demo user with role {role} {match}")
 
 
-def seed_database(url: str, tmp: Path) -> Seeded:
+def seed_database(url: str, tmp: Path, *options: str) -> Seeded:
+    """``citygrid seed`` into ``url`` with ``options`` (``--backlog``, ``--history``…)."""
     tokens_path = tmp / "tokens.json"
     subprocess.run(
         [
@@ -103,6 +104,7 @@ def seed_database(url: str, tmp: Path) -> Seeded:
             url,
             "--tokens-out",
             str(tokens_path),
+            *options,
         ],
         check=True,
         cwd=REPO,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,7 +42,7 @@ from backend.services.clockwork import Clockwork
 from backend.services.reference import Reference
 from backend_client.vocab import Action, Role
 from backend_client.wire import ActionRequest, CaseCreate
-from tests.conftest import REPO
+from tests.conftest import seed_database
 
 A = Action
 TZ = ZoneInfo("Asia/Shanghai")
@@ -56,11 +54,7 @@ DELAYS = (60, 1_500, 4 * 3600, 26 * 3600)
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("projection")
     path = tmp / "city.db"
-    subprocess.run(
-        [sys.executable, "-m", "console", "seed", "--database", f"sqlite:///{path}",
-         "--history", "150", "--tokens-out", str(tmp / "tokens.json")],
-        check=True, cwd=REPO, capture_output=True,
-    )  # fmt: skip
+    seed_database(f"sqlite:///{path}", tmp, "--history", "150")
     return path
 
 

@@ -11,8 +11,6 @@ the index named.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -34,7 +32,7 @@ from backend.services.queries import OPEN_STATES, CaseFilter, list_cases
 from backend.services.reference import Reference
 from backend.services.snapshot import snapshot_lines, snapshot_query
 from backend_client.vocab import Role
-from tests.conftest import REPO
+from tests.conftest import seed_database
 
 LEAD = Actor(1, "lead", "值班长", Role.SHIFT_LEAD, "110112", "110112", None)
 HINT = "FROM case_file INDEXED BY ix_case_open_due"
@@ -44,11 +42,7 @@ HINT = "FROM case_file INDEXED BY ix_case_open_due"
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("hints")
     path = tmp / "city.db"
-    subprocess.run(
-        [sys.executable, "-m", "citygrid", "seed", "--database", f"sqlite:///{path}",
-         "--backlog", "40", "--seed", "3", "--no-fold", "--tokens-out", str(tmp / "t.json")],
-        check=True, cwd=REPO, capture_output=True,
-    )  # fmt: skip
+    seed_database(f"sqlite:///{path}", tmp, "--backlog", "40", "--seed", "3", "--no-fold")
     return path
 
 
