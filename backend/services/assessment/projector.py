@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import Dialect, Table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -212,7 +212,7 @@ class Projector:
             # SQLite gives the facts as JSON text; PostgreSQL's driver has parsed them
             for case_id, facts in cast(list[tuple[int, Any]], rows.all()):
                 found[case_id] = CaseFacts.from_json(
-                    json.loads(facts) if isinstance(facts, str) else facts
+                    orjson.loads(facts) if isinstance(facts, str) else facts
                 )
         return found
 
